@@ -1,0 +1,46 @@
+/**
+ * The doctor's small error vocabulary. Commands throw these; the CLI's one top-level handler maps
+ * them to an exit code and a one-line message. Low-level errors travel as `cause`.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  problemFound: 1,
+  usage: 2,
+  dockerUnavailable: 3,
+  internal: 70,
+} as const;
+
+export class DoctorError extends Error {
+  readonly exitCode: number = ExitCode.internal;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A setting, flag or argument is invalid. The message names it. */
+export class ConfigError extends DoctorError {
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** The named container does not exist on any watched engine. */
+export class ContainerNotFoundError extends DoctorError {
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** The Docker Engine could not be reached. */
+export class DockerUnavailableError extends DoctorError {
+  override readonly exitCode = ExitCode.dockerUnavailable;
+}
+
+/** A state or audit file could not be read or written. */
+export class StateError extends DoctorError {
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** Short description of any thrown value, for one-line messages. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,234 @@
+/**
+ * The vocabulary of the pipeline: observe -> detect -> diagnose -> decide -> act -> record -> notify.
+ * Everything here is plain data, so every stage can be a pure function tested with a table.
+ */
+
+/** Which engine and which container. `host` names the engine (the DOCKER_HOST entry). */
+export interface ContainerRef {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly host: string;
+}
+
+/** Docker's `State.Status` values (Engine API, ContainerState). */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** `HostConfig.RestartPolicy.Name`; Docker reports `''` for containers created without one. */
+export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
+
+export type HealthStatus = 'none' | 'starting' | 'healthy' | 'unhealthy';
+
+/** What one `docker inspect` says about a container, normalised by the Docker adapter. */
+export interface ContainerFacts {
+  readonly ref: ContainerRef;
+  readonly status: ContainerStatus;
+  readonly running: boolean;
+  /** `State.ExitCode`; null while the container has never exited. */
+  readonly exitCode: number | null;
+  readonly oomKilled: boolean;
+  /** `State.Error`: set by the engine when it failed to start the process (e.g. exec format error). */
+  readonly stateError: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  /** Docker's own count (top level `RestartCount`): it resets on `docker restart` and misses API restarts. */
+  readonly restartCount: number;
+  readonly restartPolicy: { readonly name: RestartPolicyName; readonly maximumRetryCount: number };
+  readonly health: {
+    readonly status: HealthStatus;
+    readonly failingStreak: number;
+    /** Output of the most recent probe, if any. */
+    readonly lastOutput: string | null;
+  };
+  readonly labels: Readonly<Record<string, string>>;
+  readonly tty: boolean;
+  /** `Config.Env` as `NAME=value`; used only to redact the container's own secrets. */
+  readonly env: readonly string[];
+  /** `HostConfig.Memory` in bytes; 0 when unlimited. */
+  readonly memoryLimit: number;
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+/** One line of container output. `text` is already decoded and cut to a bounded length. */
+export interface LogLine {
+  readonly stream: LogStream;
+  readonly text: string;
+  /** RFC 3339 time Docker stamped on the line, when timestamps were requested. */
+  readonly ts?: string;
+}
+
+/** A log line the detector judged to be an error, and why. */
+export interface Finding {
+  readonly line: string;
+  readonly stream: LogStream;
+  /** The vocabulary entry that matched (e.g. `out of memory`), or `level:<value>` for JSON logs. */
+  readonly pattern: string;
+}
+
+/** What woke the doctor up. */
+export type TriggerKind =
+  | 'die' // events stream: the container exited
+  | 'oom' // events stream: the kernel OOM-killed a process in it
+  | 'unhealthy' // events stream or inspect: health check failing
+  | 'restarting' // inspect: Docker is restarting it in a loop
+  | 'log-pattern' // a running container wrote error lines
+  | 'exited' // reconcile: found exited without having seen the event
+  | 'manual'; // `doctor diagnose`
+
+export interface Trigger {
+  readonly kind: TriggerKind;
+  /** ISO time the trigger was observed. */
+  readonly at: string;
+  /** The raw event action (`die`, `health_status: unhealthy`, ...), when it came from the stream. */
+  readonly event?: string;
+}
+
+/** The facts an incident is judged on: a snapshot, so the audit record stands on its own. */
+export interface Evidence {
+  readonly status: ContainerStatus;
+  readonly exitCode: number | null;
+  readonly oomKilled: boolean;
+  readonly health: HealthStatus;
+  readonly healthOutput: string | null;
+  readonly restartCount: number;
+  readonly restartPolicy: RestartPolicyName;
+  /** A person (or another tool) stopped it: `kill`/`stop` events preceded the `die`. */
+  readonly stoppedByUser: boolean;
+  /** The error lines the detector found, newest last, bounded. */
+  readonly matchedLines: readonly string[];
+  /** Distinct patterns that matched. */
+  readonly patterns: readonly string[];
+  /** The last lines of output for context (not only errors), newest last, bounded. */
+  readonly logTail: readonly string[];
+  readonly stateError: string;
+  readonly finishedAt: string | null;
+}
+
+export type Severity = 'low' | 'medium' | 'high';
+
+/** The diagnosis fields of the original Container Doctor, plus where the opinion came from. */
+export interface Diagnosis {
+  readonly root_cause: string;
+  readonly severity: Severity;
+  readonly suggested_fix: string;
+  readonly auto_restart_safe: boolean;
+  readonly config_suggestions: readonly string[];
+  readonly likely_recurring: boolean;
+  readonly estimated_impact: string;
+  readonly source: 'rules' | 'claude';
+  /** Catalog entry id for rules (`oom-kill`, `disk-full`, ...). */
+  readonly rule?: string;
+  /** Model id for Claude. */
+  readonly model?: string;
+}
+
+/**
+ * What the rules catalog concluded, with what the decision needs beyond the diagnosis fields:
+ * whether the failure class is one a restart cannot fix, and whether the rules are sure enough
+ * that asking Claude adds nothing.
+ */
+export interface RulesVerdict {
+  readonly diagnosis: Diagnosis;
+  /** Catalog id; same as `diagnosis.rule`. */
+  readonly rule: string;
+  /** The failure class cannot be fixed by a restart (disk full, permissions, missing command/config). */
+  readonly restartCannotFix: boolean;
+  /** The catalog recognised this failure specifically; false for the generic fallbacks. */
+  readonly settled: boolean;
+}
+
+export type Action = 'restart' | 'escalate' | 'none';
+
+/** Names of the guardrails, as recorded in the audit log and shown to people. */
+export type Guardrail =
+  | 'observe-only' // AUTO_FIX=false
+  | 'crash-loop'
+  | 'restart-throttle' // more than MAX_RESTARTS_PER_HOUR
+  | 'manual-stop'
+  | 'completed' // exit 0
+  | 'restart-policy-pending' // Docker's own policy may bring it back: wait MIN_DEAD_TIME
+  | 'restart-cannot-fix'
+  | 'label-never' // doctor.restart=never
+  | 'stateful-image'
+  | 'oom-recurring'
+  | 'self' // the doctor's own container
+  | 'not-safe' // diagnosis: not high severity or not auto_restart_safe
+  | 'stale-exit' // found exited at start-up, long before the doctor watched
+  | 'still-running'; // errors in a running, healthy container: report, do not restart
+
+export interface Decision {
+  readonly action: Action;
+  readonly reason: string;
+  readonly guardrail: Guardrail | null;
+  /** Set by the act stage: the restart was really issued. */
+  readonly executed: boolean;
+  /** Which diagnosis the decision followed. */
+  readonly decidedBy: 'rules' | 'claude';
+  /** When set, the decision is not final: look again at this ISO time (MIN_DEAD_TIME). */
+  readonly deferUntil?: string;
+}
+
+/** Result of acting, recorded beside the decision. */
+export interface Outcome {
+  readonly status: 'restarted' | 'restart-failed' | 'not-running-after-restart' | 'not-acted' | 'recovered-by-docker';
+  readonly detail: string;
+  /** ISO time the outcome was verified. */
+  readonly at: string;
+}
+
+/** Everything the doctor remembers about one container across restarts of the doctor. */
+export interface ContainerHistory {
+  /** ISO times the container died (non-zero or zero exits observed), newest last, bounded to 24 h. */
+  readonly deaths: readonly string[];
+  /** ISO times the container was OOM-killed, newest last, bounded to 24 h. */
+  readonly ooms: readonly string[];
+  /** ISO times the doctor restarted it, newest last, bounded to 24 h. */
+  readonly restarts: readonly string[];
+  /** Signatures seen, for dedupe and for "this happened before" context. */
+  readonly incidents: readonly IncidentMemory[];
+}
+
+export interface IncidentMemory {
+  readonly signature: string;
+  readonly incidentId: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly count: number;
+  readonly lastAction: Action;
+}
+
+/** Decision policy: configuration plus per-container labels, resolved before deciding. */
+export interface Policy {
+  readonly autoFix: boolean;
+  readonly maxRestartsPerHour: number;
+  readonly minDeadTimeMs: number;
+  readonly crashLoop: { readonly deaths: number; readonly windowMs: number };
+  readonly oomLeak: { readonly ooms: number; readonly windowMs: number };
+  /** doctor.restart=never */
+  readonly restartNever: boolean;
+  /** Image is (or is labelled as) a stateful service. */
+  readonly stateful: boolean;
+  /** This container is the doctor itself. */
+  readonly isSelf: boolean;
+}
+
+/** One line of the audit log: an incident, its evidence, the diagnoses, the decision, the outcome. */
+export interface AuditRecord {
+  readonly v: 1;
+  readonly incidentId: string;
+  /** 1 for the first time this signature was seen on this container, then 2, 3, ... */
+  readonly occurrence: number;
+  readonly time: string;
+  readonly container: ContainerRef;
+  readonly trigger: Trigger;
+  readonly evidence: Evidence;
+  readonly signature: string;
+  readonly diagnosis: Diagnosis;
+  /** The rules diagnosis when Claude decided, kept so both opinions are on record. */
+  readonly rulesDiagnosis?: Diagnosis;
+  /** Why Claude was not asked or failed, when it applies. */
+  readonly aiNote?: string;
+  readonly decision: Decision;
+  readonly outcome: Outcome;
+}

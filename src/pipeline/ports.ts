@@ -1,0 +1,83 @@
+/**
+ * The interfaces the pipeline needs from the outside world. Adapters implement them; tests can
+ * hand the pipeline real adapters pointed at local servers, or small in-memory ones.
+ */
+import type { ContainerFacts, ContainerRef, Diagnosis, LogLine, AuditRecord, ContainerHistory, RulesVerdict } from '../core/types.js';
+
+/** A container event from the engine's events stream, reduced to what the doctor uses. */
+export interface ContainerEvent {
+  readonly host: string;
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  /** Event action as Docker sends it: `die`, `oom`, `kill`, `stop`, `start`, `restart`, `health_status: unhealthy`, ... */
+  readonly action: string;
+  /** Event attributes (labels, `exitCode`, `signal`). */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Event time in ms since the epoch (`timeNano` / 1e6). */
+  readonly timeMs: number;
+}
+
+/** One Docker Engine, as the pipeline sees it. Implemented by the dockerode adapter. */
+export interface DockerEngine {
+  /** The DOCKER_HOST entry this engine was reached through; names it in records. */
+  readonly host: string;
+  ping(signal?: AbortSignal): Promise<void>;
+  /** All containers (running or not), with labels, for target selection. */
+  listContainers(): Promise<Array<{ id: string; name: string; image: string; labels: Record<string, string>; state: string }>>;
+  /** Throws ContainerNotFoundError when the container does not exist. */
+  inspect(idOrName: string): Promise<ContainerFacts>;
+  /**
+   * The last `tail` lines of stdout and stderr, demultiplexed (or raw for TTY containers).
+   * With `sinceMs`, only lines stamped after that time.
+   */
+  readLogs(ref: ContainerRef, opts: { tail: number; tty: boolean; sinceMs?: number; signal?: AbortSignal }): Promise<LogLine[]>;
+  /**
+   * Follows the events stream for containers from `sinceMs` on, calling `onEvent` for each event,
+   * until `signal` aborts or the stream ends (resolve) or fails (reject). The caller reconnects.
+   */
+  streamEvents(opts: { sinceMs?: number; signal: AbortSignal; onEvent: (event: ContainerEvent) => void }): Promise<void>;
+  restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void>;
+}
+
+/** A second opinion on an incident (Claude). Must never throw: failures come back as `error`. */
+export interface Diagnoser {
+  diagnose(request: DiagnosisRequest, signal?: AbortSignal): Promise<DiagnoserResult>;
+}
+
+export interface DiagnosisRequest {
+  readonly facts: ContainerFacts;
+  readonly evidence: import('../core/types.js').Evidence;
+  readonly rules: RulesVerdict;
+  readonly history: ContainerHistory;
+  readonly signature: string;
+}
+
+export type DiagnoserResult =
+  | { readonly ok: true; readonly diagnosis: Diagnosis; readonly usage: TokenUsage }
+  | { readonly ok: false; readonly error: string; readonly usage?: TokenUsage };
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
+/** Where people hear about incidents (Slack). Must never throw and never block the loop. */
+export interface Notifier {
+  incident(record: AuditRecord): void;
+  recovered(record: AuditRecord, recoveredAt: string): void;
+  /** Resolves when queued messages were delivered or given up on (used at shutdown). */
+  flush(timeoutMs: number): Promise<void>;
+}
+
+/** Append-only record of every decision. */
+export interface AuditSink {
+  append(record: AuditRecord): Promise<void>;
+}
+
+/** Injectable clock so guardrails are tested without sleeps. */
+export interface Clock {
+  now(): number;
+}
