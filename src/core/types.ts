@@ -187,6 +187,8 @@ export interface ContainerHistory {
   readonly restarts: readonly string[];
   /** Signatures seen, for dedupe and for "this happened before" context. */
   readonly incidents: readonly IncidentMemory[];
+  /** `FinishedAt` of the last exit the doctor judged, so the event and the next reconcile never judge one exit twice. */
+  readonly lastHandledExit?: string;
 }
 
 export interface IncidentMemory {
@@ -196,6 +198,8 @@ export interface IncidentMemory {
   readonly lastSeen: string;
   readonly count: number;
   readonly lastAction: Action;
+  /** Catalog rule that diagnosed it, so a later diagnosis can say the same class happened before. */
+  readonly rule?: string;
 }
 
 /** Decision policy: configuration plus per-container labels, resolved before deciding. */

@@ -1,0 +1,122 @@
+import { createReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { StateError } from '../../core/errors.js';
+import type { AuditRecord } from '../../core/types.js';
+import type { AuditSink } from '../../pipeline/ports.js';
+
+/**
+ * The audit log: one JSON object per line, appended and flushed to disk before `append` resolves,
+ * so a `kill -9` loses at most the record being written. A torn last line (from such a kill) is
+ * sealed with a newline on open, so the next record never fuses with it, and readers skip it.
+ */
+export class AuditLog implements AuditSink {
+  private tail: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async open(file: string): Promise<AuditLog> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'a+');
+      const { size } = await handle.stat();
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) await handle.appendFile('\n');
+      }
+    } catch (error) {
+      throw new StateError(`cannot open audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
+    return new AuditLog(file, handle);
+  }
+
+  get path(): string {
+    return this.file;
+  }
+
+  append(record: AuditRecord): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    const write = this.tail.then(async () => {
+      await this.handle.appendFile(line);
+      await this.handle.datasync();
+    });
+    // Keep the chain alive after a failure; the caller of this append still sees the error.
+    this.tail = write.catch(() => undefined);
+    return write.catch((error: unknown) => {
+      throw new StateError(`cannot append to audit log ${this.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+        cause: error,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    await this.handle.close();
+  }
+}
+
+export interface AuditQuery {
+  readonly container?: string;
+  /** Newest first, at most this many. */
+  readonly limit?: number;
+  /** Only records at or after this time (ms). */
+  readonly sinceMs?: number;
+}
+
+export interface AuditReadResult {
+  /** Newest first. */
+  readonly records: AuditRecord[];
+  /** Lines that were not valid records (a torn line after a crash, or damage). */
+  readonly skipped: number;
+}
+
+function isRecord(value: unknown): value is AuditRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Partial<AuditRecord>;
+  return typeof r.incidentId === 'string' && typeof r.time === 'string' && typeof r.container?.name === 'string';
+}
+
+/**
+ * Streams the log and keeps only what the query asks for, so memory stays bounded by `limit`
+ * however long the file has grown. A missing file is an empty log.
+ */
+export async function readAuditLog(file: string, query: AuditQuery = {}): Promise<AuditReadResult> {
+  try {
+    await stat(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: 0 };
+    throw new StateError(`cannot read audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  const kept: AuditRecord[] = [];
+  let skipped = 0;
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (line.trim().length === 0) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        skipped += 1;
+        continue;
+      }
+      if (!isRecord(parsed)) {
+        skipped += 1;
+        continue;
+      }
+      if (query.container && parsed.container.name !== query.container && parsed.container.id !== query.container) continue;
+      if (query.sinceMs !== undefined && Date.parse(parsed.time) < query.sinceMs) continue;
+      kept.push(parsed);
+      if (kept.length > limit * 2 && Number.isFinite(limit)) kept.splice(0, kept.length - limit);
+    }
+  } catch (error) {
+    throw new StateError(`cannot read audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const newestFirst = kept.reverse();
+  return { records: Number.isFinite(limit) ? newestFirst.slice(0, limit) : newestFirst, skipped };
+}

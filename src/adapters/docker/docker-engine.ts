@@ -1,0 +1,398 @@
+/**
+ * The DockerEngine port over dockerode: the only code that talks to the Docker Engine API.
+ * One instance per engine (one DOCKER_HOST entry).
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { addAbortSignal, type Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { ConfigError, ContainerNotFoundError, DockerUnavailableError, DoctorError, describeError } from '../../core/errors.js';
+import { parseLogBuffer } from '../../core/log-frames.js';
+import type { ContainerFacts, ContainerRef, LogLine } from '../../core/types.js';
+import type { ContainerEvent, DockerEngine } from '../../pipeline/ports.js';
+import { DEFAULT_SOCKET_PATH, parseDockerHost, type DockerEndpoint, type DockerHostEnv } from './docker-host.js';
+import { EventLineDecoder, toContainerEvent } from './event-stream.js';
+import { stripSlash, toContainerFacts, type InspectJson } from './inspect-facts.js';
+
+/** Tuning for one engine; the defaults suit a local socket and a remote engine alike. */
+export interface DockerEngineOptions {
+  /** Deadline for one API call (inspect, list, logs, ping); restart adds its stop timeout. Default 15 s. */
+  readonly requestTimeoutMs?: number;
+  /** Deadline for the events stream to answer; once open it may stay idle forever. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Most bytes one logs request may read. Default 2 MiB. */
+  readonly maxLogBytes?: number;
+  /** Longer lines are cut to this many bytes. Default 16 KiB, Docker's own split size for log messages. */
+  readonly maxLineBytes?: number;
+  /** Where DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH, HOME and SSH_AUTH_SOCK are read. Default process.env. */
+  readonly env?: DockerHostEnv & { readonly SSH_AUTH_SOCK?: string | undefined };
+}
+
+/** The container events the doctor follows. */
+export const WATCHED_ACTIONS: readonly string[] = [
+  'start', 'die', 'oom', 'kill', 'stop', 'restart', 'destroy',
+  // The Engine matches `health_status` as a prefix, so it selects `health_status: healthy|unhealthy`
+  // (moby daemon/events/filter.go, matchEvent; checked against Engine 20.10).
+  'health_status',
+];
+
+/** Builds the engine for one DOCKER_HOST entry; an empty entry means the local default socket. */
+export function createDockerEngine(host: string, options: DockerEngineOptions = {}): DockerEngine {
+  const name = host.trim() === '' ? `unix://${DEFAULT_SOCKET_PATH}` : host.trim();
+  return new DockerodeEngine(name, createDockerodeClient(host, options.env), options);
+}
+
+/** A raw dockerode client for one DOCKER_HOST entry. Outside this adapter, only tests use it. */
+export function createDockerodeClient(host: string, env: DockerEngineOptions['env'] = process.env): Docker {
+  return buildDockerode(parseDockerHost(host, env), env);
+}
+
+export class DockerodeEngine implements DockerEngine {
+  readonly host: string;
+  readonly #docker: Docker;
+  readonly #requestTimeoutMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #maxLogBytes: number;
+  readonly #maxLineBytes: number;
+
+  constructor(host: string, docker: Docker, options: DockerEngineOptions = {}) {
+    this.host = host;
+    this.#docker = docker;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#maxLogBytes = options.maxLogBytes ?? 2 * 1024 * 1024;
+    this.#maxLineBytes = options.maxLineBytes ?? 16 * 1024;
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    // dockerode's ping takes options at run time; its types only know the callback form.
+    const ping = this.#docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await this.#call('ping', undefined, signal, (abortSignal) => ping.call(this.#docker, { abortSignal }));
+  }
+
+  async listContainers(): Promise<Array<{ id: string; name: string; image: string; labels: Record<string, string>; state: string }>> {
+    const containers = await this.#call('list containers', undefined, undefined, (abortSignal) =>
+      this.#docker.listContainers({ all: true, abortSignal }),
+    );
+    return containers.map((c) => ({
+      id: c.Id,
+      name: pickName(c.Names ?? []),
+      image: c.Image,
+      labels: { ...(c.Labels ?? {}) },
+      state: c.State,
+    }));
+  }
+
+  async inspect(idOrName: string): Promise<ContainerFacts> {
+    const json = await this.#call('inspect', idOrName, undefined, (abortSignal) =>
+      this.#docker.getContainer(idOrName).inspect({ abortSignal }),
+    );
+    return toContainerFacts(json as InspectJson, this.host);
+  }
+
+  async readLogs(ref: ContainerRef, opts: { tail: number; tty: boolean; sinceMs?: number; signal?: AbortSignal }): Promise<LogLine[]> {
+    const tail = Math.max(0, Math.floor(opts.tail));
+    if (tail === 0) return [];
+    const buffer = await this.#fetchLogs(refTarget(ref), tail, opts.sinceMs, opts.signal);
+    const lines = parseLogBuffer(buffer, { tty: opts.tty, timestamps: true, maxLineBytes: this.#maxLineBytes });
+    // `since` is second-granular on some engines: drop what the caller has already seen.
+    const since = opts.sinceMs;
+    const fresh = since === undefined ? lines : lines.filter((line) => !isAtOrBefore(line.ts, since));
+    return fresh.length > tail ? fresh.slice(-tail) : fresh;
+  }
+
+  async streamEvents(opts: { sinceMs?: number; signal: AbortSignal; onEvent: (event: ContainerEvent) => void }): Promise<void> {
+    const { signal } = opts;
+    if (signal.aborted) return;
+    const query: Record<string, unknown> = { filters: { type: ['container'], event: WATCHED_ACTIONS } };
+    if (opts.sinceMs !== undefined) query['since'] = toUnixSeconds(opts.sinceMs);
+
+    // A deadline only until the stream answers: an open events stream is idle for as long as
+    // nothing happens on the engine.
+    const opening = deadline(this.#connectTimeoutMs, signal);
+    let stream: Readable;
+    try {
+      stream = (await this.#docker.getEvents({ ...query, abortSignal: opening.signal })) as Readable;
+    } catch (error) {
+      if (signal.aborted) return;
+      throw this.#toEngineError(error, 'follow events', undefined, opening.timedOut ? this.#connectTimeoutMs : undefined);
+    } finally {
+      opening.clear();
+    }
+    await this.#consumeEvents(stream, signal, opts.onEvent);
+  }
+
+  async restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void> {
+    const t = Math.max(0, Math.floor(opts.timeoutSeconds));
+    // Docker waits up to `t` seconds for the stop before it kills, then starts: allow for both.
+    await this.#call('restart', refTarget(ref), undefined, (abortSignal) =>
+      this.#docker.getContainer(refTarget(ref)).restart({ t, abortSignal }),
+      this.#requestTimeoutMs + t * 1000,
+    );
+  }
+
+  #consumeEvents(stream: Readable, signal: AbortSignal, onEvent: (event: ContainerEvent) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const decoder = new EventLineDecoder();
+      let settled = false;
+      const finish = (error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        stream.off('data', onData);
+        stream.destroy();
+        if (error === undefined || signal.aborted) resolve();
+        else reject(error);
+      };
+      const deliver = (messages: ReturnType<EventLineDecoder['push']>): void => {
+        for (const message of messages) {
+          const event = toContainerEvent(message, this.host);
+          if (event) onEvent(event);
+        }
+      };
+      const onData = (chunk: Buffer): void => {
+        try {
+          deliver(decoder.push(chunk));
+        } catch (error) {
+          finish(error);
+        }
+      };
+      const onAbort = (): void => finish();
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', onData);
+      stream.once('end', () => {
+        try {
+          deliver(decoder.end());
+          finish();
+        } catch (error) {
+          finish(error);
+        }
+      });
+      stream.once('error', (error) => finish(this.#toEngineError(error, 'follow events')));
+      // A connection torn down without an error or an end (daemon killed) still closes the stream.
+      stream.once('close', () => finish(new DockerUnavailableError(`events stream from ${this.host} closed without an end`)));
+    });
+  }
+
+  /**
+   * Reads the logs with a bound on bytes. `tail` bounds lines, but a line may be huge (drivers that
+   * do not split long lines) so when the answer outgrows `maxLogBytes` ask again for half the lines:
+   * the newest lines are the ones worth keeping. With one line left, keep its first bytes.
+   */
+  async #fetchLogs(target: string, tail: number, sinceMs: number | undefined, signal: AbortSignal | undefined): Promise<Buffer> {
+    for (let lines = tail; ; lines = Math.max(1, Math.floor(lines / 2))) {
+      const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: false, tail: lines };
+      if (sinceMs !== undefined) query['since'] = toUnixSeconds(sinceMs);
+      const { buffer, complete } = await this.#call('read logs of', target, signal, (abortSignal) =>
+        this.#readBounded(target, query, abortSignal),
+      );
+      if (complete || lines === 1) return buffer;
+    }
+  }
+
+  async #readBounded(target: string, query: Record<string, unknown>, abortSignal: AbortSignal): Promise<{ buffer: Buffer; complete: boolean }> {
+    // dockerode buffers a non-follow logs answer whole; asking the modem for the stream lets us stop.
+    const stream = await new Promise<Readable>((resolve, reject) => {
+      this.#docker.modem.dial(
+        {
+          path: `/containers/${encodeURIComponent(target)}/logs?`,
+          method: 'GET',
+          options: query,
+          isStream: true,
+          abortSignal,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+        },
+        (error, result) => (error ? reject(error) : resolve(result as Readable)),
+      );
+    });
+    addAbortSignal(abortSignal, stream);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const room = this.#maxLogBytes - size;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, room));
+          return { buffer: Buffer.concat(chunks), complete: false };
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+    } finally {
+      stream.destroy();
+    }
+    return { buffer: Buffer.concat(chunks), complete: true };
+  }
+
+  /** Runs one API call under a deadline and maps its failure to the doctor's error vocabulary. */
+  async #call<T>(action: string, target: string | undefined, outer: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>, timeoutMs = this.#requestTimeoutMs): Promise<T> {
+    outer?.throwIfAborted();
+    const limit = deadline(timeoutMs, outer);
+    try {
+      return await run(limit.signal);
+    } catch (error) {
+      if (outer?.aborted) throw outer.reason;
+      throw this.#toEngineError(error, action, target, limit.timedOut ? timeoutMs : undefined);
+    } finally {
+      limit.clear();
+    }
+  }
+
+  #toEngineError(error: unknown, action: string, target?: string, timedOutAfterMs?: number): Error {
+    if (error instanceof DoctorError) return error;
+    const where = target === undefined ? '' : ` "${target}"`;
+    if (timedOutAfterMs !== undefined) {
+      return new DockerUnavailableError(
+        `Docker Engine at ${this.host} did not answer ${action}${where} within ${timedOutAfterMs / 1000} s`,
+        { cause: error },
+      );
+    }
+    const status = httpStatus(error);
+    if (status === 404 && target !== undefined) {
+      return new ContainerNotFoundError(`no container "${target}" on ${this.host}`, { cause: error });
+    }
+    if (status === undefined && isConnectionError(error)) {
+      return new DockerUnavailableError(`cannot reach the Docker Engine at ${this.host}: ${explainConnectionError(error)}`, { cause: error });
+    }
+    return new DoctorError(`Docker ${action}${where} on ${this.host} failed: ${engineMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * dockerode reads DOCKER_HOST from the environment even when given explicit options, and throws
+ * on values it cannot parse (a comma list of hosts). Hide it for the constructor's synchronous
+ * run; every connection setting is passed explicitly.
+ */
+function buildDockerode(endpoint: DockerEndpoint, env: NonNullable<DockerEngineOptions['env']>): Docker {
+  const options = toDockerodeOptions(endpoint, env);
+  const saved = process.env['DOCKER_HOST'];
+  delete process.env['DOCKER_HOST'];
+  try {
+    return new Docker(options);
+  } finally {
+    if (saved !== undefined) process.env['DOCKER_HOST'] = saved;
+  }
+}
+
+function toDockerodeOptions(endpoint: DockerEndpoint, env: NonNullable<DockerEngineOptions['env']>): Docker.DockerOptions {
+  switch (endpoint.kind) {
+    case 'socket':
+      return { socketPath: endpoint.socketPath };
+    case 'ssh':
+      // docker-modem runs `docker system dial-stdio` on the remote host over ssh2.
+      return {
+        protocol: 'ssh',
+        host: endpoint.host,
+        port: endpoint.port,
+        username: endpoint.username,
+        sshOptions: { agent: env.SSH_AUTH_SOCK },
+      };
+    case 'tcp': {
+      if (!endpoint.tls) return { protocol: 'http', host: endpoint.host, port: endpoint.port };
+      const { certPath, verify } = endpoint.tls;
+      const ca = readCert(certPath, 'ca.pem', verify);
+      const cert = readCert(certPath, 'cert.pem', false);
+      const key = readCert(certPath, 'key.pem', false);
+      return {
+        protocol: 'https',
+        host: endpoint.host,
+        port: endpoint.port,
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+        // DOCKER_TLS without DOCKER_TLS_VERIFY: encrypted, but the daemon's certificate is not checked.
+        ...(verify ? {} : { agent: new https.Agent({ rejectUnauthorized: false }) }),
+      };
+    }
+  }
+}
+
+function readCert(dir: string, file: string, required: boolean): Buffer | undefined {
+  const full = path.join(dir, file);
+  try {
+    return fs.readFileSync(full);
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`DOCKER_CERT_PATH: cannot read ${full}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** An AbortSignal that fires after `ms` or when `outer` aborts, and can be disarmed. */
+function deadline(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; readonly timedOut: boolean; clear(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${ms} ms`));
+  }, ms);
+  const onAbort = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    clear() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Docker's `since` takes seconds with a fractional part. */
+function toUnixSeconds(ms: number): string {
+  return (Math.max(0, ms) / 1000).toFixed(3);
+}
+
+/** True when the line's RFC 3339 stamp is at or before `sinceMs`. Unstamped lines are kept. */
+function isAtOrBefore(ts: string | undefined, sinceMs: number): boolean {
+  if (ts === undefined) return false;
+  const ms = Date.parse(ts);
+  return Number.isFinite(ms) && ms <= sinceMs;
+}
+
+function refTarget(ref: ContainerRef): string {
+  return ref.id || ref.name;
+}
+
+/** `Names` lists the container's own name and, for legacy links, `/other/alias` entries. */
+function pickName(names: readonly string[]): string {
+  const own = names.find((n) => !stripSlash(n).includes('/')) ?? names[0] ?? '';
+  return stripSlash(own);
+}
+
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** No HTTP answer at all: a socket, TCP, TLS or SSH failure (docker-modem passes them through). */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, level } = error as { code?: unknown; level?: unknown };
+  return typeof code === 'string' || typeof level === 'string' || /socket hang up/i.test(error.message);
+}
+
+function explainConnectionError(error: unknown): string {
+  const { code, address } = error as { code?: string; address?: string };
+  const message = describeError(error);
+  switch (code) {
+    case 'ENOENT':
+      return `no socket at ${address ?? 'the given path'} (is the daemon running?)`;
+    case 'EACCES':
+      return `permission denied on ${address ?? 'the socket'} (run as root or join the docker group)`;
+    case 'ECONNREFUSED':
+      return `connection refused (${message}); is the daemon running and listening there?`;
+    default:
+      return message;
+  }
+}
+
+/** docker-modem's message is `(HTTP code 500) server error - <daemon message> `; prefer the daemon's. */
+function engineMessage(error: unknown): string {
+  const json = (error as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  return describeError(error).trim();
+}

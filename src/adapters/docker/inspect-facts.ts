@@ -1,0 +1,139 @@
+/**
+ * Mapping `GET /containers/{id}/json` to ContainerFacts. A pure function of the JSON, so it is
+ * tested with inspect output recorded from a real engine (test/fixtures/inspect).
+ * https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Container/operation/ContainerInspect
+ */
+import type { ContainerFacts, ContainerStatus, HealthStatus, RestartPolicyName } from '../../core/types.js';
+
+/** The parts of the inspect JSON the doctor reads. Every field is optional: engines differ. */
+export interface InspectJson {
+  readonly Id?: string;
+  readonly Name?: string;
+  /** The image ID (`sha256:...`); `Config.Image` is the name the container was created from. */
+  readonly Image?: string;
+  /** Top level, not under State. */
+  readonly RestartCount?: number;
+  readonly State?: {
+    readonly Status?: string;
+    readonly Running?: boolean;
+    readonly Paused?: boolean;
+    readonly Restarting?: boolean;
+    readonly OOMKilled?: boolean;
+    readonly Dead?: boolean;
+    readonly ExitCode?: number;
+    readonly Error?: string;
+    readonly StartedAt?: string;
+    readonly FinishedAt?: string;
+    /** Present only when the container has a healthcheck. */
+    readonly Health?: {
+      readonly Status?: string;
+      readonly FailingStreak?: number;
+      readonly Log?: ReadonlyArray<{ readonly Output?: string; readonly End?: string }> | null;
+    } | null;
+  };
+  readonly Config?: {
+    readonly Image?: string;
+    readonly Labels?: Readonly<Record<string, string>> | null;
+    readonly Tty?: boolean;
+    readonly Env?: readonly string[] | null;
+  };
+  readonly HostConfig?: {
+    readonly RestartPolicy?: { readonly Name?: string; readonly MaximumRetryCount?: number } | null;
+    readonly Memory?: number;
+  };
+}
+
+const STATUSES: ReadonlySet<string> = new Set<ContainerStatus>([
+  'created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead',
+]);
+const POLICIES: ReadonlySet<string> = new Set<RestartPolicyName>(['no', 'always', 'unless-stopped', 'on-failure']);
+const HEALTH: ReadonlySet<string> = new Set<HealthStatus>(['none', 'starting', 'healthy', 'unhealthy']);
+
+/** Bound on the health probe output kept: Docker keeps up to 4 KiB per probe (healthcheck.go). */
+const MAX_HEALTH_OUTPUT = 4096;
+
+/** Normalises one inspect result. `host` names the engine it came from. */
+export function toContainerFacts(inspect: InspectJson, host: string): ContainerFacts {
+  const state = inspect.State ?? {};
+  const config = inspect.Config ?? {};
+  const status = readStatus(state);
+  return {
+    ref: {
+      id: inspect.Id ?? '',
+      name: stripSlash(inspect.Name ?? ''),
+      // The name it was created from reads better than `sha256:...`; the ID is the fallback.
+      image: config.Image || inspect.Image || '',
+      host,
+    },
+    status,
+    running: state.Running === true,
+    exitCode: readExitCode(state, status),
+    oomKilled: state.OOMKilled === true,
+    stateError: state.Error ?? '',
+    startedAt: readTime(state.StartedAt),
+    finishedAt: readTime(state.FinishedAt),
+    restartCount: inspect.RestartCount ?? 0,
+    restartPolicy: readRestartPolicy(inspect.HostConfig?.RestartPolicy),
+    health: readHealth(state.Health),
+    labels: { ...(config.Labels ?? {}) },
+    tty: config.Tty === true,
+    env: [...(config.Env ?? [])],
+    memoryLimit: inspect.HostConfig?.Memory ?? 0,
+  };
+}
+
+/** Container names come back as `/name` from the API. */
+export function stripSlash(name: string): string {
+  return name.startsWith('/') ? name.slice(1) : name;
+}
+
+function readStatus(state: NonNullable<InspectJson['State']>): ContainerStatus {
+  const reported = state.Status ?? '';
+  if (STATUSES.has(reported)) return reported as ContainerStatus;
+  // Engines that predate State.Status (API < 1.21) or speak a dialect of it (Podman's `stopped`).
+  if (state.Dead) return 'dead';
+  if (state.Restarting) return 'restarting';
+  if (state.Paused) return 'paused';
+  if (state.Running) return 'running';
+  return readTime(state.StartedAt) === null ? 'created' : 'exited';
+}
+
+/**
+ * Docker resets ExitCode to 0 when the process starts, so a running container's 0 means nothing;
+ * a created container that never ran has 0 too, unless the start failed (127 for a missing
+ * command, with State.Error set).
+ */
+function readExitCode(state: NonNullable<InspectJson['State']>, status: ContainerStatus): number | null {
+  const code = state.ExitCode;
+  if (typeof code !== 'number') return null;
+  if (status === 'running' || status === 'paused') return null;
+  if (status === 'created' && code === 0 && !state.Error) return null;
+  return code;
+}
+
+/** Docker writes the zero time `0001-01-01T00:00:00Z` for "never". */
+function readTime(value: string | undefined): string | null {
+  if (!value || value.startsWith('0001-01-01')) return null;
+  return value;
+}
+
+function readRestartPolicy(policy: { Name?: string; MaximumRetryCount?: number } | null | undefined): ContainerFacts['restartPolicy'] {
+  // Containers created through the API without a policy report Name ''; it means `no`.
+  const name = policy?.Name ?? '';
+  return {
+    name: POLICIES.has(name) ? (name as RestartPolicyName) : 'no',
+    maximumRetryCount: policy?.MaximumRetryCount ?? 0,
+  };
+}
+
+function readHealth(health: NonNullable<InspectJson['State']>['Health']): ContainerFacts['health'] {
+  if (!health) return { status: 'none', failingStreak: 0, lastOutput: null };
+  const status = health.Status ?? 'none';
+  const log = health.Log ?? [];
+  const last = log.length > 0 ? log[log.length - 1] : undefined;
+  return {
+    status: HEALTH.has(status) ? (status as HealthStatus) : 'none',
+    failingStreak: health.FailingStreak ?? 0,
+    lastOutput: last?.Output === undefined ? null : last.Output.trimEnd().slice(0, MAX_HEALTH_OUTPUT),
+  };
+}

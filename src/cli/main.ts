@@ -1,0 +1,101 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DoctorError, ExitCode, describeError } from '../core/errors.js';
+import { VERSION } from '../version.js';
+import { runDiagnoseCommand } from './commands/diagnose.js';
+import { runHistoryCommand } from './commands/history.js';
+import { runWatchCommand } from './commands/watch.js';
+import { runHealthcheckCommand } from './commands/healthcheck.js';
+
+function positiveInt(flag: string) {
+  return (value: string): string => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError(`${flag} must be a whole number above 0`);
+    return value.trim();
+  };
+}
+
+/** Flags shared by the commands that read configuration. */
+function addConfigFlags(command: Command): Command {
+  return command
+    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .option('--docker-host <hosts>', 'Docker Engine(s) to watch, comma-separated (DOCKER_HOST)')
+    .option('--state-dir <dir>', 'where the audit log and state live (STATE_DIR)')
+    .option('--log-lines <n>', 'log lines to read per container (LOG_LINES)', positiveInt('--log-lines'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('doctor')
+    .description('Keeps Docker containers alive and explains their failures.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  addConfigFlags(
+    program
+      .command('watch')
+      .description('watch containers, diagnose failures, restart when clearly safe, record every decision')
+      .option('--once', 'run one reconcile cycle, then exit')
+      .option('--json', 'print the live feed as JSON lines on stdout')
+      .option('--targets <names>', 'comma-separated containers to watch (TARGET_CONTAINERS)')
+      .option('--interval <seconds>', 'seconds between reconcile cycles (CHECK_INTERVAL)')
+      .addOption(new Option('--observe-only', 'decide and record, never act (AUTO_FIX=false)'))
+      .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
+  ).action(async (opts, cmd: Command) => {
+    process.exitCode = await runWatchCommand(opts, cmd.parent?.opts() ?? {});
+  });
+
+  addConfigFlags(
+    program
+      .command('diagnose')
+      .description('inspect one container now and explain what is wrong with it')
+      .argument('<container>', 'container name or id')
+      .option('--json', 'print one JSON object on stdout')
+      .option('--fix', 'act on the decision (restart when clearly safe)')
+      .option('--no-ai', 'rules only, even with ANTHROPIC_API_KEY set'),
+  ).action(async (container: string, opts) => {
+    process.exitCode = await runDiagnoseCommand(container, opts);
+  });
+
+  program
+    .command('history')
+    .description('show the audit log as a timeline')
+    .option('--container <name>', 'only this container')
+    .option('-n, --limit <n>', 'how many incidents', positiveInt('-n'), '20')
+    .option('--json', 'print JSON lines on stdout')
+    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .option('--state-dir <dir>', 'where the audit log lives (STATE_DIR)')
+    .action(async (opts) => {
+      process.exitCode = await runHistoryCommand(opts);
+    });
+
+  program
+    .command('healthcheck')
+    .description("exit 0 when the local doctor's /health answers healthy (for the image's HEALTHCHECK)")
+    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .action(async (opts) => {
+      process.exitCode = await runHealthcheckCommand(opts);
+    });
+
+  return program;
+}
+
+/** The one place that turns errors into exit codes and one-line messages. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed its message (usage errors) or the help/version text.
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    if (error instanceof DoctorError) {
+      process.stderr.write(`doctor: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`doctor: unexpected error: ${describeError(error)}\n`);
+    if (process.env.DOCTOR_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    process.exitCode = ExitCode.internal;
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * Every setting, by its environment name, with its default and validation. Flags are mapped onto
+ * these names before validation, so one schema judges every source and errors name the setting.
+ */
+
+const intIn = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+
+const seconds = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, `${name} must be a number of seconds`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max} seconds`);
+
+/** commander's `.env()` turns a boolean on for any value, `false` included: we parse our own. */
+const bool = (name: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((s) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(s), `${name} must be true or false`)
+    .transform((s) => ['true', '1', 'yes', 'on'].includes(s));
+
+const list = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
+
+const severity = (name: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((s) => ['low', 'medium', 'high'].includes(s), `${name} must be low, medium or high`)
+    .transform((s) => s as 'low' | 'medium' | 'high');
+
+const url = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, `${name} must be an http(s) URL`);
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s.length > 0 ? s : undefined));
+
+export const settingsSchema = z.object({
+  TARGET_CONTAINERS: list.default(''),
+  CHECK_INTERVAL: seconds('CHECK_INTERVAL', 1, 86_400).default('30'),
+  LOG_LINES: intIn('LOG_LINES', 1, 10_000).default('50'),
+  AUTO_FIX: bool('AUTO_FIX').default('true'),
+  MAX_RESTARTS_PER_HOUR: intIn('MAX_RESTARTS_PER_HOUR', 0, 1000).default('3'),
+  MIN_DEAD_TIME: seconds('MIN_DEAD_TIME', 0, 86_400).default('60'),
+  RESTART_SETTLE_TIME: seconds('RESTART_SETTLE_TIME', 0, 600).default('10'),
+  ERROR_PATTERNS: list.default(''),
+  STATE_DIR: z.string().trim().min(1, 'STATE_DIR must not be empty'),
+  DOCKER_HOST: list.default(''),
+  ANTHROPIC_API_KEY: optionalText.default(''),
+  ANTHROPIC_BASE_URL: optionalText.default('').pipe(z.union([z.undefined(), url('ANTHROPIC_BASE_URL')])),
+  ANTHROPIC_MODEL: z.string().trim().min(1, 'ANTHROPIC_MODEL must not be empty').default('claude-haiku-4-5'),
+  DIAGNOSIS_TIMEOUT: seconds('DIAGNOSIS_TIMEOUT', 1, 600).default('30'),
+  MAX_DIAGNOSES_PER_HOUR: intIn('MAX_DIAGNOSES_PER_HOUR', 0, 10_000).default('20'),
+  SLACK_WEBHOOK_URL: optionalText.default('').pipe(z.union([z.undefined(), url('SLACK_WEBHOOK_URL')])),
+  SLACK_MIN_SEVERITY: severity('SLACK_MIN_SEVERITY').default('medium'),
+  SLACK_MAX_PER_MINUTE: intIn('SLACK_MAX_PER_MINUTE', 1, 1000).default('10'),
+  HEALTH_HOST: z.string().trim().min(1, 'HEALTH_HOST must not be empty').default('127.0.0.1'),
+  HEALTH_PORT: intIn('HEALTH_PORT', 0, 65_535).default('8080'),
+  HEALTH_TOKEN: optionalText.default(''),
+});
+
+export type SettingName = keyof typeof settingsSchema.shape;
+export const settingNames = Object.keys(settingsSchema.shape) as SettingName[];

@@ -1,0 +1,128 @@
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { ConfigError } from '../core/errors.js';
+import { settingsSchema, type SettingName } from './config-schema.js';
+
+/** The one resolved, validated, frozen configuration every command runs with. */
+export interface Config {
+  readonly targets: readonly string[];
+  readonly checkIntervalMs: number;
+  readonly logLines: number;
+  readonly autoFix: boolean;
+  readonly maxRestartsPerHour: number;
+  readonly minDeadTimeMs: number;
+  readonly settleTimeMs: number;
+  /** Empty = the built-in vocabulary. */
+  readonly errorPatterns: readonly string[];
+  readonly stateDir: string;
+  /** One entry per engine; `['']` = dockerode's default (/var/run/docker.sock). */
+  readonly dockerHosts: readonly string[];
+  readonly anthropic: {
+    readonly apiKey: string | undefined;
+    readonly baseURL: string | undefined;
+    readonly model: string;
+    readonly timeoutMs: number;
+    readonly maxDiagnosesPerHour: number;
+  };
+  readonly slack: {
+    readonly webhookUrl: string | undefined;
+    readonly minSeverity: 'low' | 'medium' | 'high';
+    readonly maxPerMinute: number;
+  };
+  readonly health: { readonly host: string; readonly port: number; readonly token: string | undefined };
+}
+
+export interface ConfigSources {
+  /** The process environment. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Flags, already mapped to setting names; undefined = not given. */
+  readonly flags?: Partial<Record<SettingName, string | undefined>>;
+  /** `.env` path; default `.env` in the working directory, read only if it exists. */
+  readonly envFile?: string;
+  readonly cwd?: string;
+}
+
+function defaultStateDir(env: ConfigSources['env']): string {
+  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.length > 0 ? env.XDG_STATE_HOME : path.join(homedir(), '.local', 'state');
+  return path.join(base, 'container-doctor');
+}
+
+function readEnvFile(file: string, explicit: boolean): Record<string, string> {
+  const parsed: Record<string, string> = {};
+  // dotenv 17+ prints a banner unless told to be quiet; processEnv keeps process.env untouched.
+  const result = dotenv.config({ path: file, quiet: true, processEnv: parsed });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return {};
+    throw new ConfigError(`cannot read env file ${file}: ${code ?? result.error.message}`, { cause: result.error });
+  }
+  return parsed;
+}
+
+/**
+ * defaults -> .env -> environment -> flags -> validation -> one frozen object. Does not touch the
+ * file system beyond reading the env file; `prepareStateDir` checks STATE_DIR.
+ */
+export function loadConfig(sources: ConfigSources): Config {
+  const cwd = sources.cwd ?? process.cwd();
+  const envFile = sources.envFile ?? path.join(cwd, '.env');
+  const fromFile = readEnvFile(path.resolve(cwd, envFile), sources.envFile !== undefined);
+
+  const raw: Record<string, string> = {};
+  for (const layer of [fromFile, sources.env, sources.flags ?? {}]) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined && key in settingsSchema.shape) raw[key] = value;
+    }
+  }
+  raw.STATE_DIR ??= defaultStateDir(sources.env);
+
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'configuration');
+    const value = raw[name];
+    const shown = value === undefined ? '' : ` (got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)})`;
+    const message = issue?.message && issue.message.startsWith(name) ? issue.message : `${name}: ${issue?.message ?? 'invalid'}`;
+    throw new ConfigError(`${message}${shown}`);
+  }
+  const s = parsed.data;
+  return Object.freeze({
+    targets: Object.freeze(s.TARGET_CONTAINERS),
+    checkIntervalMs: Math.round(s.CHECK_INTERVAL * 1000),
+    logLines: s.LOG_LINES,
+    autoFix: s.AUTO_FIX,
+    maxRestartsPerHour: s.MAX_RESTARTS_PER_HOUR,
+    minDeadTimeMs: Math.round(s.MIN_DEAD_TIME * 1000),
+    settleTimeMs: Math.round(s.RESTART_SETTLE_TIME * 1000),
+    errorPatterns: Object.freeze(s.ERROR_PATTERNS),
+    stateDir: path.resolve(cwd, s.STATE_DIR),
+    dockerHosts: Object.freeze(s.DOCKER_HOST.length > 0 ? s.DOCKER_HOST : ['']),
+    anthropic: Object.freeze({
+      apiKey: s.ANTHROPIC_API_KEY,
+      baseURL: s.ANTHROPIC_BASE_URL,
+      model: s.ANTHROPIC_MODEL,
+      timeoutMs: Math.round(s.DIAGNOSIS_TIMEOUT * 1000),
+      maxDiagnosesPerHour: s.MAX_DIAGNOSES_PER_HOUR,
+    }),
+    slack: Object.freeze({
+      webhookUrl: s.SLACK_WEBHOOK_URL,
+      minSeverity: s.SLACK_MIN_SEVERITY,
+      maxPerMinute: s.SLACK_MAX_PER_MINUTE,
+    }),
+    health: Object.freeze({ host: s.HEALTH_HOST, port: s.HEALTH_PORT, token: s.HEALTH_TOKEN }),
+  });
+}
+
+/** Creates STATE_DIR if needed and proves it is readable and writable. */
+export async function prepareStateDir(stateDir: string): Promise<void> {
+  try {
+    await mkdir(stateDir, { recursive: true });
+    await access(stateDir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unusable';
+    throw new ConfigError(`STATE_DIR ${stateDir} is not a readable, writable directory (${code})`, { cause: error });
+  }
+}

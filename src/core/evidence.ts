@@ -1,0 +1,62 @@
+import type { ContainerFacts, Evidence, Finding, LogLine } from './types.js';
+
+/** Bounds that keep one audit record small whatever a container writes. */
+export const evidenceLimits = {
+  matchedLines: 20,
+  logTail: 50,
+  lineChars: 2000,
+  healthOutputChars: 2000,
+} as const;
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…[cut ${text.length - max} chars]`;
+}
+
+/** The newest `max` distinct error lines, oldest first. */
+function newestDistinct(findings: readonly Finding[], max: number): string[] {
+  const seen = new Set<string>();
+  const picked: string[] = [];
+  for (let i = findings.length - 1; i >= 0 && picked.length < max; i -= 1) {
+    const line = cut(findings[i]!.line, evidenceLimits.lineChars);
+    if (seen.has(line)) continue;
+    seen.add(line);
+    picked.push(line);
+  }
+  return picked.reverse();
+}
+
+/** Snapshot of the facts an incident is judged on, bounded in size. */
+export function buildEvidence(input: {
+  facts: ContainerFacts;
+  logs: readonly LogLine[];
+  findings: readonly Finding[];
+  stoppedByUser: boolean;
+  logTailLines?: number;
+}): Evidence {
+  const { facts, logs, findings } = input;
+  const tailCount = Math.min(input.logTailLines ?? evidenceLimits.logTail, evidenceLimits.logTail);
+  return {
+    status: facts.status,
+    exitCode: facts.exitCode,
+    oomKilled: facts.oomKilled,
+    health: facts.health.status,
+    healthOutput: facts.health.lastOutput === null ? null : cut(facts.health.lastOutput.trim(), evidenceLimits.healthOutputChars),
+    restartCount: facts.restartCount,
+    restartPolicy: facts.restartPolicy.name,
+    stoppedByUser: input.stoppedByUser,
+    matchedLines: newestDistinct(findings, evidenceLimits.matchedLines),
+    patterns: [...new Set(findings.map((f) => f.pattern))].slice(0, 20),
+    logTail: logs.slice(-tailCount).map((l) => cut(l.text, evidenceLimits.lineChars)),
+    stateError: cut(facts.stateError, evidenceLimits.lineChars),
+    finishedAt: facts.finishedAt,
+  };
+}
+
+/** The part of an incident's identity that comes from state rather than log text. */
+export function stateSignatureKey(evidence: Evidence, triggerKind: string): string {
+  if (evidence.status === 'running' && evidence.health === 'unhealthy') return 'unhealthy';
+  if (triggerKind === 'log-pattern') return 'log';
+  if (evidence.status === 'restarting') return 'restarting';
+  if (evidence.exitCode !== null && evidence.status !== 'running') return `exit:${evidence.exitCode}${evidence.oomKilled ? ':oom' : ''}`;
+  return triggerKind;
+}

@@ -1,0 +1,172 @@
+/**
+ * Pure helpers over a container's remembered history. Every function returns a new history and
+ * never mutates its input, so the state store can persist exactly what the decision saw.
+ */
+import type { Action, ContainerHistory, IncidentMemory } from './types.js';
+
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** How long death, OOM and restart times are kept: the longest window any guardrail looks at. */
+export const HISTORY_RETENTION_MS = DAY_MS;
+
+/** Upper bounds so a container dying every second cannot grow the state file without limit. */
+export const historyLimits = {
+  times: 200,
+  incidents: 50,
+} as const;
+
+/**
+ * Two observations of one exit (the `die` event and the next inspection's `FinishedAt`) differ by
+ * a few milliseconds. Merging within a second can only undercount deaths that Docker itself is
+ * restarting within a second of each other, and those show as status `restarting` (a crash loop)
+ * anyway.
+ */
+export const SAME_EVENT_TOLERANCE_MS = 1000;
+
+/** A history with nothing in it. */
+export function emptyHistory(): ContainerHistory {
+  return { deaths: [], ooms: [], restarts: [], incidents: [] };
+}
+
+/**
+ * Milliseconds since the epoch for an ISO time, or null when it is missing, unparsable or Docker's
+ * zero time (`0001-01-01T00:00:00Z`, reported for containers that never started or finished).
+ */
+export function parseTime(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms) || ms <= 0) return null;
+  return ms;
+}
+
+/** How many of `times` fall within `windowMs` before `now` (times after `now` count: clocks skew). */
+export function countWithin(times: readonly string[], now: number, windowMs: number): number {
+  let count = 0;
+  for (const iso of times) {
+    const ms = parseTime(iso);
+    if (ms !== null && ms >= now - windowMs) count += 1;
+  }
+  return count;
+}
+
+/** Whether `times` already holds an observation of the moment `at` (within the tolerance). */
+export function hasTime(times: readonly string[], at: string, toleranceMs = SAME_EVENT_TOLERANCE_MS): boolean {
+  const ms = parseTime(at);
+  if (ms === null) return false;
+  return times.some((iso) => {
+    const other = parseTime(iso);
+    return other !== null && Math.abs(other - ms) <= toleranceMs;
+  });
+}
+
+/**
+ * `times` plus `at` unless it is already there. Lets the decision count the death it is judging
+ * whether or not the caller recorded it first.
+ */
+export function includeTime(times: readonly string[], at: string | null | undefined): readonly string[] {
+  if (!at || parseTime(at) === null || hasTime(times, at)) return times;
+  return [...times, at];
+}
+
+function addTime(times: readonly string[], at: string, now: number): readonly string[] {
+  const ms = parseTime(at);
+  if (ms === null) return pruneTimes(times, now);
+  const merged = hasTime(times, at) ? times : [...times, new Date(ms).toISOString()];
+  return pruneTimes(merged, now);
+}
+
+function pruneTimes(times: readonly string[], now: number): readonly string[] {
+  const kept = times
+    .map((iso) => ({ iso, ms: parseTime(iso) }))
+    .filter((t): t is { iso: string; ms: number } => t.ms !== null && t.ms >= now - HISTORY_RETENTION_MS)
+    .sort((a, b) => a.ms - b.ms)
+    .map((t) => t.iso);
+  return kept.slice(-historyLimits.times);
+}
+
+/** Records that the container died at `at` (prefer its `FinishedAt`, so event and inspection agree). */
+export function recordDeath(history: ContainerHistory, at: string, now: number): ContainerHistory {
+  return { ...history, deaths: addTime(history.deaths, at, now), ooms: pruneTimes(history.ooms, now), restarts: pruneTimes(history.restarts, now) };
+}
+
+/** Records that the kernel OOM-killed a process in the container at `at`. */
+export function recordOom(history: ContainerHistory, at: string, now: number): ContainerHistory {
+  return { ...history, ooms: addTime(history.ooms, at, now), deaths: pruneTimes(history.deaths, now), restarts: pruneTimes(history.restarts, now) };
+}
+
+/** Records that the doctor restarted the container at `at`. */
+export function recordRestart(history: ContainerHistory, at: string, now: number): ContainerHistory {
+  return { ...history, restarts: addTime(history.restarts, at, now), deaths: pruneTimes(history.deaths, now), ooms: pruneTimes(history.ooms, now) };
+}
+
+/** One judged incident, as `recordIncident` remembers it. */
+export interface IncidentObservation {
+  readonly signature: string;
+  readonly incidentId: string;
+  /** ISO time the incident was seen. */
+  readonly at: string;
+  readonly action: Action;
+  /** Catalog rule that diagnosed it, so later diagnoses can say "this class happened before". */
+  readonly rule?: string;
+}
+
+/**
+ * Remembers an incident: a signature seen before has its count, last time, id and action updated;
+ * a new one is added. Incidents not seen for 24 h are forgotten, and only the most recent
+ * `historyLimits.incidents` are kept.
+ */
+export function recordIncident(history: ContainerHistory, seen: IncidentObservation, now: number): ContainerHistory {
+  const previous = history.incidents.find((m) => m.signature === seen.signature);
+  const updated: IncidentMemory = previous
+    ? {
+        ...previous,
+        incidentId: seen.incidentId,
+        lastSeen: seen.at,
+        count: previous.count + 1,
+        lastAction: seen.action,
+        ...(seen.rule !== undefined ? { rule: seen.rule } : {}),
+      }
+    : {
+        signature: seen.signature,
+        incidentId: seen.incidentId,
+        firstSeen: seen.at,
+        lastSeen: seen.at,
+        count: 1,
+        lastAction: seen.action,
+        ...(seen.rule !== undefined ? { rule: seen.rule } : {}),
+      };
+  const incidents = [...history.incidents.filter((m) => m.signature !== seen.signature), updated]
+    .filter((m) => (parseTime(m.lastSeen) ?? 0) >= now - HISTORY_RETENTION_MS)
+    .sort((a, b) => (parseTime(a.lastSeen) ?? 0) - (parseTime(b.lastSeen) ?? 0))
+    .slice(-historyLimits.incidents);
+  return { ...history, incidents };
+}
+
+/**
+ * The remembered incident with this signature if it was last seen within `windowMs` before `now`:
+ * the same error repeating (or re-read on the next cycle) belongs to it rather than opening a new one.
+ */
+export function findOpenIncident(history: ContainerHistory, signature: string, now: number, windowMs: number): IncidentMemory | undefined {
+  const memory = history.incidents.find((m) => m.signature === signature);
+  if (!memory) return undefined;
+  const last = parseTime(memory.lastSeen);
+  if (last === null || last < now - windowMs) return undefined;
+  return memory;
+}
+
+/** Incidents diagnosed by catalog rule `rule` and last seen within `windowMs` before `now`. */
+export function incidentsWithRule(history: ContainerHistory, rule: string, now: number, windowMs: number): IncidentMemory[] {
+  return history.incidents.filter((m) => m.rule === rule && (parseTime(m.lastSeen) ?? 0) >= now - windowMs);
+}
+
+/** A duration as people read it in a reason: `45 s`, `10 min`, `24 h`, `1 h 30 min`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}

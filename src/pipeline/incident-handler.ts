@@ -1,0 +1,329 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/load-config.js';
+import { resolvePolicy } from '../core/container-policy.js';
+import { decideAction } from '../core/decide.js';
+import type { Detector } from '../core/error-patterns.js';
+import { ContainerNotFoundError, describeError } from '../core/errors.js';
+import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
+import { findOpenIncident, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
+import { diagnoseByRules } from '../core/rules-catalog.js';
+import { signatureOf } from '../core/signature.js';
+import type {
+  AuditRecord,
+  ContainerFacts,
+  ContainerHistory,
+  Decision,
+  Diagnosis,
+  Evidence,
+  Finding,
+  LogLine,
+  Outcome,
+  RulesVerdict,
+  Trigger,
+} from '../core/types.js';
+import type { FeedListener } from './feed.js';
+import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, TokenUsage } from './ports.js';
+import type { StopTracker } from './stop-tracker.js';
+
+/** Where the doctor remembers each container. Implemented by the state file adapter. */
+export interface HistoryStore {
+  history(key: string): ContainerHistory;
+  setHistory(key: string, history: ContainerHistory): void;
+  save(): Promise<void>;
+}
+
+/** MAX_DIAGNOSES_PER_HOUR and token accounting. */
+export interface DiagnosisAllowance {
+  tryTake(nowMs: number): boolean;
+  recordUsage(model: string, usage: TokenUsage): void;
+}
+
+export interface HandlerDeps {
+  readonly config: Config;
+  readonly detector: Detector;
+  readonly store: HistoryStore;
+  readonly audit: AuditSink;
+  readonly clock: Clock;
+  readonly stops: StopTracker;
+  readonly feed: FeedListener;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly diagnoser?: Diagnoser;
+  readonly allowance?: DiagnosisAllowance;
+  readonly notifier?: Notifier;
+  /** The doctor's own container id, when it runs in one. */
+  readonly selfId?: string;
+  /** Same container, same signature within this window = the same incident. */
+  readonly dedupeWindowMs?: number;
+}
+
+export interface IncidentInput {
+  readonly engine: DockerEngine;
+  /** Container id or name. */
+  readonly id: string;
+  readonly trigger: Trigger;
+  /** Error lines already found (reconcile reads new log lines and detects before calling). */
+  readonly findings?: readonly Finding[];
+  readonly stoppedByUser?: boolean;
+  /** `doctor diagnose`: always produce a result, even for a healthy or already judged container. */
+  readonly manual?: boolean;
+  /** May restart (watch; `diagnose --fix`). */
+  readonly act: boolean;
+  /** Write the decision to state and the audit log, and notify. */
+  readonly record: boolean;
+  /** Ask Claude when it helps (false with --no-ai). */
+  readonly askAi: boolean;
+  /** This is the look-again after MIN_DEAD_TIME. */
+  readonly recheck?: boolean;
+}
+
+export interface IncidentResult {
+  readonly facts: ContainerFacts;
+  readonly logs: readonly LogLine[];
+  readonly findings: readonly Finding[];
+  readonly evidence: Evidence;
+  readonly signature: string;
+  readonly rules: RulesVerdict;
+  readonly ai?: Diagnosis;
+  readonly aiNote?: string;
+  readonly decision: Decision;
+  readonly outcome: Outcome;
+  readonly history: ContainerHistory;
+  /** What was written to the audit log, if anything. */
+  readonly record?: AuditRecord;
+  /** Why nothing was judged (already judged, container gone, a repeat). */
+  readonly skipped?: string;
+}
+
+const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
+const RESTART_STOP_TIMEOUT_S = 10;
+
+function newIncidentId(nowMs: number): string {
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `inc-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A key per engine and container name: history survives the container being recreated. */
+export function historyKey(host: string, name: string): string {
+  return `${host || 'local'}/${name}`;
+}
+
+/**
+ * One incident, start to finish: inspect and read logs, detect, diagnose (rules, then Claude when
+ * the rules cannot settle it), decide, act and verify, record, notify. Callers serialise calls per
+ * container; calls for different containers may run at once.
+ */
+export class IncidentHandler {
+  private readonly aiMemory = new Map<string, Diagnosis>();
+
+  constructor(private readonly deps: HandlerDeps) {}
+
+  async handle(input: IncidentInput): Promise<IncidentResult | undefined> {
+    const { deps } = this;
+    const { config } = deps;
+    let facts: ContainerFacts;
+    try {
+      facts = await input.engine.inspect(input.id);
+    } catch (error) {
+      if (error instanceof ContainerNotFoundError && !input.manual) return undefined;
+      throw error;
+    }
+    const key = historyKey(input.engine.host, facts.ref.name);
+    let history = deps.store.history(key);
+    const exited = !facts.running && facts.status !== 'restarting' && facts.finishedAt !== null;
+    const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited';
+    const alreadyJudged = exited && exitTrigger && history.lastHandledExit === facts.finishedAt;
+    if (alreadyJudged && !input.manual && !input.recheck) return undefined;
+
+    const logs = await input.engine.readLogs(facts.ref, { tail: config.logLines, tty: facts.tty });
+    const findings = input.findings ?? deps.detector.detect(logs);
+    const now = deps.clock.now();
+
+    const isNewExit = exitTrigger && exited && !history.deaths.includes(facts.finishedAt!);
+    if (isNewExit && input.record) {
+      history = recordDeath(history, facts.finishedAt!, now);
+      if (facts.oomKilled) history = recordOom(history, facts.finishedAt!, now);
+    }
+
+    const evidence = buildEvidence({ facts, logs, findings, stoppedByUser: input.stoppedByUser ?? false, logTailLines: config.logLines });
+    const signature = signatureOf(evidence.matchedLines, stateSignatureKey(evidence, input.trigger.kind));
+    const open = findOpenIncident(history, signature, now, deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
+    const rules = diagnoseByRules({ facts, evidence, trigger: input.trigger, history, now });
+    const policy = resolvePolicy(
+      facts,
+      { autoFix: config.autoFix, maxRestartsPerHour: config.maxRestartsPerHour, minDeadTimeMs: config.minDeadTimeMs },
+      { selfId: deps.selfId },
+    );
+
+    const { ai, aiNote } = await this.secondOpinion(input, facts, evidence, rules, history, signature, key, open !== undefined, now);
+    let decision = decideAction({ incident: { trigger: input.trigger, evidence, facts }, rules, ai, history, policy, now });
+
+    if (decision.deferUntil && !input.manual) {
+      if (input.record) {
+        deps.store.setHistory(key, history);
+        await deps.store.save();
+      }
+      deps.feed({ type: 'deferred', host: input.engine.host, container: facts.ref.name, until: decision.deferUntil, reason: decision.reason });
+      return { facts, logs, findings, evidence, signature, rules, ai, aiNote, decision, outcome: notActed(now, 'deferred'), history };
+    }
+
+    const isRepeat = open !== undefined && open.lastAction === decision.action && decision.action !== 'restart';
+    if (isRepeat && !input.manual) {
+      history = recordIncident(history, { signature, incidentId: open.incidentId, now, action: decision.action });
+      if (exited && exitTrigger) history = { ...history, lastHandledExit: facts.finishedAt! };
+      if (input.record) {
+        deps.store.setHistory(key, history);
+        await deps.store.save();
+      }
+      deps.feed({ type: 'repeat', host: input.engine.host, container: facts.ref.name, incidentId: open.incidentId, count: open.count + 1 });
+      return {
+        facts, logs, findings, evidence, signature, rules, ai, aiNote, decision,
+        outcome: notActed(now, 'same incident as before; already recorded'), history, skipped: 'repeat',
+      };
+    }
+
+    let outcome: Outcome;
+    if (decision.action === 'restart' && input.act) {
+      const acted = await this.restartAndVerify(input.engine, facts, key, history, now);
+      history = acted.history;
+      outcome = acted.outcome;
+      decision = { ...decision, executed: acted.issued };
+    } else {
+      outcome = notActed(now, decision.action === 'restart' ? 'restart not performed (diagnose without --fix)' : 'no action taken');
+    }
+
+    const incidentId = open?.incidentId ?? newIncidentId(now);
+    const occurrence = (open?.count ?? 0) + 1;
+    const record: AuditRecord = {
+      v: 1,
+      incidentId,
+      occurrence,
+      time: new Date(now).toISOString(),
+      container: facts.ref,
+      trigger: input.trigger,
+      evidence,
+      signature,
+      diagnosis: ai && decision.decidedBy === 'claude' ? ai : rules.diagnosis,
+      ...(ai ? { rulesDiagnosis: rules.diagnosis } : {}),
+      ...(aiNote ? { aiNote } : {}),
+      decision,
+      outcome,
+    };
+
+    if (input.record) {
+      history = recordIncident(history, { signature, incidentId, now, action: decision.action });
+      if (exited && exitTrigger) history = { ...history, lastHandledExit: facts.finishedAt! };
+      deps.store.setHistory(key, history);
+      await deps.store.save();
+      await deps.audit.append(record);
+      deps.feed({ type: 'incident', record });
+      deps.notifier?.incident(record);
+      if (decision.executed && outcome.status !== 'restarted') await this.escalateFailedRestart(record, now);
+    }
+    return { facts, logs, findings, evidence, signature, rules, ai, aiNote, decision, outcome, history, record: input.record ? record : undefined };
+  }
+
+  private async secondOpinion(
+    input: IncidentInput,
+    facts: ContainerFacts,
+    evidence: Evidence,
+    rules: RulesVerdict,
+    history: ContainerHistory,
+    signature: string,
+    key: string,
+    seenBefore: boolean,
+    now: number,
+  ): Promise<{ ai?: Diagnosis; aiNote?: string }> {
+    const { diagnoser, allowance } = this.deps;
+    if (!diagnoser || !input.askAi) return {};
+    if (rules.settled && !input.manual) return {};
+    const memoryKey = `${key}#${signature}`;
+    const remembered = this.aiMemory.get(memoryKey);
+    if (remembered && (seenBefore || !input.manual)) return { ai: remembered, aiNote: 'Claude diagnosis reused: same incident as before' };
+    if (allowance && !allowance.tryTake(now)) {
+      return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${this.deps.config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
+    }
+    const result = await diagnoser.diagnose({ facts, evidence, rules, history, signature });
+    if (result.usage) allowance?.recordUsage(result.ok ? (result.diagnosis.model ?? this.deps.config.anthropic.model) : this.deps.config.anthropic.model, result.usage);
+    if (result.ok) {
+      this.aiMemory.set(memoryKey, result.diagnosis);
+      if (this.aiMemory.size > 5_000) this.aiMemory.delete(this.aiMemory.keys().next().value!);
+      return { ai: result.diagnosis };
+    }
+    // A failed second opinion can never make the doctor bolder: fall back to the rules, unsafe.
+    const fallback: Diagnosis = { ...rules.diagnosis, auto_restart_safe: false };
+    return { ai: fallback, aiNote: `Claude diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false` };
+  }
+
+  private async restartAndVerify(
+    engine: DockerEngine,
+    facts: ContainerFacts,
+    key: string,
+    history: ContainerHistory,
+    now: number,
+  ): Promise<{ issued: boolean; outcome: Outcome; history: ContainerHistory }> {
+    const { deps } = this;
+    const { ref } = facts;
+    deps.feed({ type: 'restarting', host: engine.host, container: ref.name, incidentId: '' });
+    deps.stops.beginOwnRestart(ref.id, now);
+    try {
+      await engine.restart(ref, { timeoutSeconds: RESTART_STOP_TIMEOUT_S });
+    } catch (error) {
+      deps.stops.endOwnRestart(ref.id, deps.clock.now());
+      return { issued: false, history, outcome: { status: 'restart-failed', detail: `restart call failed: ${describeError(error)}`, at: iso(deps.clock.now()) } };
+    }
+    deps.stops.endOwnRestart(ref.id, deps.clock.now());
+    // Count the restart and persist it before the settle wait, so a crash of the doctor during the
+    // wait cannot lose it (the throttle must hold across the doctor's own restarts).
+    const restarted = recordRestart(history, now);
+    deps.store.setHistory(key, restarted);
+    await deps.store.save();
+
+    let startedAt: string | null = null;
+    try {
+      startedAt = (await engine.inspect(ref.id)).startedAt;
+    } catch {
+      // judged after the settle time
+    }
+    await deps.sleep(deps.config.settleTimeMs);
+    try {
+      const after = await engine.inspect(ref.id);
+      const settle = `${Math.round(deps.config.settleTimeMs / 1000)} s`;
+      if (after.running && after.status === 'running' && (startedAt === null || after.startedAt === startedAt)) {
+        return { issued: true, history: restarted, outcome: { status: 'restarted', detail: `restarted; still running after ${settle}`, at: iso(deps.clock.now()) } };
+      }
+      const how = after.running ? `it was restarted again since (now ${after.status})` : `it is ${after.status} (exit code ${after.exitCode ?? 'none'})`;
+      return { issued: true, history: restarted, outcome: { status: 'not-running-after-restart', detail: `restarted, but ${settle} later ${how}`, at: iso(deps.clock.now()) } };
+    } catch (error) {
+      return { issued: true, history: restarted, outcome: { status: 'not-running-after-restart', detail: `restarted, but could not verify: ${describeError(error)}`, at: iso(deps.clock.now()) } };
+    }
+  }
+
+  /** A restart that did not hold becomes an escalation on record, and people are told. */
+  private async escalateFailedRestart(record: AuditRecord, now: number): Promise<void> {
+    const escalation: AuditRecord = {
+      ...record,
+      occurrence: record.occurrence + 1,
+      time: new Date(Math.max(now, this.deps.clock.now())).toISOString(),
+      decision: {
+        action: 'escalate',
+        reason: `the restart did not help: ${record.outcome.detail}`,
+        guardrail: null,
+        executed: false,
+        decidedBy: record.decision.decidedBy,
+      },
+      outcome: notActed(this.deps.clock.now(), 'escalated to a person'),
+    };
+    await this.deps.audit.append(escalation);
+    this.deps.feed({ type: 'incident', record: escalation });
+    this.deps.notifier?.incident(escalation);
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function notActed(now: number, detail: string): Outcome {
+  return { status: 'not-acted', detail, at: iso(now) };
+}
+

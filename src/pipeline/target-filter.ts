@@ -1,0 +1,21 @@
+/** Label that takes a container out of the doctor's sight. */
+export const ENABLE_LABEL = 'doctor.enable';
+
+export interface ListedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Which containers the doctor watches: the named targets (by name or id prefix) or, with none
+ * named, every container; never one labelled `doctor.enable=false`, never the doctor itself.
+ */
+export function selectTargets<T extends ListedContainer>(containers: readonly T[], targets: readonly string[], selfId?: string): T[] {
+  return containers.filter((c) => {
+    if (selfId && (c.id === selfId || c.id.startsWith(selfId) || selfId.startsWith(c.id))) return false;
+    if ((c.labels[ENABLE_LABEL] ?? '').trim().toLowerCase() === 'false') return false;
+    if (targets.length === 0) return true;
+    return targets.some((t) => t === c.name || (t.length >= 6 && c.id.startsWith(t)));
+  });
+}

@@ -1,0 +1,327 @@
+import type { Config } from '../config/load-config.js';
+import type { Detector } from '../core/error-patterns.js';
+import { describeError } from '../core/errors.js';
+import type { AuditRecord, Trigger, TriggerKind } from '../core/types.js';
+import type { FeedListener } from './feed.js';
+import { IncidentHandler, historyKey, type HandlerDeps } from './incident-handler.js';
+import type { ContainerEvent, DockerEngine } from './ports.js';
+import { StopTracker } from './stop-tracker.js';
+import { selectTargets } from './target-filter.js';
+import { runLimited } from './run-limited.js';
+
+export interface WatcherDeps extends Omit<HandlerDeps, 'stops'> {
+  readonly engines: readonly DockerEngine[];
+  /** Records where each engine's events stream left off. */
+  readonly cursor: { lastEventMs(host: string): number | undefined; setLastEventMs(host: string, ms: number): void };
+  readonly askAi: boolean;
+}
+
+/** Per-engine state shown by /health. */
+export interface EngineStatus {
+  readonly host: string;
+  readonly connected: boolean;
+  readonly eventsStreaming: boolean;
+  readonly lastError: string | null;
+  readonly targets: number;
+  readonly lastCycleAt: string | null;
+  readonly lastCycleMs: number | null;
+}
+
+interface EngineState {
+  engine: DockerEngine;
+  connected: boolean;
+  eventsStreaming: boolean;
+  lastError: string | null;
+  targets: number;
+  lastCycleAt: string | null;
+  lastCycleMs: number | null;
+  /** Per container id: time of the newest log line already scanned. */
+  logCursor: Map<string, number>;
+}
+
+interface Pending {
+  readonly record: AuditRecord;
+  readonly engine: DockerEngine;
+}
+
+const MAX_DOCKER_CALLS_AT_ONCE = 8;
+const EVENT_BACKOFF_MIN_MS = 500;
+const EVENT_BACKOFF_MAX_MS = 30_000;
+/** An OOM event without a die: a process inside was killed but the container lives on. */
+const OOM_SETTLE_MS = 1_000;
+
+const deathActions = new Set(['die']);
+const stopActions = new Set(['kill', 'stop']);
+
+/**
+ * The daemon: reconcile what exists, then follow each engine's events stream, and reconcile again
+ * every CHECK_INTERVAL because events can be missed. Incidents for one container are handled one
+ * at a time; different containers never wait for each other (a slow Claude call included).
+ */
+export class Watcher {
+  readonly stops = new StopTracker();
+  private readonly handler: IncidentHandler;
+  private readonly engines: EngineState[];
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly awaitingRecovery = new Map<string, Pending>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly deps: WatcherDeps) {
+    this.handler = new IncidentHandler({ ...deps, stops: this.stops });
+    this.engines = deps.engines.map((engine) => ({
+      engine,
+      connected: false,
+      eventsStreaming: false,
+      lastError: null,
+      targets: 0,
+      lastCycleAt: null,
+      lastCycleMs: null,
+      logCursor: new Map(),
+    }));
+  }
+
+  status(): EngineStatus[] {
+    return this.engines.map(({ engine, logCursor: _c, ...rest }) => ({ host: engine.host, ...rest }));
+  }
+
+  /** One reconcile of every engine; resolves when every incident it found has been handled. */
+  async runOnce(): Promise<void> {
+    await Promise.all(this.engines.map((e) => this.reconcile(e)));
+    await this.drain();
+  }
+
+  /** Runs until `signal` aborts, then lets in-flight incidents finish. */
+  async run(signal: AbortSignal): Promise<void> {
+    const loops = this.engines.map(async (state) => {
+      await Promise.all([this.followEvents(state, signal), this.reconcileLoop(state, signal)]);
+    });
+    await Promise.all(loops);
+    this.stopping = true;
+    for (const t of this.timers) clearTimeout(t);
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async reconcileLoop(state: EngineState, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await this.reconcile(state);
+      await sleepUnlessAborted(this.deps.config.checkIntervalMs, signal);
+    }
+  }
+
+  /** Inspect every target: act on what is already broken, scan new log lines of the running. */
+  async reconcile(state: EngineState): Promise<void> {
+    const started = this.deps.clock.now();
+    const { engine } = state;
+    let listed;
+    try {
+      listed = await engine.listContainers();
+      state.connected = true;
+      state.lastError = null;
+    } catch (error) {
+      state.connected = false;
+      state.lastError = describeError(error);
+      this.deps.feed({ type: 'engine-down', host: engine.host, error: state.lastError, retryInMs: this.deps.config.checkIntervalMs });
+      return;
+    }
+    const targets = selectTargets(listed, this.deps.config.targets, this.deps.selfId);
+    state.targets = targets.length;
+    const live = new Set(targets.map((t) => t.id));
+    for (const id of state.logCursor.keys()) if (!live.has(id)) state.logCursor.delete(id);
+
+    await runLimited(targets, MAX_DOCKER_CALLS_AT_ONCE, async (c) => {
+      try {
+        if (c.state === 'running') await this.scanRunning(state, c.id);
+        else if (c.state === 'restarting') this.enqueue(engine, c.id, trigger('restarting', started));
+        else if (c.state === 'exited' || c.state === 'dead') this.enqueue(engine, c.id, trigger('exited', started));
+      } catch (error) {
+        this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${c.name}: ${describeError(error)}` });
+      }
+    });
+    this.checkRecoveries(state);
+    state.lastCycleMs = this.deps.clock.now() - started;
+    state.lastCycleAt = new Date(started).toISOString();
+    this.deps.feed({ type: 'cycle', host: engine.host, targets: targets.length, durationMs: state.lastCycleMs, at: state.lastCycleAt });
+  }
+
+  /** Reads only the lines written since the last cycle, and hands error lines to the handler. */
+  private async scanRunning(state: EngineState, id: string): Promise<void> {
+    const { engine } = state;
+    const facts = await engine.inspect(id);
+    if (facts.health.status === 'unhealthy') {
+      this.enqueue(engine, id, trigger('unhealthy', this.deps.clock.now()));
+      return;
+    }
+    const since = state.logCursor.get(id);
+    const lines = await engine.readLogs(facts.ref, { tail: this.deps.config.logLines, tty: facts.tty, sinceMs: since });
+    const newest = lines.reduce((max, l) => Math.max(max, l.ts ? Date.parse(l.ts) : 0), since ?? 0);
+    state.logCursor.set(id, newest > 0 ? newest : this.deps.clock.now());
+    const findings = this.deps.detector.detect(lines);
+    if (findings.length > 0) this.enqueue(engine, id, trigger('log-pattern', this.deps.clock.now()), { findings });
+  }
+
+  private async followEvents(state: EngineState, signal: AbortSignal): Promise<void> {
+    const { engine } = state;
+    let backoff = EVENT_BACKOFF_MIN_MS;
+    let first = true;
+    while (!signal.aborted) {
+      const connectedAt = this.deps.clock.now();
+      try {
+        await engine.ping(signal);
+        if (!first) {
+          this.deps.feed({ type: 'engine-up', host: engine.host });
+          void this.reconcile(state);
+        }
+        first = false;
+        state.connected = true;
+        state.eventsStreaming = true;
+        const sinceMs = this.deps.cursor.lastEventMs(engine.host) ?? connectedAt;
+        await engine.streamEvents({ sinceMs, signal, onEvent: (event) => this.onEvent(state, event) });
+        if (signal.aborted) break;
+        throw new Error('events stream ended');
+      } catch (error) {
+        state.eventsStreaming = false;
+        if (signal.aborted) break;
+        state.connected = false;
+        state.lastError = describeError(error);
+        if (this.deps.clock.now() - connectedAt > 10_000) backoff = EVENT_BACKOFF_MIN_MS;
+        this.deps.feed({ type: 'engine-down', host: engine.host, error: state.lastError, retryInMs: backoff });
+        await sleepUnlessAborted(backoff, signal);
+        backoff = Math.min(backoff * 2, EVENT_BACKOFF_MAX_MS);
+      }
+    }
+    state.eventsStreaming = false;
+  }
+
+  private onEvent(state: EngineState, event: ContainerEvent): void {
+    const { engine } = state;
+    this.deps.cursor.setLastEventMs(engine.host, event.timeMs);
+    if (!this.isTarget(event)) return;
+    const action = event.action;
+    if (stopActions.has(action)) {
+      this.stops.noteStop(event.id, event.timeMs);
+      return;
+    }
+    if (action === 'start') {
+      this.stops.noteStart(event.id);
+      this.checkRecoveries(state);
+      return;
+    }
+    if (action === 'destroy') {
+      this.stops.forget(event.id);
+      state.logCursor.delete(event.id);
+      return;
+    }
+    if (deathActions.has(action)) {
+      if (this.stops.isOwnRestart(event.id, event.timeMs)) return;
+      const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
+      this.enqueue(engine, event.id, { kind: 'die', at: new Date(event.timeMs).toISOString(), event: action }, { stoppedByUser });
+      return;
+    }
+    if (action === 'oom') {
+      // The die that usually follows carries the verdict; an OOM with no die is its own incident.
+      this.later(OOM_SETTLE_MS, () => this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action }));
+      return;
+    }
+    if (action.startsWith('health_status')) {
+      const status = action.slice(action.indexOf(':') + 1).trim();
+      if (status === 'unhealthy') this.enqueue(engine, event.id, { kind: 'unhealthy', at: new Date(event.timeMs).toISOString(), event: action });
+      else if (status === 'healthy') this.checkRecoveries(state);
+    }
+  }
+
+  private isTarget(event: ContainerEvent): boolean {
+    return selectTargets([{ id: event.id, name: event.name, labels: event.attributes }], this.deps.config.targets, this.deps.selfId).length > 0;
+  }
+
+  /** Incidents for one container run one after another, in arrival order. */
+  private enqueue(engine: DockerEngine, id: string, t: Trigger, extra: { findings?: import('../core/types.js').Finding[]; stoppedByUser?: boolean; recheck?: boolean } = {}): void {
+    if (this.stopping) return;
+    const key = `${engine.host}|${id}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      try {
+        const result = await this.handler.handle({
+          engine,
+          id,
+          trigger: t,
+          findings: extra.findings,
+          stoppedByUser: extra.stoppedByUser,
+          recheck: extra.recheck,
+          act: true,
+          record: true,
+          askAi: this.deps.askAi,
+        });
+        if (!result) return;
+        const { decision, record } = result;
+        if (decision.deferUntil) {
+          const wait = Math.max(0, Date.parse(decision.deferUntil) - this.deps.clock.now());
+          this.later(wait, () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
+        }
+        if (record && (record.decision.action === 'escalate' || (record.decision.executed && record.evidence.health !== 'none'))) {
+          this.awaitingRecovery.set(historyKey(engine.host, record.container.name), { record, engine });
+        }
+      } catch (error) {
+        this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${id.slice(0, 12)}: ${describeError(error)}` });
+      }
+    });
+    this.queues.set(key, run);
+    this.inFlight.add(run);
+    void run.finally(() => {
+      this.inFlight.delete(run);
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Containers the doctor restarted or escalated: tell people when they are well again. */
+  private checkRecoveries(state: EngineState): void {
+    for (const [key, pending] of this.awaitingRecovery) {
+      if (pending.engine !== state.engine) continue;
+      void pending.engine
+        .inspect(pending.record.container.id)
+        .then((facts) => {
+          const well = facts.running && (facts.health.status === 'healthy' || facts.health.status === 'none');
+          if (!well || this.awaitingRecovery.get(key) !== pending) return;
+          this.awaitingRecovery.delete(key);
+          const now = this.deps.clock.now();
+          const afterMs = now - Date.parse(pending.record.time);
+          this.deps.feed({ type: 'recovered', host: state.engine.host, container: facts.ref.name, incidentId: pending.record.incidentId, afterMs });
+          this.deps.notifier?.recovered(pending.record, new Date(now).toISOString());
+        })
+        .catch(() => {
+          // gone or unreachable: keep waiting; a removed container is dropped on destroy
+        });
+    }
+  }
+}
+
+function trigger(kind: TriggerKind, atMs: number): Trigger {
+  return { kind, at: new Date(atMs).toISOString() };
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
