@@ -39,8 +39,8 @@ export function buildProgram(): Command {
       .option('--interval <seconds>', 'seconds between reconcile cycles (CHECK_INTERVAL)')
       .addOption(new Option('--observe-only', 'decide and record, never act (AUTO_FIX=false)'))
       .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
-  ).action(async (opts, cmd: Command) => {
-    process.exitCode = await runWatchCommand(opts, cmd.parent?.opts() ?? {});
+  ).action(async (opts) => {
+    process.exitCode = await runWatchCommand(opts);
   });
 
   addConfigFlags(

@@ -157,7 +157,7 @@ export function formatDuration(ms: number): string {
 /** Builds the alert for one incident. */
 export function buildIncidentMessage(record: AuditRecord, opts: AlertOptions): SlackMessage {
   const clean = cleaner(opts);
-  const { diagnosis: dx, decision, outcome, evidence, container } = record;
+  const { diagnosis: dx, outcome, evidence, container } = record;
   const blocks: Block[] = [header(`${SEVERITY_MARKER[dx.severity]} ${container.name}: ${describeProblem(record)}`)];
 
   const loud = loudLine(record, clean);
@@ -187,7 +187,7 @@ export function buildIncidentMessage(record: AuditRecord, opts: AlertOptions): S
 
   blocks.push(context([diagnosisSource(record, clean), contextLine(opts.hostLabel, record.incidentId, record.time)]));
 
-  const fallback = `${SEVERITY_MARKER[dx.severity]} [${dx.severity}] ${container.name}: ${describeProblem(record)}. ${dx.root_cause} (${ACTION_LABEL[decision.action]})`;
+  const fallback = `${SEVERITY_MARKER[dx.severity]} [${dx.severity}] ${container.name}: ${describeProblem(record)}. ${dx.root_cause} (${actionWord(record)})`;
   return finish(fallback, blocks, clean);
 }
 

@@ -55,7 +55,7 @@ export function isRestartForbidden(labels: Readonly<Record<string, string>>): bo
  * starts empty by design, so a restart loses nothing that was promised to be kept.
  */
 const STATEFUL_NAMES = new Set([
-  'postgres', 'postgresql', 'postgis', 'timescaledb', 'timescale', 'pgvector', 'supabase',
+  'postgres', 'postgresql', 'postgis', 'timescaledb', 'timescale', 'pgvector',
   'mysql', 'mariadb', 'percona', 'xtradb', 'mongo', 'mongodb', 'redis', 'valkey', 'keydb', 'dragonfly',
   'elasticsearch', 'opensearch', 'solr', 'cassandra', 'scylla', 'scylladb', 'clickhouse', 'influxdb',
   'couchdb', 'couchbase', 'neo4j', 'arangodb', 'rethinkdb', 'rabbitmq', 'kafka', 'redpanda', 'pulsar',

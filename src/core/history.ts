@@ -170,3 +170,17 @@ export function formatDuration(ms: number): string {
   const rest = minutes % 60;
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
+
+/**
+ * An exit found by reconciliation this long after it happened predates the doctor's watch: people
+ * have had time to notice, and restarting a container that has sat dead for hours surprises more
+ * than it helps. Fresh exits found at start-up (the doctor was briefly down) are still acted on.
+ */
+export const STALE_EXIT_AFTER_MS = HOUR_MS;
+
+/** Whether an exit found by reconciliation (trigger `exited`) happened more than `STALE_EXIT_AFTER_MS` ago. */
+export function isStaleExit(triggerKind: string, finishedAt: string | null, now: number): boolean {
+  if (triggerKind !== 'exited') return false;
+  const finished = parseTime(finishedAt);
+  return finished !== null && now - finished > STALE_EXIT_AFTER_MS;
+}

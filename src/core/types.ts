@@ -64,6 +64,10 @@ export interface Finding {
   readonly stream: LogStream;
   /** The vocabulary entry that matched (e.g. `out of memory`), or `level:<value>` for JSON logs. */
   readonly pattern: string;
+  /** The line's Docker timestamp, when the logs were read with timestamps. */
+  readonly ts?: string;
+  /** A later line of the same batch reported recovery (`reconnected`, `succeeded`): likely transient. */
+  readonly recovered?: boolean;
 }
 
 /** What woke the doctor up. */

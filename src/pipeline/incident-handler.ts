@@ -5,7 +5,7 @@ import { decideAction } from '../core/decide.js';
 import type { Detector } from '../core/error-patterns.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
-import { findOpenIncident, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
+import { findOpenIncident, hasTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
 import type {
@@ -83,6 +83,8 @@ export interface IncidentResult {
   readonly evidence: Evidence;
   readonly signature: string;
   readonly rules: RulesVerdict;
+  /** The diagnosis shown and recorded: Claude's when it answered, else the rules'. */
+  readonly diagnosis: Diagnosis;
   readonly ai?: Diagnosis;
   readonly aiNote?: string;
   readonly decision: Decision;
@@ -138,7 +140,7 @@ export class IncidentHandler {
     const findings = input.findings ?? deps.detector.detect(logs);
     const now = deps.clock.now();
 
-    const isNewExit = exitTrigger && exited && !history.deaths.includes(facts.finishedAt!);
+    const isNewExit = exitTrigger && exited && !hasTime(history.deaths, facts.finishedAt!);
     if (isNewExit && input.record) {
       history = recordDeath(history, facts.finishedAt!, now);
       if (facts.oomKilled) history = recordOom(history, facts.finishedAt!, now);
@@ -163,12 +165,12 @@ export class IncidentHandler {
         await deps.store.save();
       }
       deps.feed({ type: 'deferred', host: input.engine.host, container: facts.ref.name, until: decision.deferUntil, reason: decision.reason });
-      return { facts, logs, findings, evidence, signature, rules, ai, aiNote, decision, outcome: notActed(now, 'deferred'), history };
+      return { facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision, outcome: notActed(now, 'deferred'), history };
     }
 
     const isRepeat = open !== undefined && open.lastAction === decision.action && decision.action !== 'restart';
     if (isRepeat && !input.manual) {
-      history = recordIncident(history, { signature, incidentId: open.incidentId, now, action: decision.action });
+      history = recordIncident(history, { signature, incidentId: open.incidentId, at: iso(now), action: decision.action, rule: rules.rule }, now);
       if (exited && exitTrigger) history = { ...history, lastHandledExit: facts.finishedAt! };
       if (input.record) {
         deps.store.setHistory(key, history);
@@ -176,7 +178,7 @@ export class IncidentHandler {
       }
       deps.feed({ type: 'repeat', host: input.engine.host, container: facts.ref.name, incidentId: open.incidentId, count: open.count + 1 });
       return {
-        facts, logs, findings, evidence, signature, rules, ai, aiNote, decision,
+        facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision,
         outcome: notActed(now, 'same incident as before; already recorded'), history, skipped: 'repeat',
       };
     }
@@ -202,7 +204,7 @@ export class IncidentHandler {
       trigger: input.trigger,
       evidence,
       signature,
-      diagnosis: ai && decision.decidedBy === 'claude' ? ai : rules.diagnosis,
+      diagnosis: ai ?? rules.diagnosis,
       ...(ai ? { rulesDiagnosis: rules.diagnosis } : {}),
       ...(aiNote ? { aiNote } : {}),
       decision,
@@ -210,7 +212,7 @@ export class IncidentHandler {
     };
 
     if (input.record) {
-      history = recordIncident(history, { signature, incidentId, now, action: decision.action });
+      history = recordIncident(history, { signature, incidentId, at: iso(now), action: decision.action, rule: rules.rule }, now);
       if (exited && exitTrigger) history = { ...history, lastHandledExit: facts.finishedAt! };
       deps.store.setHistory(key, history);
       await deps.store.save();
@@ -219,7 +221,7 @@ export class IncidentHandler {
       deps.notifier?.incident(record);
       if (decision.executed && outcome.status !== 'restarted') await this.escalateFailedRestart(record, now);
     }
-    return { facts, logs, findings, evidence, signature, rules, ai, aiNote, decision, outcome, history, record: input.record ? record : undefined };
+    return { facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision, outcome, history, record: input.record ? record : undefined };
   }
 
   private async secondOpinion(
@@ -274,7 +276,7 @@ export class IncidentHandler {
     deps.stops.endOwnRestart(ref.id, deps.clock.now());
     // Count the restart and persist it before the settle wait, so a crash of the doctor during the
     // wait cannot lose it (the throttle must hold across the doctor's own restarts).
-    const restarted = recordRestart(history, now);
+    const restarted = recordRestart(history, iso(now), now);
     deps.store.setHistory(key, restarted);
     await deps.store.save();
 

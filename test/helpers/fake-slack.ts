@@ -50,6 +50,8 @@ export interface ReceivedRequest {
   readonly body: unknown;
   /** The status the fake answered with (0 for a hang-up). */
   readonly status: number;
+  /** When the request arrived (ms since the epoch). */
+  readonly at: number;
 }
 
 const WEBHOOK_PATH = '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
@@ -117,7 +119,7 @@ export class FakeSlack {
       body = undefined;
     }
     const reply = this.script.shift() ?? this.validate(method, path, headers, body);
-    this.requests.push({ method, path, headers, raw, body, status: reply.hangUp ? 0 : (reply.status ?? 200) });
+    this.requests.push({ method, path, headers, raw, body, status: reply.hangUp ? 0 : (reply.status ?? 200), at: Date.now() });
     for (const w of this.waiters.filter((w) => this.requests.length >= w.count)) {
       this.waiters.splice(this.waiters.indexOf(w), 1);
       w.resolve();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { ConfigError, ContainerNotFoundError, DockerUnavailableError, DoctorError, describeError } from '../../core/errors.js';
-import { parseLogBuffer } from '../../core/log-frames.js';
+import { LogDecoder } from '../../core/log-frames.js';
 import type { ContainerFacts, ContainerRef, LogLine } from '../../core/types.js';
 import type { ContainerEvent, DockerEngine } from '../../pipeline/ports.js';
 import { DEFAULT_SOCKET_PATH, parseDockerHost, type DockerEndpoint, type DockerHostEnv } from './docker-host.js';
@@ -21,8 +21,6 @@ export interface DockerEngineOptions {
   readonly requestTimeoutMs?: number;
   /** Deadline for the events stream to answer; once open it may stay idle forever. Default 10 s. */
   readonly connectTimeoutMs?: number;
-  /** Most bytes one logs request may read. Default 2 MiB. */
-  readonly maxLogBytes?: number;
   /** Longer lines are cut to this many bytes. Default 16 KiB, Docker's own split size for log messages. */
   readonly maxLineBytes?: number;
   /** Where DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH, HOME and SSH_AUTH_SOCK are read. Default process.env. */
@@ -53,7 +51,6 @@ export class DockerodeEngine implements DockerEngine {
   readonly #docker: Docker;
   readonly #requestTimeoutMs: number;
   readonly #connectTimeoutMs: number;
-  readonly #maxLogBytes: number;
   readonly #maxLineBytes: number;
 
   constructor(host: string, docker: Docker, options: DockerEngineOptions = {}) {
@@ -61,7 +58,6 @@ export class DockerodeEngine implements DockerEngine {
     this.#docker = docker;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-    this.#maxLogBytes = options.maxLogBytes ?? 2 * 1024 * 1024;
     this.#maxLineBytes = options.maxLineBytes ?? 16 * 1024;
   }
 
@@ -94,12 +90,12 @@ export class DockerodeEngine implements DockerEngine {
   async readLogs(ref: ContainerRef, opts: { tail: number; tty: boolean; sinceMs?: number; signal?: AbortSignal }): Promise<LogLine[]> {
     const tail = Math.max(0, Math.floor(opts.tail));
     if (tail === 0) return [];
-    const buffer = await this.#fetchLogs(refTarget(ref), tail, opts.sinceMs, opts.signal);
-    const lines = parseLogBuffer(buffer, { tty: opts.tty, timestamps: true, maxLineBytes: this.#maxLineBytes });
-    // `since` is second-granular on some engines: drop what the caller has already seen.
-    const since = opts.sinceMs;
-    const fresh = since === undefined ? lines : lines.filter((line) => !isAtOrBefore(line.ts, since));
-    return fresh.length > tail ? fresh.slice(-tail) : fresh;
+    const target = refTarget(ref);
+    const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: false, tail };
+    if (opts.sinceMs !== undefined) query['since'] = toUnixSeconds(opts.sinceMs);
+    return this.#call('read logs of', target, opts.signal, (abortSignal) =>
+      this.#readLogLines(target, query, opts.tty, tail, opts.sinceMs, abortSignal),
+    );
   }
 
   async streamEvents(opts: { sinceMs?: number; signal: AbortSignal; onEvent: (event: ContainerEvent) => void }): Promise<void> {
@@ -176,23 +172,11 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   /**
-   * Reads the logs with a bound on bytes. `tail` bounds lines, but a line may be huge (drivers that
-   * do not split long lines) so when the answer outgrows `maxLogBytes` ask again for half the lines:
-   * the newest lines are the ones worth keeping. With one line left, keep its first bytes.
+   * Streams the logs through the incremental decoder and keeps only the newest `tail` lines, so
+   * memory stays within `tail` lines of at most `maxLineBytes` whatever the container wrote
+   * (dockerode would buffer a non-follow answer whole).
    */
-  async #fetchLogs(target: string, tail: number, sinceMs: number | undefined, signal: AbortSignal | undefined): Promise<Buffer> {
-    for (let lines = tail; ; lines = Math.max(1, Math.floor(lines / 2))) {
-      const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: false, tail: lines };
-      if (sinceMs !== undefined) query['since'] = toUnixSeconds(sinceMs);
-      const { buffer, complete } = await this.#call('read logs of', target, signal, (abortSignal) =>
-        this.#readBounded(target, query, abortSignal),
-      );
-      if (complete || lines === 1) return buffer;
-    }
-  }
-
-  async #readBounded(target: string, query: Record<string, unknown>, abortSignal: AbortSignal): Promise<{ buffer: Buffer; complete: boolean }> {
-    // dockerode buffers a non-follow logs answer whole; asking the modem for the stream lets us stop.
+  async #readLogLines(target: string, query: Record<string, unknown>, tty: boolean, tail: number, sinceMs: number | undefined, abortSignal: AbortSignal): Promise<LogLine[]> {
     const stream = await new Promise<Readable>((resolve, reject) => {
       this.#docker.modem.dial(
         {
@@ -207,22 +191,23 @@ export class DockerodeEngine implements DockerEngine {
       );
     });
     addAbortSignal(abortSignal, stream);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const room = this.#maxLogBytes - size;
-        if (chunk.length > room) {
-          chunks.push(chunk.subarray(0, room));
-          return { buffer: Buffer.concat(chunks), complete: false };
-        }
-        chunks.push(chunk);
-        size += chunk.length;
+    const decoder = new LogDecoder({ tty, timestamps: true, maxLineBytes: this.#maxLineBytes });
+    let kept: LogLine[] = [];
+    const keep = (lines: LogLine[]): void => {
+      for (const line of lines) {
+        // `since` is second-granular on some engines: drop what the caller has already seen.
+        if (sinceMs !== undefined && isAtOrBefore(line.ts, sinceMs)) continue;
+        kept.push(line);
       }
+      if (kept.length > 2 * tail) kept = kept.slice(-tail);
+    };
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) keep(decoder.push(chunk));
     } finally {
       stream.destroy();
     }
-    return { buffer: Buffer.concat(chunks), complete: true };
+    keep(decoder.end());
+    return kept.length > tail ? kept.slice(-tail) : kept;
   }
 
   /** Runs one API call under a deadline and maps its failure to the doctor's error vocabulary. */

@@ -140,17 +140,20 @@ export class SlackNotifier implements Notifier {
   }
 
   incident(record: AuditRecord): void {
-    if (!shouldPostIncident(record, this.minSeverity)) {
-      this.counters.skipped++;
-      return;
-    }
-    this.enqueue({ kind: 'incident', record });
+    this.guard(record, () => {
+      if (!shouldPostIncident(record, this.minSeverity)) {
+        this.counters.skipped++;
+        return;
+      }
+      this.enqueue({ kind: 'incident', record });
+    });
   }
 
   /** Posts a recovery only for incidents that were posted in the first place. */
   recovered(record: AuditRecord, recoveredAt: string): void {
-    if (!shouldPostIncident(record, this.minSeverity)) return;
-    this.enqueue({ kind: 'recovery', record, recoveredAt });
+    this.guard(record, () => {
+      if (shouldPostIncident(record, this.minSeverity)) this.enqueue({ kind: 'recovery', record, recoveredAt });
+    });
   }
 
   async flush(timeoutMs: number): Promise<void> {
@@ -181,6 +184,16 @@ export class SlackNotifier implements Notifier {
       lastDeliveredAt: this.last.deliveredAt,
       failing: this.last.failing,
     };
+  }
+
+  /** The Notifier contract: never throw into the watch loop, whatever the record looks like. */
+  private guard(record: AuditRecord, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      const incidentId = String(record?.incidentId ?? '');
+      this.finish({ ok: false, kind: 'incident', incidentId, incidentIds: [incidentId], attempts: 0, error: `could not queue: ${String(error)}` });
+    }
   }
 
   private enqueue(job: Job): void {

@@ -1,0 +1,161 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readAuditLog } from '../audit/audit-log.js';
+import { renderMetrics, type MetricsSnapshot } from './metrics-text.js';
+
+/** What /health reports about one engine. */
+export interface EngineHealth {
+  readonly host: string;
+  readonly connected: boolean;
+  readonly eventsStreaming: boolean;
+  readonly lastError: string | null;
+  readonly targets: number;
+  readonly lastCycleAt: string | null;
+  readonly lastCycleMs: number | null;
+}
+
+/** Everything the endpoint reads; all of it is already free of secrets. */
+export interface HealthSources {
+  readonly version: string;
+  readonly auditFile: string;
+  engines(): readonly EngineHealth[];
+  snapshot(): MetricsSnapshot;
+  /** Slack is configured and its last message was given up on. */
+  slackFailing(): boolean;
+}
+
+export interface HealthServerOptions {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly token?: string;
+  readonly sources: HealthSources;
+}
+
+export interface HealthServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const HISTORY_DEFAULT = 50;
+const HISTORY_MAX = 1000;
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Compares digests so the check takes the same time whatever the guess. */
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!match) return false;
+  return timingSafeEqual(digest(match[1]!.trim()), digest(token));
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+  const text = typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Builds the /health document and its status code. */
+export function buildHealth(sources: HealthSources): { status: number; body: Record<string, unknown> } {
+  const engines = sources.engines();
+  const snap = sources.snapshot();
+  const problems: string[] = [];
+  for (const e of engines) {
+    if (!e.connected) problems.push(`docker ${e.host || 'local'} unreachable${e.lastError ? `: ${e.lastError}` : ''}`);
+    else if (!e.eventsStreaming) problems.push(`docker ${e.host || 'local'} events stream down`);
+  }
+  if (sources.slackFailing()) problems.push('slack delivery failing');
+  const lastCycle = engines
+    .filter((e) => e.lastCycleAt !== null)
+    .sort((a, b) => (a.lastCycleAt! < b.lastCycleAt! ? 1 : -1))[0];
+  const body = {
+    status: problems.length === 0 ? 'healthy' : 'degraded',
+    problems,
+    version: sources.version,
+    uptimeSeconds: Math.round(snap.uptimeSeconds),
+    docker: engines,
+    targets: engines.reduce((n, e) => n + e.targets, 0),
+    totals: snap.totals,
+    restartsPerContainer: snap.restartsPerContainer,
+    diagnoses: snap.diagnoses,
+    slack: snap.slack,
+    lastCycle: lastCycle ? { at: lastCycle.lastCycleAt, durationMs: lastCycle.lastCycleMs } : null,
+  };
+  return { status: problems.length === 0 ? 200 : 503, body };
+}
+
+async function handleHistory(url: URL, res: ServerResponse, sources: HealthSources): Promise<void> {
+  const limitText = url.searchParams.get('limit');
+  let limit = HISTORY_DEFAULT;
+  if (limitText !== null) {
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > HISTORY_MAX) {
+      send(res, 400, { error: `limit must be a whole number from 1 to ${HISTORY_MAX}` });
+      return;
+    }
+    limit = Number(limitText);
+  }
+  const container = url.searchParams.get('container');
+  if (container !== null && (container.length === 0 || container.length > 256)) {
+    send(res, 400, { error: 'container must be a container name or id' });
+    return;
+  }
+  for (const key of url.searchParams.keys()) {
+    if (key !== 'limit' && key !== 'container') {
+      send(res, 400, { error: `unknown query parameter ${JSON.stringify(key)}` });
+      return;
+    }
+  }
+  const { records } = await readAuditLog(sources.auditFile, { limit, container: container ?? undefined });
+  send(res, 200, { incidents: records });
+}
+
+/** Serves GET /health, /history and /metrics. */
+export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  const { sources } = options;
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://doctor.local');
+      const known = ['/health', '/history', '/metrics'].includes(url.pathname);
+      if (!known) return send(res, 404, { error: 'not found' });
+      if (!authorized(req, options.token)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return send(res, 401, { error: 'unauthorized' });
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return send(res, 405, { error: 'method not allowed' });
+      }
+      if (url.pathname === '/health') {
+        const { status, body } = buildHealth(sources);
+        return send(res, status, body);
+      }
+      if (url.pathname === '/metrics') return send(res, 200, renderMetrics(sources.snapshot(), sources.engines()), 'text/plain; version=0.0.4; charset=utf-8');
+      return handleHistory(url, res, sources);
+    })().catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy(error as Error);
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

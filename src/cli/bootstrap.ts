@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { AuditLog } from '../adapters/audit/audit-log.js';
+import { ClaudeDiagnoser } from '../adapters/claude/claude-diagnoser.js';
+import { DiagnosisBudget } from '../adapters/claude/diagnosis-budget.js';
+import { createDockerEngine } from '../adapters/docker/docker-engine.js';
+import { detectSelfContainerId } from '../adapters/docker/self-container.js';
+import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import { StateStore } from '../adapters/state/state-store.js';
+import { prepareStateDir, type Config } from '../config/load-config.js';
+import { compileDetector, type Detector } from '../core/error-patterns.js';
+import { createRedactor } from '../core/redact.js';
+import type { FeedListener } from '../pipeline/feed.js';
+import type { Clock, Diagnoser, DockerEngine, Notifier } from '../pipeline/ports.js';
+import { hostname } from 'node:os';
+
+/** File names inside STATE_DIR. */
+export const stateFiles = {
+  audit: 'audit.jsonl',
+  budget: 'diagnoses.json',
+} as const;
+
+export function auditPath(config: Config): string {
+  return path.join(config.stateDir, stateFiles.audit);
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Everything a command that watches or diagnoses needs, built from one config. */
+export interface Runtime {
+  readonly config: Config;
+  readonly engines: readonly DockerEngine[];
+  readonly detector: Detector;
+  readonly store: StateStore;
+  readonly audit: AuditLog;
+  readonly budget: DiagnosisBudget;
+  readonly diagnoser?: Diagnoser;
+  readonly notifier?: SlackNotifier;
+  readonly selfId?: string;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, opts: { ai: boolean; feed: FeedListener; notify: boolean }): Promise<Runtime> {
+  await prepareStateDir(config.stateDir);
+  const store = await StateStore.open(config.stateDir);
+  if (store.recoveredFrom) opts.feed({ type: 'warning', message: `state file was damaged; moved aside to ${store.recoveredFrom}` });
+  const audit = await AuditLog.open(auditPath(config));
+  const budget = await DiagnosisBudget.open(path.join(config.stateDir, stateFiles.budget), {
+    maxPerHour: config.anthropic.maxDiagnosesPerHour,
+  });
+  const engines = config.dockerHosts.map((host) => createDockerEngine(host));
+  const diagnoser =
+    opts.ai && config.anthropic.apiKey
+      ? new ClaudeDiagnoser({
+          apiKey: config.anthropic.apiKey,
+          baseURL: config.anthropic.baseURL,
+          model: config.anthropic.model,
+          timeoutMs: config.anthropic.timeoutMs,
+        })
+      : undefined;
+  let notifier: SlackNotifier | undefined;
+  if (opts.notify && config.slack.webhookUrl) {
+    notifier = new SlackNotifier({
+      url: config.slack.webhookUrl,
+      minSeverity: config.slack.minSeverity,
+      maxPerMinute: config.slack.maxPerMinute,
+      hostLabel: hostname(),
+      redact: createRedactor(),
+    });
+  }
+  const selfId = await detectSelfContainerId();
+  return {
+    config,
+    engines,
+    detector: compileDetector(config.errorPatterns.length > 0 ? config.errorPatterns : undefined),
+    store,
+    audit,
+    budget,
+    diagnoser,
+    notifier,
+    selfId,
+    async close() {
+      await notifier?.flush(5_000);
+      await store.save().catch(() => undefined);
+      await audit.close();
+    },
+  };
+}
+
+export type { Notifier };

@@ -1,0 +1,78 @@
+import { startHealthServer as startServer, type HealthServer } from '../../adapters/http/health-server.js';
+import type { MetricsSnapshot } from '../../adapters/http/metrics-text.js';
+import type { Config } from '../../config/load-config.js';
+import type { FeedListener } from '../../pipeline/feed.js';
+import type { Metrics } from '../../pipeline/metrics.js';
+import type { Watcher } from '../../pipeline/watcher.js';
+import { VERSION } from '../../version.js';
+import { auditPath, type Runtime } from '../bootstrap.js';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Assembles the numbers /health and /metrics show from the pipeline and the adapters. */
+export function snapshotOf(metrics: Metrics, runtime: Runtime): MetricsSnapshot {
+  const now = Date.now();
+  const budget = runtime.budget.totals();
+  const slack = runtime.notifier?.stats();
+  return {
+    uptimeSeconds: (now - metrics.startedAt) / 1000,
+    totals: {
+      incidents: metrics.incidents,
+      restarts: metrics.restarts,
+      restartFailures: metrics.restartFailures,
+      escalations: metrics.escalations,
+      repeats: metrics.repeats,
+      recoveries: metrics.recoveries,
+      cycles: metrics.cycles,
+    },
+    restartsPerContainer: Object.fromEntries(metrics.restartsByContainer),
+    diagnoses: {
+      enabled: runtime.diagnoser !== undefined,
+      remainingThisHour: runtime.budget.remaining(now),
+      calls: budget.calls,
+      failures: budget.failures,
+      inputTokens: budget.inputTokens,
+      outputTokens: budget.outputTokens,
+      estimatedCostUsd: budget.estimatedCostUsd,
+    },
+    slack: {
+      enabled: slack !== undefined,
+      delivered: slack?.delivered ?? 0,
+      failed: slack?.failed ?? 0,
+      dropped: slack?.dropped ?? 0,
+      failing: slack?.failing ?? false,
+    },
+  };
+}
+
+/** Serves /health, /history and /metrics for `doctor watch`, unless HEALTH_PORT=0. */
+export async function startHealthServer(input: {
+  config: Config;
+  watcher: Watcher;
+  runtime: Runtime;
+  metrics: Metrics;
+  feed: FeedListener;
+}): Promise<HealthServer | undefined> {
+  const { config, watcher, runtime, metrics, feed } = input;
+  if (config.health.port === 0) return undefined;
+  if (!isLoopback(config.health.host) && !config.health.token) {
+    feed({
+      type: 'warning',
+      message: `HEALTH_HOST=${config.health.host} is not a loopback address and HEALTH_TOKEN is unset: /health and /history are open to the network`,
+    });
+  }
+  return startServer({
+    host: config.health.host,
+    port: config.health.port,
+    token: config.health.token,
+    sources: {
+      version: VERSION,
+      auditFile: auditPath(config),
+      engines: () => watcher.status(),
+      snapshot: () => snapshotOf(metrics, runtime),
+      slackFailing: () => runtime.notifier?.stats().failing ?? false,
+    },
+  });
+}

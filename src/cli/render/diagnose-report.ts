@@ -1,0 +1,87 @@
+import type { ChalkInstance } from 'chalk';
+import type { IncidentResult } from '../../pipeline/incident-handler.js';
+import { paintSeverity } from './colors.js';
+
+/** A container has a problem when it is down with a failure, unhealthy, or logging errors. */
+export function hasProblem(r: IncidentResult): boolean {
+  const { facts } = r;
+  if (r.decision.action !== 'none') return true;
+  if (r.findings.length > 0) return true;
+  if (facts.health.status === 'unhealthy' || facts.status === 'restarting' || facts.status === 'dead') return true;
+  return !facts.running && facts.exitCode !== null && facts.exitCode !== 0;
+}
+
+/** The `--json` shape: stable keys for scripts. */
+export function toDiagnoseJson(r: IncidentResult) {
+  const { facts } = r;
+  return {
+    container: {
+      name: facts.ref.name,
+      id: facts.ref.id,
+      image: facts.ref.image,
+      host: facts.ref.host,
+      status: facts.status,
+      exitCode: facts.exitCode,
+      oomKilled: facts.oomKilled,
+      health: facts.health.status,
+      restartCount: facts.restartCount,
+      restartPolicy: facts.restartPolicy.name,
+      startedAt: facts.startedAt,
+      finishedAt: facts.finishedAt,
+    },
+    problem: hasProblem(r),
+    findings: r.findings.slice(-50).map((f) => ({ line: f.line, stream: f.stream, pattern: f.pattern })),
+    signature: r.signature,
+    diagnosis: r.diagnosis ?? r.rules.diagnosis,
+    rulesDiagnosis: r.rules.diagnosis,
+    ...(r.aiNote ? { aiNote: r.aiNote } : {}),
+    decision: r.decision,
+    outcome: r.outcome,
+    history: {
+      deathsLast24h: r.history.deaths.length,
+      oomsLast24h: r.history.ooms.length,
+      restartsByDoctorLast24h: r.history.restarts.length,
+      incidents: r.history.incidents.slice(-10),
+    },
+  };
+}
+
+function wrapLines(lines: readonly string[], max: number): string[] {
+  return lines.slice(-max).map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l));
+}
+
+export function formatDiagnoseReport(c: ChalkInstance, r: IncidentResult): string {
+  const { facts } = r;
+  const d = r.diagnosis ?? r.rules.diagnosis;
+  const out: string[] = [];
+  const state = facts.running
+    ? `${facts.status}${facts.health.status !== 'none' ? `, ${facts.health.status}` : ''}`
+    : `${facts.status}, exit code ${facts.exitCode ?? '—'}${facts.oomKilled ? ', OOM-killed' : ''}`;
+  out.push(`${c.bold(facts.ref.name)} ${c.dim(`(${facts.ref.image}, ${facts.ref.id.slice(0, 12)}${facts.ref.host ? ` on ${facts.ref.host}` : ''})`)}`);
+  out.push(`  state:     ${state}`);
+  out.push(`  restarts:  Docker counted ${facts.restartCount}; the doctor restarted it ${r.history.restarts.length}x in 24 h; policy ${facts.restartPolicy.name}`);
+  if (facts.health.lastOutput) out.push(`  health:    ${facts.health.lastOutput.trim().split('\n')[0]}`);
+  if (r.findings.length > 0) {
+    out.push('', c.bold('Error lines'));
+    for (const l of wrapLines(r.evidence.matchedLines, 8)) out.push(`  ${c.red('│')} ${l}`);
+  }
+  out.push('', `${c.bold('Diagnosis')} ${d.source === 'claude' ? c.magenta(`[AI: ${d.model ?? 'Claude'}]`) : c.dim('[rules]')}  ${paintSeverity(c, d.severity)}`);
+  out.push(`  cause:     ${d.root_cause}`);
+  out.push(`  fix:       ${d.suggested_fix}`);
+  out.push(`  impact:    ${d.estimated_impact}`);
+  if (d.likely_recurring) out.push(`  ${c.yellow('likely to recur')}`);
+  for (const s of d.config_suggestions) out.push(`  - ${s}`);
+  if (r.ai && d.source === 'claude' && r.rules.diagnosis.root_cause !== d.root_cause) {
+    out.push(c.dim(`  rules said: ${r.rules.diagnosis.root_cause}`));
+  }
+  if (r.aiNote) out.push(c.dim(`  note: ${r.aiNote}`));
+  const dec = r.decision;
+  const verb =
+    dec.action === 'restart' ? (dec.executed ? c.green('RESTARTED') : c.cyan('RESTART (run with --fix to act)')) : dec.action === 'escalate' ? c.red.bold('ESCALATE') : c.dim('NO ACTION');
+  out.push('', `${c.bold('Decision')}  ${verb}${dec.guardrail ? c.dim(` [${dec.guardrail}]`) : ''}`);
+  out.push(`  ${dec.reason}`);
+  if (dec.executed || r.outcome.status !== 'not-acted') out.push(`  outcome: ${r.outcome.detail}`);
+  const past = r.history.incidents.filter((i) => i.signature === r.signature)[0];
+  if (past) out.push(c.dim(`  seen before: ${past.count}x since ${past.firstSeen}, last action ${past.lastAction}`));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,55 @@
+import type { ChalkInstance } from 'chalk';
+import type { FeedEvent } from '../../pipeline/feed.js';
+import { paintSeverity } from './colors.js';
+
+function clock(iso: string): string {
+  return iso.slice(11, 19);
+}
+
+function hostPrefix(host: string): string {
+  return host ? `[${host}] ` : '';
+}
+
+/** One human line per feed event; undefined for events too chatty for a terminal. */
+export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, now = new Date().toISOString()): string | undefined {
+  switch (event.type) {
+    case 'started':
+      return `${c.bold('container-doctor')} watching ${event.hosts.map((h) => h || 'local engine').join(', ')} — ${
+        event.autoFix ? 'auto-fix on' : c.yellow('observe-only')
+      }, ${event.ai ? 'Claude diagnosis on' : 'rules-only'}${event.slack ? ', Slack alerts on' : ''}`;
+    case 'cycle':
+      return undefined;
+    case 'incident': {
+      const r = event.record;
+      const d = r.decision;
+      const action =
+        d.action === 'restart'
+          ? d.executed
+            ? c.green(`restarted (${r.outcome.detail})`)
+            : c.cyan(`would restart: ${d.reason}`)
+          : d.action === 'escalate'
+            ? c.red.bold(`ESCALATE: ${d.reason}`)
+            : c.dim(`no action: ${d.reason}`);
+      const by = r.diagnosis.source === 'claude' ? c.magenta(` [AI ${r.diagnosis.model ?? ''}]`) : '';
+      return `${clock(r.time)} ${hostPrefix(r.container.host)}${c.bold(r.container.name)} ${paintSeverity(c, r.diagnosis.severity)} ${
+        r.diagnosis.root_cause
+      }${by}\n         -> ${action}`;
+    }
+    case 'repeat':
+      return c.dim(`${clock(now)} ${hostPrefix(event.host)}${event.container}: same incident again (${event.count}x, ${event.incidentId})`);
+    case 'deferred':
+      return `${clock(now)} ${hostPrefix(event.host)}${c.bold(event.container)}: waiting until ${clock(event.until)} — ${event.reason}`;
+    case 'restarting':
+      return `${clock(now)} ${hostPrefix(event.host)}${c.bold(event.container)}: restarting…`;
+    case 'recovered':
+      return `${clock(now)} ${hostPrefix(event.host)}${c.bold(event.container)}: ${c.green('recovered')} after ${Math.round(event.afterMs / 1000)} s`;
+    case 'engine-down':
+      return c.red(`${clock(now)} ${event.host || 'local engine'} unreachable: ${event.error} (retry in ${Math.round(event.retryInMs / 1000)} s)`);
+    case 'engine-up':
+      return c.green(`${clock(now)} ${event.host || 'local engine'} reachable again`);
+    case 'warning':
+      return c.yellow(`${clock(now)} warning: ${event.message}`);
+    case 'stopped':
+      return `${clock(now)} stopped (${event.reason})`;
+  }
+}
