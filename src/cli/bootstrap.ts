@@ -23,6 +23,11 @@ export function auditPath(config: Config): string {
   return path.join(config.stateDir, stateFiles.audit);
 }
 
+/** The doctor's own secrets: kept out of every record, alert and prompt. */
+export function doctorSecrets(config: Config): string[] {
+  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
 export const systemClock: Clock = { now: () => Date.now() };
 
 export function sleep(ms: number): Promise<void> {
@@ -68,7 +73,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       minSeverity: config.slack.minSeverity,
       maxPerMinute: config.slack.maxPerMinute,
       hostLabel: hostname(),
-      redact: createRedactor(),
+      redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
     });
   }
   const selfId = await detectSelfContainerId();
@@ -84,6 +89,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     selfId,
     async close() {
       await notifier?.flush(5_000);
+      await budget.flush();
       await store.save().catch(() => undefined);
       await audit.close();
     },

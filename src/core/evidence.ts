@@ -32,22 +32,26 @@ export function buildEvidence(input: {
   findings: readonly Finding[];
   stoppedByUser: boolean;
   logTailLines?: number;
+  /** Applied to every piece of container output kept, so no record carries its secrets. */
+  redact?: (text: string) => string;
 }): Evidence {
-  const { facts, logs, findings } = input;
+  const { facts, logs } = input;
+  const redact = input.redact ?? ((s: string) => s);
+  const findings = input.findings.map((f) => ({ ...f, line: redact(f.line) }));
   const tailCount = Math.min(input.logTailLines ?? evidenceLimits.logTail, evidenceLimits.logTail);
   return {
     status: facts.status,
     exitCode: facts.exitCode,
     oomKilled: facts.oomKilled,
     health: facts.health.status,
-    healthOutput: facts.health.lastOutput === null ? null : cut(facts.health.lastOutput.trim(), evidenceLimits.healthOutputChars),
+    healthOutput: facts.health.lastOutput === null ? null : cut(redact(facts.health.lastOutput.trim()), evidenceLimits.healthOutputChars),
     restartCount: facts.restartCount,
     restartPolicy: facts.restartPolicy.name,
     stoppedByUser: input.stoppedByUser,
     matchedLines: newestDistinct(findings, evidenceLimits.matchedLines),
     patterns: [...new Set(findings.map((f) => f.pattern))].slice(0, 20),
-    logTail: logs.slice(-tailCount).map((l) => cut(l.text, evidenceLimits.lineChars)),
-    stateError: cut(facts.stateError, evidenceLimits.lineChars),
+    logTail: logs.slice(-tailCount).map((l) => cut(redact(l.text), evidenceLimits.lineChars)),
+    stateError: cut(redact(facts.stateError), evidenceLimits.lineChars),
     finishedAt: facts.finishedAt,
   };
 }

@@ -95,10 +95,20 @@ function looksRandom(value: string): boolean {
 /** True when `value` is base64 of `user:password` (HTTP Basic credentials). */
 function isBasicCredential(value: string): boolean {
   try {
-    return atob(value).includes(':');
+    const decoded = atob(value);
+    return /^[\x20-\x7e]+$/.test(decoded) && decoded.indexOf(':') > 0;
   } catch {
     return false;
   }
+}
+
+/** Marker kind from the key name, so the reader still knows what was there. */
+function kindOfKey(match: string): string {
+  const key = (/^[A-Za-z0-9_.-]+/.exec(match)?.[0] ?? '').toLowerCase();
+  if (/pass|pwd/.test(key)) return 'password';
+  if (key.includes('token')) return 'token';
+  if (key.includes('cookie')) return 'cookie';
+  return 'secret';
 }
 
 function keyValue(kind: string, keySource: string): Rule {
@@ -120,7 +130,7 @@ function keyValue(kind: string, keySource: string): Rule {
       if (bare && /^\//.test(v) && /^pwd/i.test(match)) return match; // PWD=/app is the working directory
       const keyAndSep = match.slice(0, match.length - (g('eq') ? v.length + 4 : g('dq') || g('sq') ? v.length + 2 : v.length));
       const quote = g('eq') ? '\\"' : (g('dq') ?? g('sq') ?? '');
-      return `${keyAndSep}${quote}${marker(kind)}${quote}`;
+      return `${keyAndSep}${quote}${marker(kindOfKey(match))}${quote}`;
     },
   };
 }
@@ -133,7 +143,10 @@ const RULES: readonly Rule[] = [
     kind: 'private-key',
     source:
       '-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----' +
-      '(?:(?:(?:[ \\t]*(?:\\r?\\n|\\\\r?\\\\n))+[ \\t]*|[ \\t]+)(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment):[^\\r\\n\\\\]*))*' +
+      // Body: whole lines of base64 (or PEM headers) after a line break, or space-separated chunks
+      // when a logger collapsed the block onto one line.
+      '(?:(?:[ \\t]*(?:\\r?\\n|\\\\r?\\\\n))+[ \\t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment):[^\\r\\n\\\\]*)(?=[ \\t]*(?:\\r?\\n|\\\\r?\\\\n|$))' +
+      '|[ \\t]+[A-Za-z0-9+/=]+)*' +
       '(?:(?:(?:[ \\t]*(?:\\r?\\n|\\\\r?\\\\n))+[ \\t]*|[ \\t]+)?-----END[A-Z0-9 ]*-----)?',
   },
   {
@@ -171,7 +184,7 @@ const RULES: readonly Rule[] = [
     // scheme://user:password@host — keep the user, drop the password. Greedy up to the last `@`
     // before the path, so passwords containing `@` do not leak their tail.
     kind: 'url-password',
-    source: '(?<scheme>[A-Za-z][A-Za-z0-9+.-]{1,30}://[^\\s:/@"\'<>]*:)(?<pw>[^\\s/"\'<>]+)@',
+    source: '(?<=[A-Za-z0-9])(?<scheme>://[^\\s:/@"\'<>]*:)(?<pw>[^\\s/"\'<>]+)@',
     replace: (match, g) => {
       const pw = g('pw') ?? '';
       if (pw === '' || isPlaceholder(pw) || pw.startsWith(MARK)) return match;
@@ -182,9 +195,9 @@ const RULES: readonly Rule[] = [
     // Authorization / Proxy-Authorization header in any notation: keep the scheme, drop the credential.
     kind: 'authorization',
     source:
-      `${WORD_START}${ci('authorization')}(?<sep>\\\\?["']?[ \\t]*[:=][ \\t]*\\\\?["']?)` +
+      `${WORD_START}${ci('authorization')}(?<sep>\\\\?["']?[ \\t]*[:=][ \\t]*(?:\\\\?["']|[[(])?)` +
       '(?<scheme>(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Bb]ot|[Dd]igest|Negotiate|NTLM|AWS4-HMAC-SHA256|GoogleLogin)[ \\t]+)?' +
-      '(?<cred>[^\\s"\'\\\\]+(?:[ \\t]+[A-Za-z]+=[^\\s"\'\\\\]+)*)',
+      '(?<cred>[^\\s"\'\\\\)\\]]+(?:[ \\t]+[A-Za-z]+=[^\\s"\'\\\\)\\]]+)*)',
     replace: (match, g) => {
       const cred = g('cred') ?? '';
       if (isPlaceholder(cred) || cred.startsWith(MARK)) return match;
@@ -194,7 +207,8 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'bearer',
-    source: '(?<![A-Za-z])(?<scheme>(?:[Bb]earer|BEARER)[ \\t]+)(?!realm=|error=|scope=)(?<cred>[A-Za-z0-9._~+/=-]{8,})',
+    // RFC 6750 b64token: `=` only as padding, so `Bearer realm="x"` and `expires_in=3600` are not tokens.
+    source: '(?<![A-Za-z])(?<scheme>(?:[Bb]earer|BEARER)[ \\t]+)(?<cred>[A-Za-z0-9._~+/-]{8,}={0,2})(?![A-Za-z0-9._~+/=-])',
     replace: (match, g) => (looksRandom(g('cred') ?? '') ? `${g('scheme')}${marker('bearer')}` : match),
   },
   {

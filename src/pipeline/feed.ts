@@ -14,6 +14,7 @@ export type FeedEvent =
   | { readonly type: 'recovered'; readonly host: string; readonly container: string; readonly incidentId: string; readonly afterMs: number }
   | { readonly type: 'engine-down'; readonly host: string; readonly error: string; readonly retryInMs: number }
   | { readonly type: 'engine-up'; readonly host: string }
+  | { readonly type: 'diagnosis'; readonly host: string; readonly container: string; readonly ok: boolean; readonly error?: string }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'stopped'; readonly reason: string };
 

@@ -5,6 +5,7 @@ import { decideAction } from '../core/decide.js';
 import type { Detector } from '../core/error-patterns.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
+import { createRedactor } from '../core/redact.js';
 import { findOpenIncident, hasTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
@@ -52,6 +53,8 @@ export interface HandlerDeps {
   readonly notifier?: Notifier;
   /** The doctor's own container id, when it runs in one. */
   readonly selfId?: string;
+  /** The doctor's own secrets (API key, webhook URL), kept out of every record. */
+  readonly secrets?: readonly string[];
   /** Same container, same signature within this window = the same incident. */
   readonly dedupeWindowMs?: number;
 }
@@ -137,7 +140,8 @@ export class IncidentHandler {
     if (alreadyJudged && !input.manual && !input.recheck) return undefined;
 
     const logs = await input.engine.readLogs(facts.ref, { tail: config.logLines, tty: facts.tty });
-    const findings = input.findings ?? deps.detector.detect(logs);
+    const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
+    const findings = (input.findings ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
 
     const isNewExit = exitTrigger && exited && !hasTime(history.deaths, facts.finishedAt!);
@@ -145,8 +149,10 @@ export class IncidentHandler {
       history = recordDeath(history, facts.finishedAt!, now);
       if (facts.oomKilled) history = recordOom(history, facts.finishedAt!, now);
     }
+    // A process inside was OOM-killed but the container lives on: it still counts towards a leak.
+    if (input.trigger.kind === 'oom' && facts.running && input.record) history = recordOom(history, input.trigger.at, now);
 
-    const evidence = buildEvidence({ facts, logs, findings, stoppedByUser: input.stoppedByUser ?? false, logTailLines: config.logLines });
+    const evidence = buildEvidence({ facts, logs, findings, stoppedByUser: input.stoppedByUser ?? false, logTailLines: config.logLines, redact });
     const signature = signatureOf(evidence.matchedLines, stateSignatureKey(evidence, input.trigger.kind));
     const open = findOpenIncident(history, signature, now, deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
     const rules = diagnoseByRules({ facts, evidence, trigger: input.trigger, history, now });
@@ -183,18 +189,19 @@ export class IncidentHandler {
       };
     }
 
+    const incidentId = open?.incidentId ?? newIncidentId(now);
+    const occurrence = (open?.count ?? 0) + 1;
     let outcome: Outcome;
     if (decision.action === 'restart' && input.act) {
-      const acted = await this.restartAndVerify(input.engine, facts, key, history, now);
+      const acted = await this.restartAndVerify(input.engine, facts, key, history, now, incidentId);
       history = acted.history;
       outcome = acted.outcome;
       decision = { ...decision, executed: acted.issued };
+    } else if (decision.guardrail === 'restart-policy-pending' && facts.running) {
+      outcome = { status: 'recovered-by-docker', detail: `running again since ${facts.startedAt ?? 'unknown'}`, at: iso(now) };
     } else {
       outcome = notActed(now, decision.action === 'restart' ? 'restart not performed (diagnose without --fix)' : 'no action taken');
     }
-
-    const incidentId = open?.incidentId ?? newIncidentId(now);
-    const occurrence = (open?.count ?? 0) + 1;
     const record: AuditRecord = {
       v: 1,
       incidentId,
@@ -245,6 +252,7 @@ export class IncidentHandler {
       return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${this.deps.config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
     }
     const result = await diagnoser.diagnose({ facts, evidence, rules, history, signature });
+    this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
     if (result.usage) allowance?.recordUsage(result.ok ? (result.diagnosis.model ?? this.deps.config.anthropic.model) : this.deps.config.anthropic.model, result.usage);
     if (result.ok) {
       this.aiMemory.set(memoryKey, result.diagnosis);
@@ -262,10 +270,11 @@ export class IncidentHandler {
     key: string,
     history: ContainerHistory,
     now: number,
+    incidentId: string,
   ): Promise<{ issued: boolean; outcome: Outcome; history: ContainerHistory }> {
     const { deps } = this;
     const { ref } = facts;
-    deps.feed({ type: 'restarting', host: engine.host, container: ref.name, incidentId: '' });
+    deps.feed({ type: 'restarting', host: engine.host, container: ref.name, incidentId });
     deps.stops.beginOwnRestart(ref.id, now);
     try {
       await engine.restart(ref, { timeoutSeconds: RESTART_STOP_TIMEOUT_S });

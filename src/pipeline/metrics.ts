@@ -9,6 +9,7 @@ export class Metrics {
   repeats = 0;
   recoveries = 0;
   cycles = 0;
+  diagnosisFailures = 0;
   engineErrors = 0;
   readonly restartsByContainer = new Map<string, number>();
   readonly incidentsBySeverity = new Map<string, number>();
@@ -31,6 +32,9 @@ export class Metrics {
       }
       case 'repeat':
         this.repeats += 1;
+        break;
+      case 'diagnosis':
+        if (!event.ok) this.diagnosisFailures += 1;
         break;
       case 'recovered':
         this.recoveries += 1;

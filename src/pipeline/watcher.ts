@@ -14,6 +14,8 @@ export interface WatcherDeps extends Omit<HandlerDeps, 'stops'> {
   /** Records where each engine's events stream left off. */
   readonly cursor: { lastEventMs(host: string): number | undefined; setLastEventMs(host: string, ms: number): void };
   readonly askAi: boolean;
+  /** A container without a health check counts as recovered once it has run this long. Default 30 s. */
+  readonly recoveryStableMs?: number;
 }
 
 /** Per-engine state shown by /health. */
@@ -294,10 +296,13 @@ export class Watcher {
       void pending.engine
         .inspect(pending.record.container.id)
         .then((facts) => {
-          const well = facts.running && (facts.health.status === 'healthy' || facts.health.status === 'none');
+          const now = this.deps.clock.now();
+          const upFor = now - (Date.parse(facts.startedAt ?? '') || now);
+          const stable = this.deps.recoveryStableMs ?? 30_000;
+          // Running alone is not enough: a crash loop is running half the time.
+          const well = facts.running && facts.status === 'running' && (facts.health.status === 'healthy' || (facts.health.status === 'none' && upFor >= stable));
           if (!well || this.awaitingRecovery.get(key) !== pending) return;
           this.awaitingRecovery.delete(key);
-          const now = this.deps.clock.now();
           const afterMs = now - Date.parse(pending.record.time);
           this.deps.feed({ type: 'recovered', host: state.engine.host, container: facts.ref.name, incidentId: pending.record.incidentId, afterMs });
           this.deps.notifier?.recovered(pending.record, new Date(now).toISOString());

@@ -190,17 +190,20 @@ describe('DockerodeEngine against the test engine', { timeout: 120_000 }, () => 
     test('start, die with exit code, oom, kill with signal, unhealthy; resume replays', async () => {
       const openedAt = Date.now() - 1000;
       const feed = followEvents(engine, openedAt);
-      const crash = await runContainer({ name: 'ev-crash', cmd: 'exit 3' });
+      const T0 = Date.now(); const tick = (m: string) => console.error('TIMING', m, Date.now() - T0);
+      const crash = await runContainer({ name: 'ev-crash', cmd: 'exit 3' }); tick('crash');
       const oom = await runContainer({ name: 'ev-oom', cmd: 'x=$(head -c 50000000 /dev/zero | tr "\\0" a)', memory: 8 * MB });
       const victim = await runContainer({ name: 'ev-kill', cmd: 'sleep 600' });
       const sick = await runContainer({ name: 'ev-sick', cmd: 'sleep 600', healthcheck: { test: 'exit 1', intervalMs: 300, retries: 1 } });
-      await testDocker().getContainer(victim.id).kill();
+      tick('created'); await testDocker().getContainer(victim.id).kill(); tick('killed');
 
       await waitFor(() => actionsOf(feed.events, crash.id).includes('die'), { what: 'die' });
       await waitFor(() => actionsOf(feed.events, oom.id).includes('die'), { what: 'oom die' });
+      // containerd may report the OOM after the exit.
+      await waitFor(() => actionsOf(feed.events, oom.id).includes('oom'), { what: 'oom' });
       await waitFor(() => actionsOf(feed.events, victim.id).includes('die'), { what: 'kill die' });
       await waitFor(() => actionsOf(feed.events, sick.id).includes('health_status: unhealthy'), { what: 'unhealthy' });
-      await feed.stop();
+      tick('waited'); await feed.stop(); tick('stopped');
 
       const die = feed.events.find((e) => e.id === crash.id && e.action === 'die')!;
       assert.equal(die.name, crash.name);

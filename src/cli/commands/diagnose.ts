@@ -3,7 +3,7 @@ import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { IncidentHandler } from '../../pipeline/incident-handler.js';
 import type { DockerEngine } from '../../pipeline/ports.js';
 import { StopTracker } from '../../pipeline/stop-tracker.js';
-import { openRuntime, sleep, systemClock } from '../bootstrap.js';
+import { doctorSecrets, openRuntime, sleep, systemClock } from '../bootstrap.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatDiagnoseReport, hasProblem, toDiagnoseJson } from '../render/diagnose-report.js';
@@ -55,6 +55,7 @@ export async function runDiagnoseCommand(container: string, flags: DiagnoseFlags
       allowance: runtime.budget,
       notifier: runtime.notifier,
       selfId: runtime.selfId,
+    secrets: doctorSecrets(config),
     });
     const result = (await handler.handle({
       engine,

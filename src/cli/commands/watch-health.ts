@@ -32,7 +32,7 @@ export function snapshotOf(metrics: Metrics, runtime: Runtime): MetricsSnapshot 
       enabled: runtime.diagnoser !== undefined,
       remainingThisHour: runtime.budget.remaining(now),
       calls: budget.calls,
-      failures: budget.failures,
+      failures: metrics.diagnosisFailures,
       inputTokens: budget.inputTokens,
       outputTokens: budget.outputTokens,
       estimatedCostUsd: budget.estimatedCostUsd,

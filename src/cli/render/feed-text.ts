@@ -47,6 +47,8 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, now = new Da
       return c.red(`${clock(now)} ${event.host || 'local engine'} unreachable: ${event.error} (retry in ${Math.round(event.retryInMs / 1000)} s)`);
     case 'engine-up':
       return c.green(`${clock(now)} ${event.host || 'local engine'} reachable again`);
+    case 'diagnosis':
+      return event.ok ? undefined : c.yellow(`${clock(now)} ${hostPrefix(event.host)}${event.container}: Claude diagnosis failed: ${event.error}`);
     case 'warning':
       return c.yellow(`${clock(now)} warning: ${event.message}`);
     case 'stopped':

@@ -1,0 +1,341 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideAction, dockerWillRestart, type DecisionInput } from '../../src/core/decide.js';
+import { diagnoseByRules } from '../../src/core/rules-catalog.js';
+import type { Action, ContainerFacts, ContainerHistory, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from '../../src/core/types.js';
+import { HOUR, MIN, NOW, SEC, ago, makeEvidence, makeFacts, makeHistory, makePolicy, makeRunningFacts, makeTrigger, makeVerdict } from '../helpers/facts.js';
+
+interface Row {
+  readonly name: string;
+  readonly facts?: ContainerFacts;
+  readonly evidence?: Partial<Evidence>;
+  readonly trigger?: Trigger;
+  readonly history?: ContainerHistory;
+  readonly policy?: Partial<Policy>;
+  /** Defaults to what the real catalog says about the facts and evidence. */
+  readonly rules?: RulesVerdict;
+  readonly ai?: Partial<Diagnosis>;
+  readonly expect: {
+    readonly action: Action;
+    readonly guardrail: Guardrail | null;
+    readonly decidedBy?: 'rules' | 'claude';
+    readonly deferUntil?: string;
+    /** Fragments the reason must contain: the numbers it was decided on. */
+    readonly says?: readonly string[];
+  };
+}
+
+const aiSays = (d: Partial<Diagnosis>): Diagnosis => ({
+  root_cause: 'claude says', severity: 'high', suggested_fix: 'x', auto_restart_safe: true, config_suggestions: [],
+  likely_recurring: false, estimated_impact: 'x', source: 'claude', model: 'claude-test', ...d,
+});
+const exit1 = makeFacts({ exitCode: 1 });
+const oom = makeFacts({ exitCode: 137, oomKilled: true, memoryLimit: 256 * 1024 * 1024 });
+const unhealthy = makeRunningFacts({ health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'HTTP 503' } });
+const diskFull = { matchedLines: ['write /data/wal: no space left on device'], logTail: ['write /data/wal: no space left on device'] };
+const restarts = (...agoMs: number[]) => agoMs.map((ms) => ago(ms));
+
+const rows: Row[] = [
+  // States where there is nothing to restart.
+  { name: "the doctor's own container is never restarted", facts: exit1, policy: { isSelf: true }, expect: { action: 'none', guardrail: 'self' } },
+  {
+    name: 'stopped by a person (kill/stop before die) is left alone',
+    facts: makeFacts({ exitCode: 137 }),
+    evidence: { stoppedByUser: true },
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['code 137'] },
+  },
+  { name: 'a paused container is left alone', facts: makeRunningFacts({ status: 'paused', running: false }), trigger: makeTrigger('manual'), expect: { action: 'none', guardrail: 'manual-stop' } },
+  { name: 'exit 0 is a completed job', facts: makeFacts({ exitCode: 0, restartPolicy: { name: 'on-failure' } }), expect: { action: 'none', guardrail: 'completed', says: ['code 0'] } },
+  {
+    name: 'an exit found at start-up hours after it happened is stale',
+    facts: makeFacts({ exitCode: 1, finishedAt: ago(3 * HOUR) }),
+    trigger: makeTrigger('exited'),
+    expect: { action: 'none', guardrail: 'stale-exit', says: ['3 h ago'] },
+  },
+  {
+    name: 'an exit found at start-up minutes after it happened is acted on',
+    facts: makeFacts({ exitCode: 1, finishedAt: ago(4 * MIN) }),
+    trigger: makeTrigger('exited'),
+    expect: { action: 'restart', guardrail: null },
+  },
+  // Crash loops.
+  {
+    name: 'third death in 10 minutes is a crash loop: escalate, never restart',
+    facts: exit1,
+    history: makeHistory({ deaths: restarts(8 * MIN, 3 * MIN) }),
+    expect: { action: 'escalate', guardrail: 'crash-loop', says: ['died 3 times in 10 min', 'crash loop', 'restarting would make it worse'] },
+  },
+  {
+    name: 'the current death already recorded by the caller is not counted twice',
+    facts: exit1,
+    history: makeHistory({ deaths: [ago(8 * MIN), new Date(Date.parse(exit1.finishedAt!) + 3).toISOString()] }),
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'two deaths in 10 minutes (and a third long ago) is not a crash loop',
+    facts: exit1,
+    history: makeHistory({ deaths: restarts(40 * MIN, 6 * MIN) }),
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'Docker status restarting is a crash loop',
+    facts: makeFacts({ status: 'restarting', exitCode: 1, restartCount: 9, restartPolicy: { name: 'always' } }),
+    expect: { action: 'escalate', guardrail: 'crash-loop', says: ['restart count 9'] },
+  },
+  {
+    name: "Docker's high restart count with a recent start is a crash loop",
+    facts: makeFacts({ exitCode: 1, restartCount: 4, startedAt: ago(2 * MIN), restartPolicy: { name: 'on-failure', maximumRetryCount: 4 } }),
+    expect: { action: 'escalate', guardrail: 'crash-loop', says: ['restarted it 4 times'] },
+  },
+  {
+    name: 'an unhealthy container that is crash-looping is escalated, not restarted',
+    facts: { ...unhealthy, startedAt: ago(MIN) },
+    trigger: makeTrigger('unhealthy'),
+    history: makeHistory({ deaths: restarts(9 * MIN, 5 * MIN, 2 * MIN) }),
+    expect: { action: 'escalate', guardrail: 'crash-loop', says: ['died 3 times'] },
+  },
+  // Running containers.
+  {
+    name: 'a running unhealthy container is restarted',
+    facts: unhealthy,
+    trigger: makeTrigger('unhealthy'),
+    expect: { action: 'restart', guardrail: null, decidedBy: 'rules', says: ['unhealthy', '3 failed probes'] },
+  },
+  {
+    name: 'a running, healthy container logging high-severity errors is escalated, not restarted',
+    facts: makeRunningFacts({ health: { status: 'healthy' } }),
+    trigger: makeTrigger('log-pattern'),
+    evidence: diskFull,
+    expect: { action: 'escalate', guardrail: 'still-running', says: ['disk-full'] },
+  },
+  {
+    name: 'a running container logging medium-severity errors is only recorded',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: { matchedLines: ['ERROR failed to send email'], logTail: ['ERROR failed to send email'] },
+    expect: { action: 'none', guardrail: 'still-running', says: ['severity medium'] },
+  },
+  // What the diagnosis says.
+  { name: 'disk full: a restart cannot fix it', facts: exit1, evidence: diskFull, expect: { action: 'escalate', guardrail: 'restart-cannot-fix', says: ['disk-full'] } },
+  {
+    name: 'missing configuration: a restart cannot fix it',
+    facts: exit1,
+    evidence: { matchedLines: ["KeyError: 'SECRET_KEY'"], logTail: ["KeyError: 'SECRET_KEY'"] },
+    expect: { action: 'escalate', guardrail: 'restart-cannot-fix', says: ['missing-config'] },
+  },
+  { name: 'first OOM kill is restarted', facts: oom, expect: { action: 'restart', guardrail: null, says: ['oom-kill', 'exit code 137'] } },
+  {
+    name: 'third OOM kill in 24 h is a leak: escalate',
+    facts: oom,
+    history: makeHistory({ ooms: restarts(20 * HOUR, 2 * HOUR) }),
+    rules: makeVerdict({ rule: 'oom-kill', safe: true }),
+    expect: { action: 'escalate', guardrail: 'oom-recurring', says: ['3rd OOM kill in 24 h', 'limit 3'] },
+  },
+  {
+    name: 'OOM kills older than 24 h do not count',
+    facts: oom,
+    history: makeHistory({ ooms: restarts(30 * HOUR, 26 * HOUR) }),
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'SIGTERM without a stop seen: medium and not restart-safe -> escalate',
+    facts: makeFacts({ exitCode: 143 }),
+    expect: { action: 'escalate', guardrail: 'not-safe', decidedBy: 'rules', says: ['severity medium'] },
+  },
+  {
+    name: 'a low-severity verdict that is not restart-safe is only recorded',
+    facts: exit1,
+    rules: makeVerdict({ severity: 'low', safe: false }),
+    expect: { action: 'none', guardrail: 'not-safe', says: ['severity low'] },
+  },
+  { name: 'high severity but not restart-safe -> escalate', facts: exit1, rules: makeVerdict({ safe: false }), expect: { action: 'escalate', guardrail: 'not-safe' } },
+  // Limits on a restart the diagnosis allows.
+  {
+    name: 'MAX_RESTARTS_PER_HOUR used up: stop and escalate',
+    facts: exit1,
+    history: makeHistory({ restarts: restarts(50 * MIN, 30 * MIN, 15 * MIN) }),
+    expect: { action: 'escalate', guardrail: 'restart-throttle', says: ['3 times in the last hour', 'MAX_RESTARTS_PER_HOUR=3'] },
+  },
+  {
+    name: 'restarts older than an hour do not count against the limit',
+    facts: exit1,
+    history: makeHistory({ restarts: restarts(70 * MIN, 30 * MIN, 15 * MIN) }),
+    expect: { action: 'restart', guardrail: null, says: ['2 of 3 restarts'] },
+  },
+  { name: 'MAX_RESTARTS_PER_HOUR=0 forbids every restart', facts: exit1, policy: { maxRestartsPerHour: 0 }, expect: { action: 'escalate', guardrail: 'restart-throttle' } },
+  { name: 'doctor.restart=never escalates', facts: exit1, policy: { restartNever: true }, expect: { action: 'escalate', guardrail: 'label-never', says: ['doctor.restart=never'] } },
+  {
+    name: 'a stateful image escalates',
+    facts: makeFacts({ exitCode: 1, ref: { image: 'postgres:16' } }),
+    policy: { stateful: true },
+    expect: { action: 'escalate', guardrail: 'stateful-image', says: ['postgres:16'] },
+  },
+  // Docker's own restart policy.
+  {
+    name: 'restart policy always, died 5 s ago: wait for MIN_DEAD_TIME',
+    facts: makeFacts({ exitCode: 1, restartPolicy: { name: 'always' } }),
+    expect: { action: 'none', guardrail: 'restart-policy-pending', deferUntil: new Date(NOW - 5 * SEC + 60 * SEC).toISOString(), says: ['restart policy always', '5 s ago', 'down 1 min (MIN_DEAD_TIME)'] },
+  },
+  {
+    name: 'restart policy unless-stopped, died 20 s ago: wait',
+    facts: makeFacts({ exitCode: 1, finishedAt: ago(20 * SEC), restartPolicy: { name: 'unless-stopped' } }),
+    expect: { action: 'none', guardrail: 'restart-policy-pending', deferUntil: new Date(NOW + 40 * SEC).toISOString() },
+  },
+  {
+    name: 'restart policy always, still dead after MIN_DEAD_TIME: Docker did not bring it back, restart',
+    facts: makeFacts({ exitCode: 1, finishedAt: ago(90 * SEC), restartPolicy: { name: 'always' } }),
+    expect: { action: 'restart', guardrail: null, says: ['has not brought it back in 1 min 30 s'] },
+  },
+  {
+    name: 'on-failure with retries left: wait',
+    facts: makeFacts({ exitCode: 1, restartCount: 2, restartPolicy: { name: 'on-failure', maximumRetryCount: 5 } }),
+    expect: { action: 'none', guardrail: 'restart-policy-pending', says: ['on-failure:5 (2 retries used)'] },
+  },
+  {
+    name: 'on-failure:0 means unlimited retries: wait',
+    facts: makeFacts({ exitCode: 1, restartCount: 2, restartPolicy: { name: 'on-failure', maximumRetryCount: 0 } }),
+    expect: { action: 'none', guardrail: 'restart-policy-pending' },
+  },
+  {
+    name: 'on-failure with its retries used up: act at once',
+    facts: makeFacts({ exitCode: 1, restartCount: 2, restartPolicy: { name: 'on-failure', maximumRetryCount: 2 } }),
+    expect: { action: 'restart', guardrail: null, says: ['used its retries (2/2)'] },
+  },
+  { name: 'restart policy no: act at once', facts: exit1, expect: { action: 'restart', guardrail: null, decidedBy: 'rules', says: ['restart policy no', '0 of 3 restarts'] } },
+  {
+    name: 'MIN_DEAD_TIME 0 never waits',
+    facts: makeFacts({ exitCode: 1, restartPolicy: { name: 'always' } }),
+    policy: { minDeadTimeMs: 0 },
+    expect: { action: 'restart', guardrail: null },
+  },
+  // AUTO_FIX=false.
+  {
+    name: 'observe-only: decided and recorded as an escalation that names the restart it would have made',
+    facts: exit1,
+    policy: { autoFix: false },
+    expect: { action: 'escalate', guardrail: 'observe-only', says: ['would restart', 'AUTO_FIX=false'] },
+  },
+  {
+    name: 'observe-only does not hide a guardrail that applies first',
+    facts: exit1,
+    evidence: diskFull,
+    policy: { autoFix: false },
+    expect: { action: 'escalate', guardrail: 'restart-cannot-fix' },
+  },
+  { name: 'a dead container cannot be restarted', facts: makeFacts({ status: 'dead', exitCode: 1 }), expect: { action: 'escalate', guardrail: 'restart-cannot-fix', says: ['dead'] } },
+  // Claude can veto, never permit.
+  {
+    name: 'AI says restart on a crash loop: still escalate',
+    facts: exit1,
+    history: makeHistory({ deaths: restarts(7 * MIN, 2 * MIN) }),
+    ai: { severity: 'high', auto_restart_safe: true },
+    expect: { action: 'escalate', guardrail: 'crash-loop', decidedBy: 'rules' },
+  },
+  {
+    name: "AI says severity 'low' on a restartable failure: no restart",
+    facts: exit1,
+    ai: { severity: 'low', auto_restart_safe: true },
+    expect: { action: 'escalate', guardrail: 'not-safe', decidedBy: 'claude', says: ['Claude rates it severity low'] },
+  },
+  {
+    name: 'AI says not restart-safe: no restart',
+    facts: oom,
+    ai: { severity: 'high', auto_restart_safe: false },
+    expect: { action: 'escalate', guardrail: 'not-safe', decidedBy: 'claude' },
+  },
+  {
+    name: 'AI says restart-safe on disk full: escalate',
+    facts: exit1,
+    evidence: diskFull,
+    ai: { severity: 'high', auto_restart_safe: true },
+    expect: { action: 'escalate', guardrail: 'restart-cannot-fix', decidedBy: 'rules' },
+  },
+  {
+    name: 'AI says restart-safe where the rules say not safe: still no restart',
+    facts: makeFacts({ exitCode: 143 }),
+    ai: { severity: 'high', auto_restart_safe: true },
+    expect: { action: 'escalate', guardrail: 'not-safe', decidedBy: 'rules' },
+  },
+  {
+    name: 'AI agrees with a restart: restart, decided by Claude',
+    facts: exit1,
+    ai: { severity: 'high', auto_restart_safe: true },
+    expect: { action: 'restart', guardrail: null, decidedBy: 'claude' },
+  },
+  {
+    name: 'AI raises a running container to high severity: escalate',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: { matchedLines: ['ERROR ledger mismatch 42'], logTail: ['ERROR ledger mismatch 42'] },
+    ai: { severity: 'high', auto_restart_safe: false },
+    expect: { action: 'escalate', guardrail: 'still-running', decidedBy: 'claude' },
+  },
+];
+
+function inputFor(row: Row): DecisionInput {
+  const facts = row.facts ?? exit1;
+  const evidence = makeEvidence(facts, row.evidence);
+  const trigger = row.trigger ?? makeTrigger('die');
+  const history = row.history ?? makeHistory();
+  const rules = row.rules ?? diagnoseByRules({ facts, evidence, trigger, history, now: NOW });
+  return {
+    incident: { trigger, evidence, facts },
+    rules,
+    ...(row.ai ? { ai: aiSays(row.ai) } : {}),
+    history,
+    policy: makePolicy(row.policy),
+    now: NOW,
+  };
+}
+
+describe('decideAction', () => {
+  for (const row of rows) {
+    test(row.name, () => {
+      const decision = decideAction(inputFor(row));
+      assert.deepEqual(
+        { action: decision.action, guardrail: decision.guardrail },
+        { action: row.expect.action, guardrail: row.expect.guardrail },
+        decision.reason,
+      );
+      assert.equal(decision.executed, false);
+      assert.ok(decision.reason.length > 10);
+      if (row.expect.decidedBy) assert.equal(decision.decidedBy, row.expect.decidedBy);
+      assert.equal(decision.deferUntil, row.expect.deferUntil ?? (decision.guardrail === 'restart-policy-pending' ? decision.deferUntil : undefined));
+      if (decision.guardrail === 'restart-policy-pending') assert.ok(decision.deferUntil && Date.parse(decision.deferUntil) > NOW);
+      for (const fragment of row.expect.says ?? []) {
+        assert.ok(decision.reason.includes(fragment), `reason should contain ${JSON.stringify(fragment)}: ${decision.reason}`);
+      }
+    });
+  }
+
+  test('Claude never turns a no-restart into a restart, whatever it says', () => {
+    for (const row of rows.filter((r) => r.expect.action !== 'restart' && !r.ai)) {
+      for (const ai of [aiSays({ severity: 'high', auto_restart_safe: true }), aiSays({ severity: 'low', auto_restart_safe: true })]) {
+        const decision = decideAction({ ...inputFor(row), ai });
+        assert.notEqual(decision.action, 'restart', `${row.name}: ${decision.reason}`);
+      }
+    }
+  });
+
+  test('the decision does not depend on the wall clock', () => {
+    const row = rows.find((r) => r.name.startsWith('restart policy always, died 5 s'))!;
+    const input = inputFor(row);
+    assert.deepEqual(decideAction(input), decideAction({ ...input }));
+    assert.equal(decideAction({ ...input, now: NOW + 2 * MIN }).action, 'restart');
+  });
+});
+
+describe('dockerWillRestart', () => {
+  const cases: Array<[string, ContainerFacts, boolean]> = [
+    ['no', makeFacts(), false],
+    ['always', makeFacts({ restartPolicy: { name: 'always' } }), true],
+    ['unless-stopped', makeFacts({ restartPolicy: { name: 'unless-stopped' } }), true],
+    ['on-failure, exit 0', makeFacts({ exitCode: 0, restartPolicy: { name: 'on-failure' } }), false],
+    ['on-failure:3, 1 used', makeFacts({ restartCount: 1, restartPolicy: { name: 'on-failure', maximumRetryCount: 3 } }), true],
+    ['on-failure:3, 3 used', makeFacts({ restartCount: 3, restartPolicy: { name: 'on-failure', maximumRetryCount: 3 } }), false],
+    ['always, but the start itself failed', makeFacts({ status: 'created', exitCode: 127, stateError: 'exec: "x": executable file not found in $PATH', restartPolicy: { name: 'always' } }), false],
+  ];
+  for (const [label, facts, expected] of cases) {
+    test(`${label} -> ${expected}`, () => assert.equal(dockerWillRestart(facts, makeEvidence(facts)).will, expected));
+  }
+});
