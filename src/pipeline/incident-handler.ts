@@ -138,6 +138,7 @@ export class IncidentHandler {
     const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited';
     const alreadyJudged = exited && exitTrigger && history.lastHandledExit === facts.finishedAt;
     if (alreadyJudged && !input.manual && !input.recheck) return undefined;
+    if (!input.manual && isStaleTrigger(input.trigger, facts)) return undefined;
 
     const logs = await input.engine.readLogs(facts.ref, { tail: config.logLines, tty: facts.tty });
     const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
@@ -328,6 +329,18 @@ export class IncidentHandler {
     this.deps.feed({ type: 'incident', record: escalation });
     this.deps.notifier?.incident(escalation);
   }
+}
+
+/**
+ * A trigger whose condition no longer holds when the container is looked at: the health check
+ * passed again (or the doctor already restarted it), the OOM was followed by a death that its own
+ * `die` event judges, Docker stopped looping. Judging it would record an incident that is not there.
+ */
+function isStaleTrigger(trigger: Trigger, facts: ContainerFacts): boolean {
+  if (trigger.kind === 'unhealthy') return !(facts.running && facts.health.status === 'unhealthy');
+  if (trigger.kind === 'oom') return !facts.running;
+  if (trigger.kind === 'restarting') return facts.status !== 'restarting';
+  return false;
 }
 
 function iso(ms: number): string {
