@@ -12,6 +12,7 @@ import { createRedactor } from '../core/redact.js';
 import type { FeedListener } from '../pipeline/feed.js';
 import type { Clock, Diagnoser, DockerEngine, Notifier } from '../pipeline/ports.js';
 import { hostname } from 'node:os';
+import { recordDeliveryFailures } from './delivery-recorder.js';
 
 /** File names inside STATE_DIR. */
 export const stateFiles = {
@@ -74,6 +75,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       maxPerMinute: config.slack.maxPerMinute,
       hostLabel: hostname(),
       redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
+      onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
     });
   }
   const selfId = await detectSelfContainerId();

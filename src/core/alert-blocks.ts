@@ -187,7 +187,8 @@ export function buildIncidentMessage(record: AuditRecord, opts: AlertOptions): S
 
   blocks.push(context([diagnosisSource(record, clean), contextLine(opts.hostLabel, record.incidentId, record.time)]));
 
-  const fallback = `${SEVERITY_MARKER[dx.severity]} [${dx.severity}] ${container.name}: ${describeProblem(record)}. ${dx.root_cause} (${actionWord(record)})`;
+  // What the doctor did comes before the root cause: a long cause is what the one-line cut drops.
+  const fallback = `${SEVERITY_MARKER[dx.severity]} [${dx.severity}] ${container.name}: ${describeProblem(record)} (${actionWord(record)}). ${dx.root_cause}`;
   return finish(fallback, blocks, clean);
 }
 

@@ -125,6 +125,10 @@ function judge(input: DecisionInput): Verdict {
     // Claude may only add caution: when in doubt between the two severities, tell a person.
     const severity = maxSeverity(rulesDx.severity, ai.severity);
     const action = severityRank(severity) >= 1 ? 'escalate' : 'none';
+    if (ai.source !== 'claude') {
+      // The caller's stand-in when Claude was asked and gave no usable answer.
+      return stop(action, 'not-safe', `rules (${rules.rule}) would restart, but the Claude second opinion failed, so the restart is not confirmed; ${action === 'escalate' ? 'escalating' : 'recording only'}`, 'rules');
+    }
     return stop(action, 'not-safe', `Claude rates it severity ${ai.severity}, ${ai.auto_restart_safe ? 'restart-safe' : 'not safe to restart'} (rules said ${rulesDx.severity}, restart-safe); not restarting, ${action === 'escalate' ? 'escalating' : 'recording only'}`, 'claude');
   }
 

@@ -204,9 +204,10 @@ export function buildDiagnosisUserMessage(
     const matched = redactLines(evidence.matchedLines.slice(-limits.maxMatchedLines));
     lines.push(`<matched_lines count="${matched.length}">`, ...matched, '</matched_lines>');
   }
-  const recent = recentLines(evidence.logTail, limits);
+  const output = request.logTail ?? evidence.logTail;
+  const recent = recentLines(output, limits);
   const tail = takeNewestLines(redactLines(recent), limits.maxLogBytes);
-  const older = evidence.logTail.length - recent.length + tail.omitted;
+  const older = output.length - recent.length + tail.omitted;
   const omitted = older > 0 ? ` omitted_older="${older}"` : '';
   lines.push(`<log_tail lines="${tail.lines.length}"${omitted}>`, ...tail.lines, '</log_tail>');
   lines.push('</container_data>');

@@ -4,7 +4,7 @@
  * first that matches wins, so the more fundamental explanation is listed first (an OOM kill
  * before the SIGKILL it causes, a full disk before the connection errors it cascades into).
  */
-import { DEFAULT_OOM_LEAK } from './container-policy.js';
+import { DEFAULT_CRASH_LOOP, DEFAULT_OOM_LEAK } from './container-policy.js';
 import {
   evidenceLines,
   extractEndpoint,
@@ -730,7 +730,12 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
     id: 'restart-loop',
     restartCannotFix: false,
     settled: false,
-    match: (ctx) => (ctx.input.evidence.status === 'restarting' ? {} : undefined),
+    // One `restarting` status is only Docker's restart delay after a single exit (the exit rules
+    // judge that one); a loop needs repeated restarts, as decide.ts's crash-loop guardrail counts.
+    match: (ctx) => {
+      const { status, restartCount } = ctx.input.evidence;
+      return status === 'restarting' && (restartCount >= DEFAULT_CRASH_LOOP.deaths || ctx.exitCode === null) ? {} : undefined;
+    },
     build(ctx) {
       const top = topErrorLine(ctx);
       const { restartCount, restartPolicy } = ctx.input.evidence;

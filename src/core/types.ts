@@ -221,6 +221,17 @@ export interface Policy {
   readonly isSelf: boolean;
 }
 
+/** One Claude call's tokens (the Messages API `usage` field) and its estimated cost. */
+export interface AiUsage {
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  /** USD at list price; null when the model's price is unknown. */
+  readonly estimatedCostUsd: number | null;
+}
+
 /** One line of the audit log: an incident, its evidence, the diagnoses, the decision, the outcome. */
 export interface AuditRecord {
   readonly v: 1;
@@ -237,6 +248,32 @@ export interface AuditRecord {
   readonly rulesDiagnosis?: Diagnosis;
   /** Why Claude was not asked or failed, when it applies. */
   readonly aiNote?: string;
+  /** Tokens and estimated cost of the Claude call made for this record, when one was made. */
+  readonly aiUsage?: AiUsage;
   readonly decision: Decision;
   readonly outcome: Outcome;
 }
+
+/**
+ * The audit log's second kind of line: a Slack message the doctor gave up on (or dropped), so the
+ * log shows that people were not told. Incident lines (`AuditRecord`) carry no `kind`.
+ */
+export interface DeliveryFailureEvent {
+  readonly v: 1;
+  readonly kind: 'delivery';
+  readonly time: string;
+  /** What the message was: one incident, a recovery follow-up, or a storm digest. */
+  readonly message: 'incident' | 'recovery' | 'digest';
+  /** Every incident the message covered. */
+  readonly incidentIds: readonly string[];
+  readonly ok: false;
+  /** Why it was not delivered; never contains the webhook URL. */
+  readonly error: string;
+  /** HTTP requests made; 0 when the message was dropped before sending. */
+  readonly attempts: number;
+  /** Last HTTP status, when a response arrived. */
+  readonly status?: number;
+}
+
+/** Audit lines other than incident records. */
+export type AuditEvent = DeliveryFailureEvent;

@@ -10,6 +10,7 @@ import { findOpenIncident, hasTime, recordDeath, recordIncident, recordOom, reco
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
 import type {
+  AiUsage,
   AuditRecord,
   ContainerFacts,
   ContainerHistory,
@@ -36,7 +37,16 @@ export interface HistoryStore {
 /** MAX_DIAGNOSES_PER_HOUR and token accounting. */
 export interface DiagnosisAllowance {
   tryTake(nowMs: number): boolean;
-  recordUsage(model: string, usage: TokenUsage): void;
+  /** Adds one call's tokens to the running totals; may return the call's estimated cost in USD. */
+  recordUsage(model: string, usage: TokenUsage): number | null | void;
+}
+
+/** What the Claude stage contributes to an incident. */
+interface SecondOpinion {
+  /** Claude's diagnosis, or the rules' made unsafe when Claude failed. */
+  readonly ai?: Diagnosis;
+  readonly aiNote?: string;
+  readonly aiUsage?: AiUsage;
 }
 
 export interface HandlerDeps {
@@ -118,7 +128,8 @@ export function historyKey(host: string, name: string): string {
  * container; calls for different containers may run at once.
  */
 export class IncidentHandler {
-  private readonly aiMemory = new Map<string, Diagnosis>();
+  /** Claude's answer (or failure) per container and failure, so one incident is asked about once. */
+  private readonly aiMemory = new Map<string, { opinion: SecondOpinion; at: number }>();
 
   constructor(private readonly deps: HandlerDeps) {}
 
@@ -136,7 +147,10 @@ export class IncidentHandler {
     let history = deps.store.history(key);
     const exited = !facts.running && facts.status !== 'restarting' && facts.finishedAt !== null;
     const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited';
-    const alreadyJudged = exited && exitTrigger && history.lastHandledExit === facts.finishedAt;
+    // The same exit reaches the handler more than once (the die event, then reconcile's `exited`
+    // queued behind it); once judged, it stays judged even if the container is running again by now
+    // (restarted by the doctor or by Docker) and FinishedAt still names that exit.
+    const alreadyJudged = exitTrigger && facts.finishedAt !== null && history.lastHandledExit === facts.finishedAt;
     if (alreadyJudged && !input.manual && !input.recheck) return undefined;
     if (!input.manual && isStaleTrigger(input.trigger, facts)) return undefined;
 
@@ -163,7 +177,8 @@ export class IncidentHandler {
       { selfId: deps.selfId },
     );
 
-    const { ai, aiNote } = await this.secondOpinion(input, facts, evidence, rules, history, signature, key, open !== undefined, now);
+    const aiLogTail = () => logs.map((l) => redact(l.text));
+    const { ai, aiNote, aiUsage } = await this.secondOpinion(input, facts, evidence, aiLogTail, rules, history, signature, key, open !== undefined, now);
     let decision = decideAction({ incident: { trigger: input.trigger, evidence, facts }, rules, ai, history, policy, now });
 
     if (decision.deferUntil && !input.manual) {
@@ -178,7 +193,7 @@ export class IncidentHandler {
     const isRepeat = open !== undefined && open.lastAction === decision.action && decision.action !== 'restart';
     if (isRepeat && !input.manual) {
       history = recordIncident(history, { signature, incidentId: open.incidentId, at: iso(now), action: decision.action, rule: rules.rule }, now);
-      if (exited && exitTrigger) history = { ...history, lastHandledExit: facts.finishedAt! };
+      if (exitTrigger && facts.finishedAt !== null) history = { ...history, lastHandledExit: facts.finishedAt };
       if (input.record) {
         deps.store.setHistory(key, history);
         await deps.store.save();
@@ -215,13 +230,14 @@ export class IncidentHandler {
       diagnosis: ai ?? rules.diagnosis,
       ...(ai ? { rulesDiagnosis: rules.diagnosis } : {}),
       ...(aiNote ? { aiNote } : {}),
+      ...(aiUsage ? { aiUsage } : {}),
       decision,
       outcome,
     };
 
     if (input.record) {
       history = recordIncident(history, { signature, incidentId, at: iso(now), action: decision.action, rule: rules.rule }, now);
-      if (exited && exitTrigger) history = { ...history, lastHandledExit: facts.finishedAt! };
+      if (exitTrigger && facts.finishedAt !== null) history = { ...history, lastHandledExit: facts.finishedAt };
       deps.store.setHistory(key, history);
       await deps.store.save();
       await deps.audit.append(record);
@@ -236,33 +252,51 @@ export class IncidentHandler {
     input: IncidentInput,
     facts: ContainerFacts,
     evidence: Evidence,
+    logTail: () => string[],
     rules: RulesVerdict,
     history: ContainerHistory,
     signature: string,
     key: string,
     seenBefore: boolean,
     now: number,
-  ): Promise<{ ai?: Diagnosis; aiNote?: string }> {
-    const { diagnoser, allowance } = this.deps;
+  ): Promise<SecondOpinion> {
+    const { diagnoser, allowance, config } = this.deps;
     if (!diagnoser || !input.askAi) return {};
     if (rules.settled && !input.manual) return {};
-    const memoryKey = `${key}#${signature}`;
+    // One question per incident: a crash loop repeats the same failure on every restart, and a
+    // failed call is not retried on the next repeat either (that would be one call per restart).
+    const memoryKey = `${key}#${aiMemorySignature(evidence)}`;
+    const windowMs = this.deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
     const remembered = this.aiMemory.get(memoryKey);
-    if (remembered && (seenBefore || !input.manual)) return { ai: remembered, aiNote: 'Claude diagnosis reused: same incident as before' };
+    if (remembered && now - remembered.at <= windowMs && (seenBefore || !input.manual)) {
+      remembered.at = now;
+      const { ai, aiNote } = remembered.opinion;
+      return ai?.source === 'claude'
+        ? { ai, aiNote: 'Claude diagnosis reused: same incident as before (not asked again)' }
+        : { ...(ai ? { ai } : {}), aiNote: `not asked again for the same incident; earlier: ${aiNote ?? 'no answer'}` };
+    }
     if (allowance && !allowance.tryTake(now)) {
-      return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${this.deps.config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
+      return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
     }
-    const result = await diagnoser.diagnose({ facts, evidence, rules, history, signature });
+    const result = await diagnoser.diagnose({ facts, evidence, rules, history, signature, logTail: logTail() });
     this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
-    if (result.usage) allowance?.recordUsage(result.ok ? (result.diagnosis.model ?? this.deps.config.anthropic.model) : this.deps.config.anthropic.model, result.usage);
-    if (result.ok) {
-      this.aiMemory.set(memoryKey, result.diagnosis);
-      if (this.aiMemory.size > 5_000) this.aiMemory.delete(this.aiMemory.keys().next().value!);
-      return { ai: result.diagnosis };
+    let aiUsage: AiUsage | undefined;
+    if (result.usage) {
+      const model = result.ok ? (result.diagnosis.model ?? config.anthropic.model) : config.anthropic.model;
+      const cost = allowance?.recordUsage(model, result.usage);
+      aiUsage = { model, ...result.usage, estimatedCostUsd: typeof cost === 'number' ? cost : null };
     }
-    // A failed second opinion can never make the doctor bolder: fall back to the rules, unsafe.
-    const fallback: Diagnosis = { ...rules.diagnosis, auto_restart_safe: false };
-    return { ai: fallback, aiNote: `Claude diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false` };
+    let opinion: SecondOpinion;
+    if (result.ok) {
+      opinion = { ai: result.diagnosis };
+    } else {
+      // A failed second opinion can never make the doctor bolder: fall back to the rules, unsafe.
+      const fallback: Diagnosis = { ...rules.diagnosis, auto_restart_safe: false };
+      opinion = { ai: fallback, aiNote: `Claude diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false` };
+    }
+    this.aiMemory.set(memoryKey, { opinion, at: now });
+    if (this.aiMemory.size > 5_000) this.aiMemory.delete(this.aiMemory.keys().next().value!);
+    return { ...opinion, ...(aiUsage ? { aiUsage } : {}) };
   }
 
   private async restartAndVerify(
@@ -341,6 +375,15 @@ function isStaleTrigger(trigger: Trigger, facts: ContainerFacts): boolean {
   if (trigger.kind === 'oom') return !facts.running;
   if (trigger.kind === 'restarting') return facts.status !== 'restarting';
   return false;
+}
+
+/**
+ * What makes two incidents on one container the same question for Claude: the error lines and
+ * whether memory ran out, not the state the container happened to be in when inspected (a crash
+ * loop is seen `restarting`, `running` and `exited` in turn, with the same failure each time).
+ */
+function aiMemorySignature(evidence: Evidence): string {
+  return signatureOf(evidence.matchedLines, evidence.oomKilled ? 'oom' : evidence.health === 'unhealthy' ? 'unhealthy' : 'failure');
 }
 
 function iso(ms: number): string {

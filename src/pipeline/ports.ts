@@ -51,6 +51,11 @@ export interface DiagnosisRequest {
   readonly rules: RulesVerdict;
   readonly history: ContainerHistory;
   readonly signature: string;
+  /**
+   * The last LOG_LINES lines of output, already redacted, oldest first; the prompt keeps the
+   * newest that fit its byte budget. Without it, `evidence.logTail` (bounded for the audit record).
+   */
+  readonly logTail?: readonly string[];
 }
 
 export type DiagnoserResult =

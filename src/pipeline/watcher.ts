@@ -1,7 +1,7 @@
 import type { Config } from '../config/load-config.js';
 import type { Detector } from '../core/error-patterns.js';
 import { describeError } from '../core/errors.js';
-import type { AuditRecord, Trigger, TriggerKind } from '../core/types.js';
+import type { AuditRecord, ContainerFacts, Trigger, TriggerKind } from '../core/types.js';
 import type { FeedListener } from './feed.js';
 import { IncidentHandler, historyKey, type HandlerDeps } from './incident-handler.js';
 import type { ContainerEvent, DockerEngine } from './ports.js';
@@ -41,14 +41,19 @@ interface EngineState {
   logCursor: Map<string, number>;
 }
 
+/** An incident whose container the doctor restarted or escalated, until it is well again. */
 interface Pending {
   readonly record: AuditRecord;
   readonly engine: DockerEngine;
+  /** `State.StartedAt` when the incident was judged (engine clock): a different value means it was started again since. */
+  readonly startedAt: string | null;
 }
 
 const MAX_DOCKER_CALLS_AT_ONCE = 8;
 const EVENT_BACKOFF_MIN_MS = 500;
 const EVENT_BACKOFF_MAX_MS = 30_000;
+/** Stop waiting for a recovery after this long: the container was removed, or a person took over. */
+const RECOVERY_WATCH_MS = 24 * 60 * 60 * 1000;
 /** An OOM event without a die: a process inside was killed but the container lives on. */
 const OOM_SETTLE_MS = 1_000;
 
@@ -67,6 +72,8 @@ export class Watcher {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly awaitingRecovery = new Map<string, Pending>();
+  /** Per container id: time of the last `die` event, so an `oom` that preceded a die is not judged twice. */
+  private readonly lastDieMs = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
 
@@ -159,7 +166,11 @@ export class Watcher {
       this.enqueue(engine, id, trigger('unhealthy', this.deps.clock.now()));
       return;
     }
-    const since = state.logCursor.get(id);
+    // `docker logs` keeps the output of earlier runs; those lines belonged to the exit that ended
+    // them (judged on its own), so only lines of the current run are news.
+    const startedMs = Date.parse(facts.startedAt ?? '');
+    const cursor = state.logCursor.get(id);
+    const since = Number.isNaN(startedMs) ? cursor : Math.max(cursor ?? 0, startedMs - 1);
     const lines = await engine.readLogs(facts.ref, { tail: this.deps.config.logLines, tty: facts.tty, sinceMs: since });
     const newest = lines.reduce((max, l) => Math.max(max, l.ts ? Date.parse(l.ts) : 0), since ?? 0);
     state.logCursor.set(id, newest > 0 ? newest : this.deps.clock.now());
@@ -217,9 +228,11 @@ export class Watcher {
     if (action === 'destroy') {
       this.stops.forget(event.id);
       state.logCursor.delete(event.id);
+      this.lastDieMs.delete(event.id);
       return;
     }
     if (deathActions.has(action)) {
+      this.lastDieMs.set(event.id, event.timeMs);
       if (this.stops.isOwnRestart(event.id, event.timeMs)) return;
       const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
       this.enqueue(engine, event.id, { kind: 'die', at: new Date(event.timeMs).toISOString(), event: action }, { stoppedByUser });
@@ -227,7 +240,10 @@ export class Watcher {
     }
     if (action === 'oom') {
       // The die that usually follows carries the verdict; an OOM with no die is its own incident.
-      this.later(OOM_SETTLE_MS, () => this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action }));
+      this.later(OOM_SETTLE_MS, () => {
+        if ((this.lastDieMs.get(event.id) ?? 0) >= event.timeMs) return;
+        this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
+      });
       return;
     }
     if (action.startsWith('health_status')) {
@@ -265,8 +281,8 @@ export class Watcher {
           const wait = Math.max(0, Date.parse(decision.deferUntil) - this.deps.clock.now());
           this.later(wait, () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
         }
-        if (record && (record.decision.action === 'escalate' || (record.decision.executed && record.evidence.health !== 'none'))) {
-          this.awaitingRecovery.set(historyKey(engine.host, record.container.name), { record, engine });
+        if (record && awaitsRecovery(record)) {
+          this.awaitingRecovery.set(historyKey(engine.host, record.container.name), { record, engine, startedAt: result.facts.startedAt });
         }
       } catch (error) {
         this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${id.slice(0, 12)}: ${describeError(error)}` });
@@ -291,27 +307,54 @@ export class Watcher {
 
   /** Containers the doctor restarted or escalated: tell people when they are well again. */
   private checkRecoveries(state: EngineState): void {
+    const stableMs = this.deps.recoveryStableMs ?? 30_000;
     for (const [key, pending] of this.awaitingRecovery) {
       if (pending.engine !== state.engine) continue;
+      if (this.deps.clock.now() - Date.parse(pending.record.time) > RECOVERY_WATCH_MS) {
+        this.awaitingRecovery.delete(key);
+        continue;
+      }
+      // By name: a container recreated under the same name (compose up) is the usual fix.
       void pending.engine
-        .inspect(pending.record.container.id)
+        .inspect(pending.record.container.name)
         .then((facts) => {
           const now = this.deps.clock.now();
-          const upFor = now - (Date.parse(facts.startedAt ?? '') || now);
-          const stable = this.deps.recoveryStableMs ?? 30_000;
-          // Running alone is not enough: a crash loop is running half the time.
-          const well = facts.running && facts.status === 'running' && (facts.health.status === 'healthy' || (facts.health.status === 'none' && upFor >= stable));
-          if (!well || this.awaitingRecovery.get(key) !== pending) return;
+          if (!isWellAgain(pending, facts, now, stableMs) || this.awaitingRecovery.get(key) !== pending) return;
           this.awaitingRecovery.delete(key);
           const afterMs = now - Date.parse(pending.record.time);
           this.deps.feed({ type: 'recovered', host: state.engine.host, container: facts.ref.name, incidentId: pending.record.incidentId, afterMs });
           this.deps.notifier?.recovered(pending.record, new Date(now).toISOString());
         })
         .catch(() => {
-          // gone or unreachable: keep waiting; a removed container is dropped on destroy
+          // gone or unreachable: keep waiting until RECOVERY_WATCH_MS
         });
     }
   }
+}
+
+/**
+ * People were told about it and something is still wrong: the doctor escalated, or restarted a
+ * container whose health check will say when it is really well, or the restart did not hold.
+ */
+function awaitsRecovery(record: AuditRecord): boolean {
+  const { decision, evidence, outcome } = record;
+  if (decision.action === 'escalate') return true;
+  return decision.executed && (evidence.health !== 'none' || outcome.status !== 'restarted');
+}
+
+/**
+ * Well again means: running, and either its health check passes or (without one) it has stayed up
+ * for `stableMs`; and something changed since the incident (it was started again, or a failing
+ * health check passes again). Running alone is not enough: a crash loop is running half the time,
+ * and a container that only logged errors was running all along.
+ */
+function isWellAgain(pending: Pending, facts: ContainerFacts, now: number, stableMs: number): boolean {
+  if (!facts.running || facts.status !== 'running') return false;
+  const startedAgain = facts.startedAt !== null && facts.startedAt !== pending.startedAt;
+  if (facts.health.status === 'healthy') return startedAgain || pending.record.evidence.health === 'unhealthy';
+  if (facts.health.status !== 'none' || !startedAgain) return false;
+  const upFor = now - (Date.parse(facts.startedAt ?? '') || now);
+  return upFor >= stableMs;
 }
 
 function trigger(kind: TriggerKind, atMs: number): Trigger {

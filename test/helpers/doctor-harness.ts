@@ -31,6 +31,11 @@ export interface HarnessOptions {
   readonly notifier?: Notifier;
   readonly selfId?: string;
   readonly recoveryStableMs?: number;
+  /**
+   * Use this STATE_DIR instead of a fresh temporary one (a second doctor on the first one's
+   * state: restart counts and incident history must survive). Left in place on close.
+   */
+  readonly stateDir?: string;
 }
 
 export interface Harness {
@@ -60,10 +65,12 @@ export const fastEnv: Record<string, string> = {
 };
 
 export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-it-'));
+  const ownDir = opts.stateDir === undefined;
+  const stateDir = opts.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'doctor-it-')));
   const config = loadConfig({
     env: { ...fastEnv, DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, ...opts.env },
-    envFile: path.join(stateDir, 'no.env'),
+    // No .env there: an explicit envFile must exist, an implicit ./.env may be absent.
+    cwd: stateDir,
   });
   const engine = createDockerEngine(config.dockerHosts[0]!);
   const store = await StateStore.open(stateDir);
@@ -111,8 +118,9 @@ export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
       return records.reverse();
     },
     async close() {
+      await store.save();
       await audit.close();
-      await rm(stateDir, { recursive: true, force: true });
+      if (ownDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
 }

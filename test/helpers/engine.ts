@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { createDockerodeClient } from '../../src/adapters/docker/docker-engine.js';
+import { createDockerEngine, createDockerodeClient } from '../../src/adapters/docker/docker-engine.js';
 
 /** The local busybox image scripts/test-engine.sh builds (no registry needed). */
 export const TEST_IMAGE = 'doctor-test/busybox:1';
@@ -33,7 +33,7 @@ export async function requireEngine(): Promise<void> {
   const host = testDockerHost();
   const hint = `start it with: scripts/test-engine.sh start (or point DOCTOR_TEST_DOCKER_HOST at an engine that has ${TEST_IMAGE})`;
   try {
-    await testDocker().ping({ abortSignal: AbortSignal.timeout(5000) } as never);
+    await createDockerEngine(host, { requestTimeoutMs: 5000 }).ping();
   } catch (error) {
     throw new Error(`The test Docker Engine at ${host} is not reachable (${(error as Error).message}); ${hint}`);
   }
@@ -50,6 +50,8 @@ export interface RunOptions {
   readonly name?: string;
   /** Run with `sh -c`. */
   readonly cmd: string;
+  /** Default TEST_IMAGE; a local tag of it (see tagTestImage) to look like another image. */
+  readonly image?: string;
   readonly labels?: Record<string, string>;
   /** As the CLI spells it: `no`, `always`, `unless-stopped`, `on-failure`, `on-failure:3`. */
   readonly restartPolicy?: string;
@@ -60,6 +62,8 @@ export interface RunOptions {
   readonly tty?: boolean;
   /** `NAME=value` entries. */
   readonly env?: readonly string[];
+  /** `HostConfig.LogConfig.Type`, e.g. `none`; default the engine's (json-file). */
+  readonly logDriver?: string;
   /** Default true; false leaves it created. */
   readonly start?: boolean;
 }
@@ -79,7 +83,7 @@ export async function runContainer(opts: RunOptions): Promise<TestContainer> {
   const ms = 1_000_000; // the API takes durations in nanoseconds
   const container = await testDocker().createContainer({
     name,
-    Image: TEST_IMAGE,
+    Image: opts.image ?? TEST_IMAGE,
     Cmd: ['sh', '-c', opts.cmd],
     Labels: { ...opts.labels, [TEST_LABEL]: '1' },
     Tty: opts.tty ?? false,
@@ -98,6 +102,7 @@ export async function runContainer(opts: RunOptions): Promise<TestContainer> {
     HostConfig: {
       ...(opts.restartPolicy ? { RestartPolicy: toRestartPolicy(opts.restartPolicy) } : {}),
       ...(opts.memory ? { Memory: opts.memory, MemorySwap: opts.memory } : {}),
+      ...(opts.logDriver ? { LogConfig: { Type: opts.logDriver, Config: {} } } : {}),
     },
   });
   created.add(container.id);

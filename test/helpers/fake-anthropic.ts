@@ -54,6 +54,12 @@ export interface FakeAnthropic {
   /** Replies for the next requests, in order; when they run out, `fallback` answers. */
   enqueue(...replies: FakeReply[]): void;
   fallback: FakeReply;
+  /** Consulted first: a reply chosen from the request (e.g. by container name), or undefined. */
+  route: ((request: RecordedRequest) => FakeReply | undefined) | undefined;
+  /** Requests being held open by a `hang` reply. */
+  readonly hanging: number;
+  /** Drops every held-open request (the client sees the connection close). */
+  releaseHangs(): void;
   close(): Promise<void>;
 }
 
@@ -101,8 +107,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     url: '',
     requests,
     fallback: { kind: 'tool', input: GOOD_DIAGNOSIS } as FakeReply,
+    route: undefined as FakeAnthropic['route'],
     enqueue(...replies: FakeReply[]) {
       queue.push(...replies);
+    },
+    get hanging() {
+      return hanging.size;
+    },
+    releaseHangs() {
+      for (const res of hanging) res.destroy();
+      hanging.clear();
     },
     close: async (): Promise<void> => undefined,
   };
@@ -118,13 +132,14 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       } catch {
         body = undefined;
       }
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, raw });
+      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, raw };
+      requests.push(recorded);
 
       if (req.method !== 'POST' || !(req.url ?? '').startsWith('/v1/messages')) {
         send(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${req.url}` } });
         return;
       }
-      const reply = queue.shift() ?? fake.fallback;
+      const reply = fake.route?.(recorded) ?? queue.shift() ?? fake.fallback;
       switch (reply.kind) {
         case 'hang':
           hanging.add(res);

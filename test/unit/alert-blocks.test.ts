@@ -147,7 +147,7 @@ describe('buildIncidentMessage', () => {
 
   test('the fallback text is one line with severity, container and cause', () => {
     const m = buildIncidentMessage(makeRecord({ diagnosis: { root_cause: 'line one\nline two' } }), opts);
-    assert.equal(m.text, '🔴 [high] web-1: OOM-killed. line one line two (restarted)');
+    assert.equal(m.text, '🔴 [high] web-1: OOM-killed (restarted). line one line two');
   });
 
   const loudCases: Array<{ name: string; record: RecordOverrides; expect: RegExp | null }> = [

@@ -2,13 +2,16 @@ import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { StateError } from '../../core/errors.js';
-import type { AuditRecord } from '../../core/types.js';
+import type { AuditEvent, AuditRecord } from '../../core/types.js';
 import type { AuditSink } from '../../pipeline/ports.js';
 
 /**
  * The audit log: one JSON object per line, appended and flushed to disk before `append` resolves,
  * so a `kill -9` loses at most the record being written. A torn last line (from such a kill) is
  * sealed with a newline on open, so the next record never fuses with it, and readers skip it.
+ *
+ * Two kinds of line share the file, in the order they happened: incident records (`AuditRecord`,
+ * no `kind` field) and events (`AuditEvent`, with a `kind`, e.g. a Slack delivery failure).
  */
 export class AuditLog implements AuditSink {
   private tail: Promise<void> = Promise.resolve();
@@ -39,7 +42,16 @@ export class AuditLog implements AuditSink {
   }
 
   append(record: AuditRecord): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
+    return this.writeLine(record);
+  }
+
+  /** Records something that is not an incident (a delivery failure) beside the incidents. */
+  appendEvent(event: AuditEvent): Promise<void> {
+    return this.writeLine(event);
+  }
+
+  private writeLine(value: AuditRecord | AuditEvent): Promise<void> {
+    const line = `${JSON.stringify(value)}\n`;
     const write = this.tail.then(async () => {
       await this.handle.appendFile(line);
       await this.handle.datasync();
@@ -70,8 +82,13 @@ export interface AuditQuery {
 export interface AuditReadResult {
   /** Newest first. */
   readonly records: AuditRecord[];
-  /** Lines that were not valid records (a torn line after a crash, or damage). */
+  /** Lines that were neither records nor events (a torn line after a crash, or damage). */
   readonly skipped: number;
+}
+
+/** Event lines carry a `kind`; incident records never do. */
+function isEvent(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
 function isRecord(value: unknown): value is AuditRecord {
@@ -81,8 +98,9 @@ function isRecord(value: unknown): value is AuditRecord {
 }
 
 /**
- * Streams the log and keeps only what the query asks for, so memory stays bounded by `limit`
- * however long the file has grown. A missing file is an empty log.
+ * Streams the log and keeps only the incident records the query asks for, so memory stays bounded
+ * by `limit` however long the file has grown. Event lines are passed over (they are not damage).
+ * A missing file is an empty log.
  */
 export async function readAuditLog(file: string, query: AuditQuery = {}): Promise<AuditReadResult> {
   try {
@@ -105,6 +123,7 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
         skipped += 1;
         continue;
       }
+      if (isEvent(parsed)) continue;
       if (!isRecord(parsed)) {
         skipped += 1;
         continue;

@@ -37,9 +37,48 @@ export interface ClaudeDiagnoserOptions {
   readonly now?: () => number;
   /** Replaces the SDK's `fetch` (tests). */
   readonly fetch?: typeof fetch;
+  /** Largest response body read, in bytes; a bigger answer is a failure. Default 1 MiB. */
+  readonly maxResponseBytes?: number;
 }
 
 const MAX_ERROR_CHARS = 300;
+/** A diagnosis is a few short fields (max_tokens 1024): anything near a megabyte is not one. */
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Thrown while reading a response body that is larger than allowed. */
+export class ResponseTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`Claude API response larger than ${limitBytes} bytes; not read`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/**
+ * Wraps `fetch` so no response body larger than `maxBytes` is read into memory: the SDK buffers
+ * whole bodies (`response.json()`), and the answer is as untrusted as the logs that went out.
+ */
+export function limitResponseSize(base: typeof fetch, maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new ResponseTooLargeError(maxBytes);
+    }
+    if (!response.body) return response;
+    let seen = 0;
+    const capped = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > maxBytes) controller.error(new ResponseTooLargeError(maxBytes));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(capped, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
 
 export class ClaudeDiagnoser implements Diagnoser {
   /** The model asked; the answer records the model that replied. */
@@ -57,7 +96,7 @@ export class ClaudeDiagnoser implements Diagnoser {
     this.client = new Anthropic({
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: limitResponseSize(options.fetch ?? globalThis.fetch, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
       timeout: options.timeoutMs ?? 30_000,
       maxRetries: options.maxRetries ?? 2,
     });
@@ -100,6 +139,7 @@ function oneLine(text: string): string {
 
 /** One line saying what failed. Specific classes first: the connection errors are APIErrors too. */
 export function describeFailure(error: unknown): string {
+  if (error instanceof ResponseTooLargeError) return error.message;
   if (error instanceof APIUserAbortError) return 'Claude request aborted';
   if (error instanceof APIConnectionTimeoutError) return 'Claude request timed out';
   if (error instanceof APIConnectionError) {

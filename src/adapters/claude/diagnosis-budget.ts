@@ -4,6 +4,7 @@
  */
 import { describeError, StateError } from '../../core/errors.js';
 import type { TokenUsage } from '../../pipeline/ports.js';
+import { readFile } from 'node:fs/promises';
 import { readJsonFile, writeJsonAtomic } from '../state/json-file.js';
 
 const HOUR_MS = 3_600_000;
@@ -50,6 +51,8 @@ interface Price {
 const PRICES: ReadonlyArray<readonly [RegExp, Price]> = [
   [/claude-3-haiku/, { input: 0.25, output: 1.25 }],
   [/claude-3-5-haiku/, { input: 0.8, output: 4 }],
+  // Haiku 5.5: the rates for prompts up to 100k tokens (ours are a few thousand).
+  [/claude-haiku-5/, { input: 0.1, output: 0.5 }],
   [/haiku/, { input: 1, output: 5 }],
   [/claude-3-opus|claude-opus-4-(?:0|1|2025)|claude-opus-4$/, { input: 15, output: 75 }],
   [/opus/, { input: 5, output: 25 }],
@@ -78,6 +81,19 @@ function isBudgetFile(v: unknown): v is BudgetFile {
     t !== null &&
     [t.calls, t.inputTokens, t.outputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.estimatedCostUsd, t.unpricedCalls].every(isCount)
   );
+}
+
+/**
+ * The running totals in a budget file, for read-only commands (`doctor history`): a missing or
+ * damaged file gives undefined and is left where it is.
+ */
+export async function readBudgetTotals(file: string): Promise<BudgetTotals | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return isBudgetFile(value) ? { ...value.totals } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class DiagnosisBudget {
@@ -131,8 +147,11 @@ export class DiagnosisBudget {
     return Math.max(0, this.maxPerHour - this.takes.length);
   }
 
-  /** Adds one call's tokens (successful or not: failed calls are billed too) to the running totals. */
-  recordUsage(model: string, usage: TokenUsage): void {
+  /**
+   * Adds one call's tokens (successful or not: failed calls are billed too) to the running totals.
+   * Returns the call's estimated cost in USD, or null when the model's price is unknown.
+   */
+  recordUsage(model: string, usage: TokenUsage): number | null {
     const cost = estimateCostUsd(model, usage);
     const t = this.running;
     this.running = {
@@ -145,6 +164,7 @@ export class DiagnosisBudget {
       unpricedCalls: t.unpricedCalls + (cost === null ? 1 : 0),
     };
     this.save();
+    return cost;
   }
 
   totals(): BudgetTotals {

@@ -177,7 +177,7 @@ export class DockerodeEngine implements DockerEngine {
    * (dockerode would buffer a non-follow answer whole).
    */
   async #readLogLines(target: string, query: Record<string, unknown>, tty: boolean, tail: number, sinceMs: number | undefined, abortSignal: AbortSignal): Promise<LogLine[]> {
-    const stream = await new Promise<Readable>((resolve, reject) => {
+    const stream = await new Promise<Readable | null>((resolve, reject) => {
       this.#docker.modem.dial(
         {
           path: `/containers/${encodeURIComponent(target)}/logs?`,
@@ -187,9 +187,16 @@ export class DockerodeEngine implements DockerEngine {
           abortSignal,
           statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
         },
-        (error, result) => (error ? reject(error) : resolve(result as Readable)),
+        (error, result) => {
+          // 501: the log driver keeps no readable copy (`--log-driver none`, or a remote driver
+          // with dual logging off). There is nothing to read, which is not a failure of the engine.
+          if (httpStatus(error) === 501) resolve(null);
+          else if (error) reject(error);
+          else resolve(result as Readable);
+        },
       );
     });
+    if (stream === null) return [];
     addAbortSignal(abortSignal, stream);
     const decoder = new LogDecoder({ tty, timestamps: true, maxLineBytes: this.#maxLineBytes });
     let kept: LogLine[] = [];

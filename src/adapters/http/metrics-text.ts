@@ -28,6 +28,10 @@ export interface MetricsSnapshot {
     readonly failed: number;
     readonly dropped: number;
     readonly failing: boolean;
+    /** Why the last message failed (never contains the webhook URL). */
+    readonly lastError: string | null;
+    readonly lastErrorAt: string | null;
+    readonly lastDeliveredAt: string | null;
   };
 }
 
@@ -63,6 +67,7 @@ export function renderMetrics(s: MetricsSnapshot, engines: readonly EngineHealth
   ]);
   metric('doctor_slack_delivered_total', 'counter', 'Slack messages delivered.', [['', s.slack.delivered]]);
   metric('doctor_delivery_failures_total', 'counter', 'Slack messages given up on or dropped.', [['', s.slack.failed + s.slack.dropped]]);
+  metric('doctor_slack_failing', 'gauge', 'Whether the last Slack message was given up on.', [['', s.slack.failing ? 1 : 0]]);
   metric(
     'doctor_engine_up',
     'gauge',

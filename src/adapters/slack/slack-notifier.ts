@@ -75,6 +75,11 @@ export interface SlackNotifierOptions {
   readonly timeoutMs?: number;
   /** Minimum gap between posts. Default 1 s. */
   readonly paceMs?: number;
+  /**
+   * Once the minute's budget is spent, wait this long for more of the storm before posting the
+   * digest, so it lists the storm rather than its first straggler. Default 5 s.
+   */
+  readonly digestGatherMs?: number;
   /** First retry delay after a 5xx or network error; doubles each attempt. Default 1 s. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
@@ -99,11 +104,21 @@ export class SlackNotifier implements Notifier {
   private readonly maxPerMinute: number;
   private readonly clock: Clock;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly limits: { maxQueue: number; maxAttempts: number; paceMs: number; backoffBaseMs: number; backoffMaxMs: number; maxRetryAfterMs: number };
+  private readonly limits: {
+    maxQueue: number;
+    maxAttempts: number;
+    paceMs: number;
+    digestGatherMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    maxRetryAfterMs: number;
+  };
 
   private readonly queue: Job[] = [];
   /** Jobs that found no room in the minute; they go out together as one digest. */
   private readonly overflow: Job[] = [];
+  /** When the oldest job in `overflow` got there. */
+  private overflowSince = 0;
   private readonly sentAt: number[] = [];
   private lastExtraAt = Number.NEGATIVE_INFINITY;
   private lastPostAt = Number.NEGATIVE_INFINITY;
@@ -126,6 +141,7 @@ export class SlackNotifier implements Notifier {
       maxQueue: Math.max(1, options.maxQueue ?? 500),
       maxAttempts: Math.max(1, options.maxAttempts ?? 5),
       paceMs: options.paceMs ?? 1000,
+      digestGatherMs: options.digestGatherMs ?? 5000,
       backoffBaseMs: options.backoffBaseMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 5 * MINUTE_MS,
@@ -225,14 +241,15 @@ export class SlackNotifier implements Notifier {
           const job = this.queue.shift();
           if (job) await this.deliverMany([job]);
         } else if (this.queue.length > 0) {
+          if (this.overflow.length === 0) this.overflowSince = now;
           this.overflow.push(...this.queue.splice(0));
-        } else if (this.flushing > 0 || now - this.lastExtraAt >= MINUTE_MS) {
+        } else if (this.flushing > 0 || (now - this.lastExtraAt >= MINUTE_MS && now - this.overflowSince >= this.limits.digestGatherMs)) {
           // The one message a minute allowed beyond the budget: the storm digest.
           this.lastExtraAt = now;
           await this.deliverMany(this.overflow.splice(0));
         } else {
           const roomAt = (this.sentAt[0] ?? now) + MINUTE_MS;
-          await this.waitUntil(Math.min(roomAt, this.lastExtraAt + MINUTE_MS));
+          await this.waitUntil(Math.min(roomAt, Math.max(this.lastExtraAt + MINUTE_MS, this.overflowSince + this.limits.digestGatherMs)));
         }
       }
     } finally {

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { readAuditLog } from '../../adapters/audit/audit-log.js';
+import { readBudgetTotals } from '../../adapters/claude/diagnosis-budget.js';
 import { ExitCode } from '../../core/errors.js';
-import { auditPath } from '../bootstrap.js';
+import { auditPath, stateFiles } from '../bootstrap.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
-import { formatHistory } from '../render/history-text.js';
+import { formatAiTotals, formatHistory } from '../render/history-text.js';
 
 export interface HistoryFlags extends CommonFlags {
   container?: string;
@@ -18,7 +20,10 @@ export async function runHistoryCommand(flags: HistoryFlags): Promise<number> {
   if (flags.json) {
     for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
   } else {
-    process.stdout.write(formatHistory(colorsFor(process.stdout), records));
+    const colors = colorsFor(process.stdout);
+    process.stdout.write(formatHistory(colors, records));
+    const totals = await readBudgetTotals(path.join(config.stateDir, stateFiles.budget));
+    if (totals && totals.calls > 0) process.stdout.write(formatAiTotals(colors, totals));
   }
   return ExitCode.ok;
 }

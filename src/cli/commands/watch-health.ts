@@ -43,6 +43,9 @@ export function snapshotOf(metrics: Metrics, runtime: Runtime): MetricsSnapshot 
       failed: slack?.failed ?? 0,
       dropped: slack?.dropped ?? 0,
       failing: slack?.failing ?? false,
+      lastError: slack?.lastError ?? null,
+      lastErrorAt: slack?.lastErrorAt ?? null,
+      lastDeliveredAt: slack?.lastDeliveredAt ?? null,
     },
   };
 }

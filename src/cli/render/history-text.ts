@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
-import type { AuditRecord } from '../../core/types.js';
+import type { BudgetTotals } from '../../adapters/claude/diagnosis-budget.js';
+import type { AiUsage, AuditRecord } from '../../core/types.js';
 import { paintSeverity } from './colors.js';
 
 /** The audit log as a timeline, oldest at the top so it reads like a story. */
@@ -24,8 +25,30 @@ export function formatHistory(c: ChalkInstance, newestFirst: readonly AuditRecor
       }`,
       `    ${r.diagnosis.root_cause}${by}`,
       `    ${action}${d.guardrail ? c.dim(` [${d.guardrail}]`) : ''}`,
+      ...(r.aiNote ? [c.dim(`    note: ${r.aiNote}`)] : []),
+      ...(r.aiUsage ? [c.dim(`    Claude call: ${formatUsage(r.aiUsage)}`)] : []),
       c.dim(`    ${r.incidentId}`),
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+function formatUsd(usd: number | null): string {
+  if (usd === null) return 'cost unknown';
+  return `~$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(2)}`;
+}
+
+/** One call's tokens and estimated cost: `claude-haiku-4-5, 1200 in / 150 out tokens (900 cached), ~$0.0021`. */
+export function formatUsage(u: AiUsage): string {
+  const cached = u.cacheReadTokens > 0 ? ` (${u.cacheReadTokens} cache reads)` : '';
+  return `${u.model}, ${u.inputTokens} in / ${u.outputTokens} out tokens${cached}, ${formatUsd(u.estimatedCostUsd)}`;
+}
+
+/** The running total of Claude calls since the state directory was created. */
+export function formatAiTotals(c: ChalkInstance, t: BudgetTotals): string {
+  const unpriced = t.unpricedCalls > 0 ? ` (${t.unpricedCalls} call${t.unpricedCalls === 1 ? '' : 's'} to models without a known price not included)` : '';
+  return c.dim(
+    `Claude diagnoses so far: ${t.calls} call${t.calls === 1 ? '' : 's'}, ${t.inputTokens} input + ${t.outputTokens} output tokens` +
+      ` (${t.cacheReadTokens} cache reads, ${t.cacheWriteTokens} cache writes), estimated ${formatUsd(t.estimatedCostUsd)}${unpriced}\n`,
+  );
 }

@@ -1,0 +1,380 @@
+/**
+ * `npm run bench`: the figures of issue 5 measured against a real doctor process and the private
+ * test engine, printed as one table beside their targets. Every latency is a median over repeated
+ * trials with its spread; the doctor runs as its own process (the built binary, `watch --json`)
+ * so memory and CPU are its own, read from /proc. All containers are removed at the end.
+ *
+ * Reference times come from the engine, never from the doctor: `State.FinishedAt` and
+ * `State.StartedAt` from inspect, and `health_status` times from the bench's own events stream.
+ */
+import os from 'node:os';
+import { benchDetector } from './detector.js';
+import { BenchEngine, ensureTestEngine } from './bench-engine.js';
+import { formatSummary, mb, summarize, type Summary } from './stats.js';
+import { startDoctorProcess, type DoctorProcess, type FeedLine, type ProcessSample } from '../test/helpers/doctor-process.js';
+import { testDockerHost } from '../test/helpers/engine.js';
+
+interface Row {
+  readonly figure: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean | undefined;
+  readonly notes: string;
+}
+
+const TRIALS = { die: 9, restart: 7, unhealthy: 7, floodDie: 6, floodUnhealthy: 4 } as const;
+const IDLE_WINDOW_MS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 120) * 1000;
+const FLOOD_SECONDS = 60;
+const FLOOD_BLOCK_LINES = 2000;
+const GROWTH = [50, 100, 200] as const;
+
+const DIE_CMD = 'sleep 1; echo "fatal: cannot open queue: state is corrupt" >&2; exit 3';
+/** Exits 1 the first time; after a restart it stays up (the file survives `docker restart`). */
+const CRASH_ONCE_CMD = 'if [ -f /tmp/ran ]; then exec sleep 100000; fi; touch /tmp/ran; sleep 1; echo "worker crashed: unexpected state" >&2; exit 1';
+/** Healthy, then unhealthy after 3 s; healthy again after the restart. */
+const SICKEN_CMD = "trap 'exit 0' TERM; rm -f /tmp/sick; if [ ! -f /tmp/was ]; then touch /tmp/was; (sleep 3; touch /tmp/sick) & fi; while :; do sleep 0.2; done";
+const HEALTHCHECK = { test: 'test ! -f /tmp/sick', intervalMs: 500, retries: 1 };
+const IDLE_CMD = 'while :; do echo "$(date) INFO heartbeat ok"; sleep 10; done';
+const FLOOD_CMD = [
+  'i=0; while [ $i -lt ' + FLOOD_BLOCK_LINES + ' ]; do',
+  ' echo "2025-03-01T10:00:00Z ERROR [worker-$((i % 8))] request $i failed: connect ECONNREFUSED 10.0.0.7:5432 (attempt $((i % 5)))"; i=$((i+1));',
+  'done > /tmp/block;',
+  `end=$(( $(date +%s) + ${FLOOD_SECONDS} )); n=0;`,
+  'while [ $(date +%s) -lt $end ]; do cat /tmp/block; n=$((n+1)); sleep 0.1; done;',
+  `echo "flood done: $n blocks of ${FLOOD_BLOCK_LINES} lines"; exec sleep 100000`,
+].join(' ');
+
+const host = testDockerHost();
+const engine = new BenchEngine(host);
+const doctors = new Set<DoctorProcess>();
+const rows: Row[] = [];
+const startedAt = Date.now();
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+}
+
+async function startDoctor(targets: readonly string[], env: Record<string, string>): Promise<DoctorProcess> {
+  const doctor = await startDoctorProcess({
+    DOCKER_HOST: host,
+    TARGET_CONTAINERS: targets.join(','),
+    CHECK_INTERVAL: '5',
+    LOG_LINES: '50',
+    RESTART_SETTLE_TIME: '2',
+    ...env,
+  });
+  doctors.add(doctor);
+  return doctor;
+}
+
+async function stopDoctor(doctor: DoctorProcess): Promise<void> {
+  doctors.delete(doctor);
+  await doctor.stop();
+}
+
+function recordOf(line: FeedLine): { container: { name: string }; decision: { action: string } } {
+  return line['record'] as { container: { name: string }; decision: { action: string } };
+}
+
+function incidentFor(name: string) {
+  return (l: FeedLine): boolean => l.type === 'incident' && recordOf(l).container.name === name;
+}
+
+/** Container dies (policy no, restart not allowed) -> the incident line, printed after the audit append. */
+async function dieTrial(doctor: DoctorProcess, name: string): Promise<number> {
+  const after = doctor.feed.length;
+  await engine.start(name, { cmd: DIE_CMD, labels: { 'doctor.restart': 'never' } });
+  const line = await doctor.waitForFeed(incidentFor(name), { after, timeoutMs: 30_000, what: `the incident of ${name}` });
+  const finishedAt = Date.parse((await engine.inspect(name)).State.FinishedAt);
+  return Date.parse(line.time) - finishedAt;
+}
+
+/** Exit 1 the first time -> running again: FinishedAt of the exit to StartedAt of the restart. */
+async function restartTrial(doctor: DoctorProcess, name: string): Promise<number> {
+  const after = doctor.feed.length;
+  await engine.start(name, { cmd: CRASH_ONCE_CMD });
+  await doctor.waitForFeed(incidentFor(name), { after, timeoutMs: 40_000, what: `the restart incident of ${name}` });
+  const state = (await engine.inspect(name)).State;
+  const finished = Date.parse(state.FinishedAt);
+  const started = Date.parse(state.StartedAt);
+  if (!state.Running || !(started > finished)) throw new Error(`${name} was not restarted (status ${state.Status})`);
+  return started - finished;
+}
+
+/** Health check turns unhealthy -> the doctor issues the restart (its `restarting` line). */
+async function unhealthyTrial(doctor: DoctorProcess, name: string): Promise<number> {
+  const after = doctor.feed.length;
+  await engine.start(name, { cmd: SICKEN_CMD, healthcheck: HEALTHCHECK });
+  const sick = await engine.waitForEvent(name, (a) => a === 'health_status: unhealthy', 30_000);
+  const restarting = await doctor.waitForFeed((l) => l.type === 'restarting' && l['container'] === name, { after, timeoutMs: 30_000, what: `the restart of ${name}` });
+  await doctor.waitForFeed(incidentFor(name), { after, timeoutMs: 40_000, what: `the incident of ${name}` });
+  return Date.parse(restarting.time) - sick.timeMs;
+}
+
+async function trials(count: number, kind: string, fn: (name: string) => Promise<number>): Promise<Summary> {
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) values.push(await fn(engine.name(kind, i)));
+  return summarize(values);
+}
+
+/** Samples the doctor's /proc every `everyMs` until stopped. */
+function sampler(doctor: DoctorProcess, everyMs: number): { samples: ProcessSample[]; stop(): void } {
+  const samples: ProcessSample[] = [doctor.sample()];
+  const timer = setInterval(() => {
+    try {
+      samples.push(doctor.sample());
+    } catch {
+      // exited
+    }
+  }, everyMs);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
+function latencyRow(figure: string, s: Summary, medianUnder: number, worstUnder: number | undefined, notes: string[]): Row {
+  const medianOk = s.median < medianUnder;
+  const worstOk = worstUnder === undefined || s.max < worstUnder;
+  const missed: string[] = [];
+  if (!medianOk) missed.push(`median over by ${(s.median - medianUnder).toFixed(0)} ms`);
+  if (!worstOk) missed.push(`worst over by ${(s.max - worstUnder!).toFixed(0)} ms`);
+  return {
+    figure,
+    target: `median < ${fmtMs(medianUnder)}${worstUnder ? `, worst < ${fmtMs(worstUnder)}` : ''}`,
+    measured: formatSummary(s, 'ms'),
+    pass: s.n > 0 && medianOk && worstOk,
+    notes: [...missed, ...notes].join('; '),
+  };
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+async function latencyAndFlood(): Promise<void> {
+  const names = (kind: string, n: number): string[] => Array.from({ length: n }, (_, i) => engine.name(kind, i));
+  const targets = [
+    ...names('die', TRIALS.die), ...names('crash', TRIALS.restart), ...names('sick', TRIALS.unhealthy),
+    ...names('fdie', TRIALS.floodDie), ...names('fsick', TRIALS.floodUnhealthy), engine.name('flood', 0),
+  ];
+  const doctor = await startDoctor(targets, {});
+  try {
+    await doctor.waitForFeed((l) => l.type === 'cycle', { what: 'the first cycle' });
+    log(`die -> incident: ${TRIALS.die} trials`);
+    const die = await trials(TRIALS.die, 'die', (n) => dieTrial(doctor, n));
+    rows.push(latencyRow('container dies (policy no) -> incident recorded', die, 250, 1000, ['FinishedAt -> incident line (printed after the audit append)']));
+    log(`exit 1 -> running again: ${TRIALS.restart} trials`);
+    const crash = await trials(TRIALS.restart, 'crash', (n) => restartTrial(doctor, n));
+    rows.push(latencyRow('exit 1 (first time) -> running again', crash, 2000, undefined, ['FinishedAt -> StartedAt; the 2 s settle check (RESTART_SETTLE_TIME=2) follows']));
+    log(`unhealthy -> restart issued: ${TRIALS.unhealthy} trials`);
+    const sick = await trials(TRIALS.unhealthy, 'sick', (n) => unhealthyTrial(doctor, n));
+    rows.push(latencyRow('health check unhealthy -> restart issued', sick, 1000, undefined, ['health_status event time -> the doctor\'s restarting line']));
+
+    log(`flood: ${FLOOD_BLOCK_LINES * 10} error lines/s for ${FLOOD_SECONDS} s, with trials on other containers`);
+    const flooder = engine.name('flood', 0);
+    const before = doctor.sample();
+    const floodFeedStart = doctor.feed.length;
+    const mem = sampler(doctor, 250);
+    await engine.start(flooder, { cmd: FLOOD_CMD });
+    const floodStart = Date.now();
+    await new Promise((r) => setTimeout(r, 5_000));
+    const floodDie = await trials(TRIALS.floodDie, 'fdie', (n) => dieTrial(doctor, n));
+    const floodSick = await trials(TRIALS.floodUnhealthy, 'fsick', (n) => unhealthyTrial(doctor, n));
+    const left = FLOOD_SECONDS * 1000 - (Date.now() - floodStart);
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    // One more cycle after the flood, so lines written at its end are judged too.
+    await waitForCycleAfter(doctor, Date.now(), 20_000);
+    mem.stop();
+    const done = await floodSummary(flooder);
+    const incidents = doctor.feed.slice(floodFeedStart).filter(incidentFor(flooder));
+    const repeats = doctor.feed.slice(floodFeedStart).filter((l) => l.type === 'repeat' && l['container'] === flooder).length;
+    const audit = (await doctor.auditRecords()).filter((r) => r['container']?.name === flooder).length;
+    const peak = Math.max(...mem.samples.map((s) => s.rssBytes));
+    const cpu = (mem.samples.at(-1)!.cpuSeconds - before.cpuSeconds) / ((mem.samples.at(-1)!.atMs - before.atMs) / 1000);
+    rows.push({
+      figure: 'flood: doctor RSS',
+      target: '< 150 MB',
+      measured: `peak ${mb(peak).toFixed(0)} MB (before ${mb(before.rssBytes).toFixed(0)} MB)`,
+      pass: mb(peak) < 150,
+      notes: `${done}; CHECK_INTERVAL=5 (6 cycles read the flood); doctor CPU ${(cpu * 100).toFixed(1)} % of a core during it`,
+    });
+    rows.push({
+      figure: 'flood: incidents for the flooding container',
+      target: '1 (not thousands)',
+      measured: `${incidents.length} incident, ${audit} audit record, ${repeats} repeats folded`,
+      pass: incidents.length === 1 && audit === 1,
+      notes: incidents.length > 0 ? `decision ${recordOf(incidents[0]!).decision.action}` : 'no incident recorded for the flood',
+    });
+    rows.push(latencyRow('flood: other container dies -> incident', floodDie, 250, 1000, ['during the flood']));
+    rows.push(latencyRow('flood: other container unhealthy -> restart', floodSick, 1000, undefined, ['during the flood']));
+    await engine.remove([flooder]);
+  } finally {
+    await stopDoctor(doctor);
+  }
+  await engine.remove();
+}
+
+async function waitForCycleAfter(doctor: DoctorProcess, afterMs: number, timeoutMs: number): Promise<void> {
+  await doctor.waitForFeed((l) => l.type === 'cycle' && Date.parse(l.time) > afterMs, { timeoutMs, what: 'a reconcile cycle' });
+}
+
+/** The flood container's own count of what it wrote. */
+async function floodSummary(name: string): Promise<string> {
+  const buf = (await engine.docker.getContainer(name).logs({ stdout: true, stderr: false, tail: 1, follow: false })) as unknown as Buffer;
+  const match = /flood done: (\d+) blocks/.exec(buf.toString('latin1'));
+  if (!match) return 'flood size unknown';
+  const lines = Number(match[1]) * FLOOD_BLOCK_LINES;
+  return `${(lines / 1e6).toFixed(2)} M lines written, ${Math.round(lines / FLOOD_SECONDS).toLocaleString('en')}/s`;
+}
+
+interface ScaleResult {
+  readonly containers: number;
+  readonly cycle: Summary;
+  readonly rss: Summary;
+  readonly cpuShare: number;
+  readonly windowMs: number;
+}
+
+/** Runs a doctor over `targets` until `cycles` reconcile cycles (after the first) or `windowMs` passed. */
+async function measureScale(targets: readonly string[], intervalSeconds: number, window: { cycles?: number; ms?: number }): Promise<ScaleResult> {
+  const doctor = await startDoctor(targets, { CHECK_INTERVAL: String(intervalSeconds) });
+  try {
+    const first = await doctor.waitForFeed((l) => l.type === 'cycle', { timeoutMs: 120_000, what: 'the first cycle' });
+    const from = doctor.feed.indexOf(first) + 1;
+    const start = doctor.sample();
+    const mem = sampler(doctor, 1000);
+    if (window.cycles !== undefined) {
+      let after = from;
+      for (let i = 0; i < window.cycles; i++) {
+        const cycle = await doctor.waitForFeed((l) => l.type === 'cycle', { after, timeoutMs: intervalSeconds * 1000 + 120_000, what: 'a cycle' });
+        after = doctor.feed.indexOf(cycle) + 1;
+      }
+    } else {
+      await new Promise((r) => setTimeout(r, window.ms));
+    }
+    mem.stop();
+    const end = doctor.sample();
+    const cycles = doctor.feed.filter((l) => l.type === 'cycle').map((l) => Number(l['durationMs']));
+    const targetsSeen = doctor.feed.filter((l) => l.type === 'cycle').map((l) => Number(l['targets']));
+    if (targetsSeen.some((t) => t !== targets.length)) throw new Error(`the doctor watched ${targetsSeen.join(',')} containers, expected ${targets.length}`);
+    return {
+      containers: targets.length,
+      cycle: summarize(cycles),
+      rss: summarize(mem.samples.map((s) => mb(s.rssBytes))),
+      cpuShare: (end.cpuSeconds - start.cpuSeconds) / ((end.atMs - start.atMs) / 1000),
+      windowMs: end.atMs - start.atMs,
+    };
+  } finally {
+    await stopDoctor(doctor);
+  }
+}
+
+async function scale(): Promise<void> {
+  const all: string[] = Array.from({ length: GROWTH[GROWTH.length - 1]! }, (_, i) => engine.name('idle', i));
+  const growth: ScaleResult[] = [];
+  let running = 0;
+  for (const n of GROWTH) {
+    log(`starting idle containers ${running + 1}..${n}`);
+    await engine.startMany(all.slice(running, n), { cmd: IDLE_CMD });
+    running = n;
+    log(`cost growth: ${n} containers, CHECK_INTERVAL=5, 4 cycles`);
+    growth.push(await measureScale(all.slice(0, n), 5, { cycles: 4 }));
+  }
+  log(`200 idle containers, CHECK_INTERVAL=30, LOG_LINES=50, ${IDLE_WINDOW_MS / 1000} s`);
+  const idle = await measureScale(all, 30, { ms: IDLE_WINDOW_MS });
+  const window = `averaged over ${(idle.windowMs / 1000).toFixed(0)} s after the first cycle (shortened from "a few minutes")`;
+  rows.push({
+    figure: '200 idle containers: RSS',
+    target: '< 100 MB',
+    measured: formatSummary(idle.rss, 'MB'),
+    pass: idle.rss.max < 100,
+    notes: `CHECK_INTERVAL=30, LOG_LINES=50; 1 s samples, spread is min–max${idle.rss.max >= 100 ? `; over by ${(idle.rss.max - 100).toFixed(0)} MB` : ''}`,
+  });
+  rows.push({
+    figure: '200 idle containers: CPU',
+    target: '< 2 % of one core',
+    measured: `${(idle.cpuShare * 100).toFixed(2)} %`,
+    pass: idle.cpuShare < 0.02,
+    notes: window,
+  });
+  rows.push({
+    figure: '200 idle containers: one full cycle',
+    target: '< 3 s',
+    measured: formatSummary(idle.cycle, 'ms'),
+    pass: idle.cycle.max < 3000,
+    notes: 'list + per-container checks and new log lines; first cycle included',
+  });
+  const base = growth[0]!;
+  for (const g of growth) {
+    const factor = g.containers / base.containers;
+    const cycleRatio = g.cycle.median / base.cycle.median;
+    const rssGrowth = g.rss.median - base.rss.median;
+    const linear = g === base || cycleRatio <= factor * 1.25;
+    rows.push({
+      figure: `cost growth: ${g.containers} containers`,
+      target: 'no faster than linear',
+      measured: `cycle ${formatSummary(g.cycle, 'ms')}; RSS ${g.rss.median.toFixed(0)} MB`,
+      pass: g === base ? undefined : linear,
+      notes: g === base
+        ? 'baseline; CHECK_INTERVAL=5, 4 cycles after the first'
+        : `×${factor} containers: cycle ×${cycleRatio.toFixed(2)}, RSS +${rssGrowth.toFixed(1)} MB (${((rssGrowth * 1024) / (g.containers - base.containers)).toFixed(0)} KB per added container)`,
+    });
+  }
+}
+
+async function detector(): Promise<void> {
+  log('detector micro-benchmark');
+  const result = await benchDetector({ megabytes: 30, trials: 5 });
+  const s = summarize(result.mbPerSecond);
+  rows.push({
+    figure: 'error detection, mixed realistic log text',
+    target: '>= 100 MB/s on one core',
+    measured: formatSummary(s, 'MB/s'),
+    pass: s.median >= 100,
+    notes: `${result.megabytes.toFixed(0)} MB, ${result.lines.toLocaleString('en')} lines, 1 in 20 an error (bench/detector.ts)`,
+  });
+}
+
+function printTable(): void {
+  const header = ['figure', 'target', 'measured', 'verdict', 'notes'];
+  const body = rows.map((r) => [r.figure, r.target, r.measured, r.pass === undefined ? '–' : r.pass ? 'pass' : 'MISS', r.notes]);
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`\ncontainer-doctor benchmark, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, engine ${host}\n\n`);
+  process.stdout.write(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |\n`);
+  for (const r of body) process.stdout.write(`| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |\n`);
+  process.stdout.write(`\ntotal bench time ${((Date.now() - startedAt) / 60000).toFixed(1)} min\n`);
+}
+
+async function cleanup(): Promise<void> {
+  for (const d of [...doctors]) await stopDoctor(d).catch(() => undefined);
+  await engine.close().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+}
+
+async function main(): Promise<void> {
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log('interrupted: removing the bench containers');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await ensureTestEngine(engine.docker);
+  await engine.followEvents();
+  try {
+    const only = process.env['BENCH_ONLY']?.split(',');
+    if (!only || only.includes('latency')) await latencyAndFlood();
+    if (!only || only.includes('scale')) await scale();
+    if (!only || only.includes('detector')) await detector();
+  } finally {
+    log('removing the bench containers');
+    await cleanup();
+  }
+  printTable();
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  printTable();
+  await cleanup();
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import type { DeliveryResult } from '../adapters/slack/slack-notifier.js';
+import { describeError } from '../core/errors.js';
+import type { AuditEvent, DeliveryFailureEvent } from '../core/types.js';
+import type { FeedListener } from '../pipeline/feed.js';
+import type { Clock } from '../pipeline/ports.js';
+
+/** Where delivery failures are written: the audit log. */
+export interface AuditEventSink {
+  appendEvent(event: AuditEvent): Promise<void>;
+}
+
+/** The audit line for a message Slack never got. */
+export function toDeliveryFailureEvent(result: DeliveryResult, nowMs: number): DeliveryFailureEvent {
+  return {
+    v: 1,
+    kind: 'delivery',
+    time: new Date(nowMs).toISOString(),
+    message: result.kind,
+    incidentIds: [...result.incidentIds],
+    ok: false,
+    error: result.error ?? 'unknown error',
+    attempts: result.attempts,
+    ...(result.status !== undefined ? { status: result.status } : {}),
+  };
+}
+
+/**
+ * The SlackNotifier's `onDelivery`: a message given up on (or dropped) goes into the audit log
+ * and the feed, so people can see they were not told. Successes are only counted (by the
+ * notifier's own stats). Never throws and never waits: it runs on the notifier's worker.
+ */
+export function recordDeliveryFailures(deps: { readonly audit: AuditEventSink; readonly feed: FeedListener; readonly clock: Clock }): (result: DeliveryResult) => void {
+  return (result) => {
+    if (result.ok) return;
+    const event = toDeliveryFailureEvent(result, deps.clock.now());
+    deps.feed({ type: 'warning', message: `slack: ${event.message} message for ${event.incidentIds.join(', ') || 'no incident'} not delivered: ${event.error}` });
+    deps.audit.appendEvent(event).catch((error: unknown) => {
+      deps.feed({ type: 'warning', message: `slack: could not record the delivery failure in the audit log: ${describeError(error)}` });
+    });
+  };
+}

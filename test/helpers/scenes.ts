@@ -1,0 +1,91 @@
+/**
+ * Scenes for the decision-row and CLI tests: what Docker itself says happened to a test container
+ * (its start events, its StartedAt), and local image tags that make busybox look like another image.
+ */
+import type { AuditRecord } from '../../src/core/types.js';
+import type { Harness } from './doctor-harness.js';
+import { TEST_IMAGE, testDocker, waitFor } from './engine.js';
+
+/** Seconds since the epoch, as the events API takes them. */
+export function nowSeconds(): number {
+  return Date.now() / 1000;
+}
+
+/**
+ * How many times Docker started the container since `sinceSeconds`, read from the engine's own
+ * events (a finite query: `until` is now). Counts every start: the first, Docker's restart policy,
+ * and the doctor's restarts alike.
+ */
+export async function countStarts(id: string, sinceSeconds: number): Promise<number> {
+  const stream = (await testDocker().getEvents({
+    since: Math.floor(sinceSeconds) - 1,
+    until: nowSeconds().toFixed(3),
+    filters: { container: [id], type: ['container'], event: ['start'] },
+  } as never)) as unknown as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as { time?: number; timeNano?: number })
+    .filter((e) => (e.timeNano ? e.timeNano / 1e9 : (e.time ?? 0)) >= sinceSeconds - 0.001).length;
+}
+
+/** `State.StartedAt` as Docker reports it now. */
+export async function startedAt(id: string): Promise<string> {
+  const info = await testDocker().getContainer(id).inspect();
+  return info.State.StartedAt;
+}
+
+/** `State.Status` as Docker reports it now. */
+export async function statusOf(id: string): Promise<string> {
+  const info = await testDocker().getContainer(id).inspect();
+  return info.State.Status;
+}
+
+/** Tags the test image locally as `repo:tag` (no registry involved); returns a function that removes the tag. */
+export async function tagTestImage(repo: string, tag: string): Promise<() => Promise<void>> {
+  await testDocker().getImage(TEST_IMAGE).tag({ repo, tag });
+  return async () => {
+    try {
+      await testDocker().getImage(`${repo}:${tag}`).remove({ noprune: true });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  };
+}
+
+/** Waits until the harness has written at least `count` audit records for `container`, and returns them (oldest first). */
+export async function waitForRecords(h: Harness, container: string, count = 1, timeoutMs = 30_000): Promise<AuditRecord[]> {
+  return waitFor(
+    async () => {
+      const records = await h.records(container);
+      return records.length >= count ? records : undefined;
+    },
+    { timeoutMs, what: `${count} audit record(s) for ${container}` },
+  );
+}
+
+/** Waits for the first audit record for `container` that satisfies `match`. */
+export async function waitForRecord(h: Harness, container: string, match: (r: AuditRecord) => boolean, what: string, timeoutMs = 30_000): Promise<AuditRecord> {
+  return waitFor(async () => (await h.records(container)).find(match), { timeoutMs, what: `${what} for ${container}` });
+}
+
+/** Waits until the harness has finished `n` more reconcile cycles from now. */
+export async function waitForCycles(h: Harness, n: number, timeoutMs = 30_000): Promise<void> {
+  const seen = h.feed.filter((e) => e.type === 'cycle').length;
+  await waitFor(() => h.feed.filter((e) => e.type === 'cycle').length >= seen + n, { timeoutMs, what: `${n} reconcile cycles` });
+}
+
+/** Names of the containers the doctor itself started restarting (its feed), for "never restarted by the doctor". */
+export function doctorRestarts(h: Harness, container: string): number {
+  return h.feed.filter((e) => e.type === 'restarting' && e.container === container).length;
+}
+
+/**
+ * A command that fails the first time it runs and stays up after any restart: a container's
+ * writable layer survives a restart, so the marker file tells the runs apart.
+ */
+export function failOnceThenRun(failure: string): string {
+  return `if [ -f /tmp/ran ]; then exec sleep 3600; fi; touch /tmp/ran; ${failure}`;
+}
