@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { AuditLog } from '../adapters/audit/audit-log.js';
-import { ClaudeDiagnoser } from '../adapters/claude/claude-diagnoser.js';
 import { DiagnosisBudget } from '../adapters/claude/diagnosis-budget.js';
 import { createDockerEngine } from '../adapters/docker/docker-engine.js';
 import { detectSelfContainerId } from '../adapters/docker/self-container.js';
-import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import type { SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { StateStore } from '../adapters/state/state-store.js';
 import { prepareStateDir, type Config } from '../config/load-config.js';
 import { compileDetector, type Detector } from '../core/error-patterns.js';
@@ -60,7 +59,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   const engines = config.dockerHosts.map((host) => createDockerEngine(host));
   const diagnoser =
     opts.ai && config.anthropic.apiKey
-      ? new ClaudeDiagnoser({
+      ? new (await loadClaudeDiagnoser())({
           apiKey: config.anthropic.apiKey,
           baseURL: config.anthropic.baseURL,
           model: config.anthropic.model,
@@ -69,6 +68,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       : undefined;
   let notifier: SlackNotifier | undefined;
   if (opts.notify && config.slack.webhookUrl) {
+    const { SlackNotifier } = await import('../adapters/slack/slack-notifier.js');
     notifier = new SlackNotifier({
       url: config.slack.webhookUrl,
       minSeverity: config.slack.minSeverity,
@@ -99,3 +99,11 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
 }
 
 export type { Notifier };
+
+/**
+ * The Anthropic SDK is loaded only when Claude is configured: it is the largest module the doctor
+ * could load (about 20 MB of resident memory), and most doctors run on rules alone.
+ */
+async function loadClaudeDiagnoser(): Promise<typeof import('../adapters/claude/claude-diagnoser.js').ClaudeDiagnoser> {
+  return (await import('../adapters/claude/claude-diagnoser.js')).ClaudeDiagnoser;
+}

@@ -2,7 +2,7 @@
  * The interfaces the pipeline needs from the outside world. Adapters implement them; tests can
  * hand the pipeline real adapters pointed at local servers, or small in-memory ones.
  */
-import type { ContainerFacts, ContainerRef, Diagnosis, LogLine, AuditRecord, ContainerHistory, RulesVerdict } from '../core/types.js';
+import type { ContainerFacts, ContainerRef, Diagnosis, HealthStatus, LogLine, AuditRecord, ContainerHistory, RulesVerdict } from '../core/types.js';
 
 /** A container event from the engine's events stream, reduced to what the doctor uses. */
 export interface ContainerEvent {
@@ -18,13 +18,25 @@ export interface ContainerEvent {
   readonly timeMs: number;
 }
 
+/** One entry of the container list: enough to select targets and, mostly, to skip an inspect. */
+export interface ListedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Record<string, string>;
+  /** `State` of the list entry: `running`, `exited`, `restarting`, ... */
+  readonly state: string;
+  /** A running container's health read from the list; undefined when the list does not tell (then inspect). */
+  readonly health?: HealthStatus;
+}
+
 /** One Docker Engine, as the pipeline sees it. Implemented by the dockerode adapter. */
 export interface DockerEngine {
   /** The DOCKER_HOST entry this engine was reached through; names it in records. */
   readonly host: string;
   ping(signal?: AbortSignal): Promise<void>;
   /** All containers (running or not), with labels, for target selection. */
-  listContainers(): Promise<Array<{ id: string; name: string; image: string; labels: Record<string, string>; state: string }>>;
+  listContainers(): Promise<ListedContainer[]>;
   /** Throws ContainerNotFoundError when the container does not exist. */
   inspect(idOrName: string): Promise<ContainerFacts>;
   /**

@@ -1,10 +1,10 @@
 import type { Config } from '../config/load-config.js';
 import type { Detector } from '../core/error-patterns.js';
 import { describeError } from '../core/errors.js';
-import type { AuditRecord, ContainerFacts, Trigger, TriggerKind } from '../core/types.js';
+import type { AuditRecord, ContainerFacts, ContainerRef, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
 import type { FeedListener } from './feed.js';
 import { IncidentHandler, historyKey, type HandlerDeps } from './incident-handler.js';
-import type { ContainerEvent, DockerEngine } from './ports.js';
+import type { ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { StopTracker } from './stop-tracker.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
@@ -39,6 +39,24 @@ interface EngineState {
   lastCycleMs: number | null;
   /** Per container id: time of the newest log line already scanned. */
   logCursor: Map<string, number>;
+  /** Per container id: what holds for one run of it, so a cycle need not inspect it again. */
+  runFacts: Map<string, RunFacts>;
+  /** Per container id: the stream epoch in which its exit was judged; unchanged since if no event came. */
+  judgedExits: Map<string, number>;
+  /** Counts events-stream connections: what was cached under an earlier one may have missed events. */
+  epoch: number;
+  /** Counts lifecycle events, so an inspect that raced one is not cached. */
+  lifecycle: number;
+}
+
+/** Facts that stay true for one run of a container (until its next start, die or destroy). */
+interface RunFacts {
+  readonly ref: ContainerRef;
+  readonly tty: boolean;
+  readonly startedAt: string | null;
+  /** The previous run's FinishedAt (null if it never exited): the line between its output and this run's. */
+  readonly finishedAt: string | null;
+  readonly epoch: number;
 }
 
 /** An incident whose container the doctor restarted or escalated, until it is well again. */
@@ -50,6 +68,12 @@ interface Pending {
 }
 
 const MAX_DOCKER_CALLS_AT_ONCE = 8;
+/**
+ * At most this many new lines are scanned per container per cycle (never fewer than LOG_LINES):
+ * every line of a normally chatty container is seen, while a container flooding its logs costs a
+ * bounded read (Docker answers `tail` from the end of the log file) and bounded memory.
+ */
+const MAX_NEW_LINES_PER_CYCLE = 500;
 const EVENT_BACKOFF_MIN_MS = 500;
 const EVENT_BACKOFF_MAX_MS = 30_000;
 /** Stop waiting for a recovery after this long: the container was removed, or a person took over. */
@@ -58,6 +82,8 @@ const RECOVERY_WATCH_MS = 24 * 60 * 60 * 1000;
 const OOM_SETTLE_MS = 1_000;
 
 const deathActions = new Set(['die']);
+/** Events after which cached run facts and judged exits no longer hold. */
+const lifecycleActions = new Set(['start', 'die', 'restart', 'destroy']);
 const stopActions = new Set(['kill', 'stop']);
 
 /**
@@ -88,11 +114,23 @@ export class Watcher {
       lastCycleAt: null,
       lastCycleMs: null,
       logCursor: new Map(),
+      runFacts: new Map(),
+      judgedExits: new Map(),
+      epoch: 0,
+      lifecycle: 0,
     }));
   }
 
   status(): EngineStatus[] {
-    return this.engines.map(({ engine, logCursor: _c, ...rest }) => ({ host: engine.host, ...rest }));
+    return this.engines.map((s) => ({
+      host: s.engine.host,
+      connected: s.connected,
+      eventsStreaming: s.eventsStreaming,
+      lastError: s.lastError,
+      targets: s.targets,
+      lastCycleAt: s.lastCycleAt,
+      lastCycleMs: s.lastCycleMs,
+    }));
   }
 
   /** One reconcile of every engine; resolves when every incident it found has been handled. */
@@ -141,13 +179,15 @@ export class Watcher {
     const targets = selectTargets(listed, this.deps.config.targets, this.deps.selfId);
     state.targets = targets.length;
     const live = new Set(targets.map((t) => t.id));
-    for (const id of state.logCursor.keys()) if (!live.has(id)) state.logCursor.delete(id);
+    for (const map of [state.logCursor, state.runFacts, state.judgedExits]) {
+      for (const id of map.keys()) if (!live.has(id)) map.delete(id);
+    }
 
     await runLimited(targets, MAX_DOCKER_CALLS_AT_ONCE, async (c) => {
       try {
-        if (c.state === 'running') await this.scanRunning(state, c.id);
+        if (c.state === 'running') await this.scanRunning(state, c);
         else if (c.state === 'restarting') this.enqueue(engine, c.id, trigger('restarting', started));
-        else if (c.state === 'exited' || c.state === 'dead') this.enqueue(engine, c.id, trigger('exited', started));
+        else if (c.state === 'exited' || c.state === 'dead') this.judgeExit(state, c.id, started);
       } catch (error) {
         this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${c.name}: ${describeError(error)}` });
       }
@@ -158,24 +198,60 @@ export class Watcher {
     this.deps.feed({ type: 'cycle', host: engine.host, targets: targets.length, durationMs: state.lastCycleMs, at: state.lastCycleAt });
   }
 
+  /**
+   * An exit judged while the events stream stayed up cannot have changed without an event (a
+   * start or die clears the mark), so it is not inspected again every cycle.
+   */
+  private judgeExit(state: EngineState, id: string, at: number): void {
+    if (state.eventsStreaming && state.judgedExits.get(id) === state.epoch) return;
+    const { epoch } = state;
+    this.enqueue(state.engine, id, trigger('exited', at), {
+      onHandled: () => {
+        if (state.eventsStreaming && state.epoch === epoch) state.judgedExits.set(id, epoch);
+      },
+    });
+  }
+
   /** Reads only the lines written since the last cycle, and hands error lines to the handler. */
-  private async scanRunning(state: EngineState, id: string): Promise<void> {
+  private async scanRunning(state: EngineState, c: ListedContainer): Promise<void> {
     const { engine } = state;
-    const facts = await engine.inspect(id);
-    if (facts.health.status === 'unhealthy') {
+    const { id } = c;
+    const facts = await this.runFactsOf(state, c);
+    if (facts.health === 'unhealthy') {
       this.enqueue(engine, id, trigger('unhealthy', this.deps.clock.now()));
       return;
     }
     // `docker logs` keeps the output of earlier runs; those lines belonged to the exit that ended
-    // them (judged on its own), so only lines of the current run are news.
-    const startedMs = Date.parse(facts.startedAt ?? '');
+    // them (judged on its own), so only lines of the current run are news. The previous run's
+    // FinishedAt divides them, not this run's StartedAt: the engine records StartedAt after the
+    // process is already running, so its first lines can be stamped before it (seen in tests).
+    const lastExitMs = Date.parse(facts.finishedAt ?? '');
     const cursor = state.logCursor.get(id);
-    const since = Number.isNaN(startedMs) ? cursor : Math.max(cursor ?? 0, startedMs - 1);
-    const lines = await engine.readLogs(facts.ref, { tail: this.deps.config.logLines, tty: facts.tty, sinceMs: since });
+    const since = Number.isNaN(lastExitMs) ? cursor : Math.max(cursor ?? 0, lastExitMs);
+    // The first look at a container reads its last LOG_LINES; later ones every new line, up to a bound.
+    const tail = cursor === undefined ? this.deps.config.logLines : Math.max(this.deps.config.logLines, MAX_NEW_LINES_PER_CYCLE);
+    const lines = await engine.readLogs(facts.ref, { tail, tty: facts.tty, sinceMs: since });
     const newest = lines.reduce((max, l) => Math.max(max, l.ts ? Date.parse(l.ts) : 0), since ?? 0);
     state.logCursor.set(id, newest > 0 ? newest : this.deps.clock.now());
     const findings = this.deps.detector.detect(lines);
     if (findings.length > 0) this.enqueue(engine, id, trigger('log-pattern', this.deps.clock.now()), { findings });
+  }
+
+  /**
+   * TTY and start time from the cache and health from the container list when both can be
+   * trusted (the events stream has been up since they were read); otherwise one inspect. Most
+   * cycles then cost one list call plus one log read per running container.
+   */
+  private async runFactsOf(state: EngineState, c: ListedContainer): Promise<{ ref: ContainerRef; tty: boolean; startedAt: string | null; finishedAt: string | null; health: HealthStatus }> {
+    const cached = state.runFacts.get(c.id);
+    if (cached && c.health !== undefined && state.eventsStreaming && cached.epoch === state.epoch) return { ...cached, health: c.health };
+    const { epoch, lifecycle } = state;
+    const streaming = state.eventsStreaming;
+    const facts = await state.engine.inspect(c.id);
+    if (streaming && state.epoch === epoch && state.lifecycle === lifecycle) {
+      state.runFacts.set(c.id, { ref: facts.ref, tty: facts.tty, startedAt: facts.startedAt, finishedAt: facts.finishedAt, epoch });
+    }
+    return { ref: facts.ref, tty: facts.tty, startedAt: facts.startedAt, finishedAt: facts.finishedAt, health: facts.health.status };
   }
 
   private async followEvents(state: EngineState, signal: AbortSignal): Promise<void> {
@@ -193,6 +269,7 @@ export class Watcher {
         first = false;
         state.connected = true;
         state.eventsStreaming = true;
+        state.epoch += 1;
         const sinceMs = this.deps.cursor.lastEventMs(engine.host) ?? connectedAt;
         await engine.streamEvents({ sinceMs, signal, onEvent: (event) => this.onEvent(state, event) });
         if (signal.aborted) break;
@@ -216,6 +293,11 @@ export class Watcher {
     this.deps.cursor.setLastEventMs(engine.host, event.timeMs);
     if (!this.isTarget(event)) return;
     const action = event.action;
+    if (lifecycleActions.has(action)) {
+      state.lifecycle += 1;
+      state.runFacts.delete(event.id);
+      state.judgedExits.delete(event.id);
+    }
     if (stopActions.has(action)) {
       this.stops.noteStop(event.id, event.timeMs);
       return;
@@ -258,7 +340,12 @@ export class Watcher {
   }
 
   /** Incidents for one container run one after another, in arrival order. */
-  private enqueue(engine: DockerEngine, id: string, t: Trigger, extra: { findings?: import('../core/types.js').Finding[]; stoppedByUser?: boolean; recheck?: boolean } = {}): void {
+  private enqueue(
+    engine: DockerEngine,
+    id: string,
+    t: Trigger,
+    extra: { findings?: import('../core/types.js').Finding[]; stoppedByUser?: boolean; recheck?: boolean; onHandled?: () => void } = {},
+  ): void {
     if (this.stopping) return;
     const key = `${engine.host}|${id}`;
     const previous = this.queues.get(key) ?? Promise.resolve();
@@ -275,6 +362,7 @@ export class Watcher {
           record: true,
           askAi: this.deps.askAi,
         });
+        extra.onHandled?.();
         if (!result) return;
         const { decision, record } = result;
         if (decision.deferUntil) {

@@ -6,29 +6,40 @@ import type { AuditRecord } from '../../src/core/types.js';
 import type { Harness } from './doctor-harness.js';
 import { TEST_IMAGE, testDocker, waitFor } from './engine.js';
 
-/** Seconds since the epoch, as the events API takes them. */
-export function nowSeconds(): number {
-  return Date.now() / 1000;
+/** Counts `start` events of some containers, as the engine reports them live. */
+export interface StartCounter {
+  count(id: string): number;
+  close(): void;
 }
 
 /**
- * How many times Docker started the container since `sinceSeconds`, read from the engine's own
- * events (a finite query: `until` is now). Counts every start: the first, Docker's restart policy,
- * and the doctor's restarts alike.
+ * Follows the engine's events for these containers from now on and counts their starts: the first
+ * start, Docker's restart policy and the doctor's restarts alike. A live subscription, because the
+ * engine keeps only its last 256 events for `since` queries and a busy shared engine drops them.
  */
-export async function countStarts(id: string, sinceSeconds: number): Promise<number> {
+export async function countStarts(ids: readonly string[]): Promise<StartCounter> {
+  const counts = new Map<string, number>(ids.map((id) => [id, 0]));
   const stream = (await testDocker().getEvents({
-    since: Math.floor(sinceSeconds) - 1,
-    until: nowSeconds().toFixed(3),
-    filters: { container: [id], type: ['container'], event: ['start'] },
-  } as never)) as unknown as NodeJS.ReadableStream;
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
-  return text
-    .split('\n')
-    .filter((line) => line.trim().length > 0)
-    .map((line) => JSON.parse(line) as { time?: number; timeNano?: number })
-    .filter((e) => (e.timeNano ? e.timeNano / 1e9 : (e.time ?? 0)) >= sinceSeconds - 0.001).length;
+    filters: { container: [...ids], type: ['container'], event: ['start'] },
+  } as never)) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  let buffered = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (!line) continue;
+      const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string } };
+      const id = event.Actor?.ID ?? '';
+      if (event.Action === 'start' && counts.has(id)) counts.set(id, counts.get(id)! + 1);
+    }
+  });
+  stream.on('error', () => undefined);
+  return {
+    count: (id) => counts.get(id) ?? 0,
+    close: () => stream.destroy(),
+  };
 }
 
 /** `State.StartedAt` as Docker reports it now. */
@@ -88,4 +99,17 @@ export function doctorRestarts(h: Harness, container: string): number {
  */
 export function failOnceThenRun(failure: string): string {
   return `if [ -f /tmp/ran ]; then exec sleep 3600; fi; touch /tmp/ran; ${failure}`;
+}
+
+/** Force-removes these containers (and only these), e.g. before removing the image tag they use. */
+export async function removeContainers(ids: readonly string[]): Promise<void> {
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        await testDocker().getContainer(id).remove({ force: true, v: true });
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
+    }),
+  );
 }

@@ -17,6 +17,7 @@ import type { AuditRecord, ContainerHistory } from '../../src/core/types.js';
 import { historyKey, type IncidentResult } from '../../src/pipeline/incident-handler.js';
 import { openHarness, type Harness, type HarnessOptions } from '../helpers/doctor-harness.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { dbg } from '/tmp/dbg.js';
 import { GOOD_DIAGNOSIS, startFakeAnthropic, type FakeAnthropic, type FakeReply, type RecordedRequest } from '../helpers/fake-anthropic.js';
 
 const API_KEY = 'sk-ant-api03-pipelinetest-0000000000000000000000';
@@ -249,27 +250,28 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
     });
 
     const huge = 'A'.repeat(10 * 1024 * 1024);
-    const cases: ReadonlyArray<{ name: string; replies?: FakeReply[]; refused?: true; env?: Record<string, string>; requests: number; error: RegExp }> = [
+    const cases: ReadonlyArray<{ name: string; reply?: FakeReply; refused?: true; env?: Record<string, string>; requests: number; error: RegExp }> = [
       { name: 'connection refused', refused: true, requests: 0, error: /cannot reach the Claude API/ },
-      { name: 'HTTP 400', replies: [{ kind: 'error', status: 400, type: 'invalid_request_error', message: 'messages: bad' }], requests: 1, error: /rejected the request \(400\)/ },
-      { name: 'HTTP 401', replies: [{ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }], requests: 1, error: /rejected the key \(401\)/ },
-      { name: 'HTTP 500, retried twice', replies: Array(5).fill({ kind: 'error', status: 500, type: 'api_error', headers: RETRY_FAST }), requests: 3, error: /Claude API error \(500\)/ },
-      { name: 'HTTP 429, retried twice', replies: Array(5).fill({ kind: 'error', status: 429, type: 'rate_limit_error', headers: RETRY_FAST }), requests: 3, error: /rate limit \(429\)/ },
-      { name: 'HTTP 529, retried twice', replies: Array(5).fill({ kind: 'error', status: 529, type: 'overloaded_error', headers: RETRY_FAST }), requests: 3, error: /overloaded \(529\)/ },
-      { name: 'a hang: DIAGNOSIS_TIMEOUT per attempt, retried twice', replies: Array(5).fill({ kind: 'hang' }), env: { DIAGNOSIS_TIMEOUT: '1' }, requests: 3, error: /timed out/ },
-      { name: 'severity "critical"', replies: [{ kind: 'tool', input: { ...SAFE_RESTART, severity: 'critical' } }], requests: 1, error: /invalid diagnosis: severity/ },
-      { name: 'missing fields', replies: [{ kind: 'tool', input: { root_cause: 'restart it', auto_restart_safe: true } }], requests: 1, error: /invalid diagnosis/ },
-      { name: 'prose instead of the tool call', replies: [{ kind: 'text', text: 'Just restart it, it is fine.' }], requests: 1, error: /did not call record_diagnosis/ },
-      { name: 'a partial answer (max_tokens)', replies: [{ kind: 'tool', input: { root_cause: 'The proc' }, stopReason: 'max_tokens' }], requests: 1, error: /cut off/ },
-      { name: 'a refusal', replies: [{ kind: 'refusal' }], requests: 1, error: /refused/ },
-      { name: 'a 10 MB answer', replies: [{ kind: 'tool', input: { ...SAFE_RESTART, root_cause: huge } }], requests: 1, error: /larger than \d+ bytes/ },
-      { name: 'a body that is not JSON', replies: [{ kind: 'raw', status: 200, body: '{"type":"message","content":[{"type":"tool_use"' }], requests: 1, error: /Claude request failed/ },
+      { name: 'HTTP 400', reply: { kind: 'error', status: 400, type: 'invalid_request_error', message: 'messages: bad' }, requests: 1, error: /rejected the request \(400\)/ },
+      { name: 'HTTP 401', reply: { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }, requests: 1, error: /rejected the key \(401\)/ },
+      { name: 'HTTP 500, retried twice', reply: { kind: 'error', status: 500, type: 'api_error', headers: RETRY_FAST }, requests: 3, error: /Claude API error \(500\)/ },
+      { name: 'HTTP 429, retried twice', reply: { kind: 'error', status: 429, type: 'rate_limit_error', headers: RETRY_FAST }, requests: 3, error: /rate limit \(429\)/ },
+      { name: 'HTTP 529, retried twice', reply: { kind: 'error', status: 529, type: 'overloaded_error', headers: RETRY_FAST }, requests: 3, error: /overloaded \(529\)/ },
+      { name: 'a hang: DIAGNOSIS_TIMEOUT per attempt, retried twice', reply: { kind: 'hang' }, env: { DIAGNOSIS_TIMEOUT: '1' }, requests: 3, error: /timed out/ },
+      { name: 'severity "critical"', reply: { kind: 'tool', input: { ...SAFE_RESTART, severity: 'critical' } }, requests: 1, error: /invalid diagnosis: severity/ },
+      { name: 'missing fields', reply: { kind: 'tool', input: { root_cause: 'restart it', auto_restart_safe: true } }, requests: 1, error: /invalid diagnosis/ },
+      { name: 'prose instead of the tool call', reply: { kind: 'text', text: 'Just restart it, it is fine.' }, requests: 1, error: /did not call record_diagnosis/ },
+      { name: 'a partial answer (max_tokens)', reply: { kind: 'tool', input: { root_cause: 'The proc' }, stopReason: 'max_tokens' }, requests: 1, error: /cut off/ },
+      { name: 'a refusal', reply: { kind: 'refusal' }, requests: 1, error: /refused/ },
+      { name: 'a 10 MB answer', reply: { kind: 'tool', input: { ...SAFE_RESTART, root_cause: huge } }, requests: 1, error: /larger than \d+ bytes/ },
+      { name: 'a body that is not JSON', reply: { kind: 'raw', status: 200, body: '{"type":"message","content":[{"type":"tool_use"' }, requests: 1, error: /Claude request failed/ },
     ];
 
     for (const c of cases) {
       test(c.name, async () => {
         reset();
-        if (c.replies) fake.enqueue(...c.replies);
+        // Every request gets this answer, so retries beyond the allowed two would show.
+        if (c.reply) fake.fallback = c.reply;
         const scene = await openScene(fake, { env: c.env, ...(c.refused ? { baseURL: `http://127.0.0.1:${await freePort()}` } : {}) });
         try {
           const result = await handleDeath(scene.h, src);
@@ -301,12 +303,18 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
     const scene = await openScene(fake, { env: { TARGET_CONTAINERS: `${a.name},${b.name}`, DIAGNOSIS_TIMEOUT: '60' } });
     const stop = scene.h.startWatching();
     try {
+      dbg('started');
       await waitFor(() => scene.h.feed.some((e) => e.type === 'cycle'), { what: 'the first reconcile' });
+      dbg('cycle');
       await testDocker().getContainer(a.id).start();
+      dbg('a started');
       await waitFor(() => fake.hanging === 1 && requestsFor(fake, a.name).length === 1, { what: "A's request in flight" });
+      dbg('a in flight');
       await testDocker().getContainer(b.id).start();
       const [recordB] = await waitFor(async () => {
+        dbg('poll B');
         const rs = await scene.h.records(b.name);
+        dbg('polled B', rs.length);
         return rs.length > 0 ? rs : undefined;
       }, { what: "B's record" });
       assert.equal(recordB!.diagnosis.source, 'claude');
@@ -323,7 +331,10 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       assert.equal(recordA!.decision.action, 'escalate');
       assert.ok(Date.parse(recordA!.time) >= Date.parse(recordB!.time));
     } finally {
+      aReply = { kind: 'error', status: 400, type: 'invalid_request_error' };
       fake.releaseHangs();
+      dbg('finally', JSON.stringify(scene.h.feed.filter((e) => e.type !== 'cycle')));
+      if (process.env['PEEK']) console.error(JSON.stringify(scene.h.feed.filter((e) => e.type !== 'cycle')));
       await stop();
       await scene.close();
     }

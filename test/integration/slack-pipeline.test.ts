@@ -88,6 +88,7 @@ async function openScene(opts: {
     notifier,
     containers,
     async startContainers() {
+      await afterNextCycle(h);
       await Promise.all(containers.map((c) => testDocker().getContainer(c.id).start()));
     },
     async stop() {
@@ -101,6 +102,17 @@ async function openScene(opts: {
   };
   open = scene;
   return scene;
+}
+
+/**
+ * Resolves right after the watcher finishes a reconcile cycle, so a container started now has the
+ * whole CHECK_INTERVAL to fail before the next cycle looks at it. (A cycle that lists a container
+ * as running just before it exits reports its error lines as a second, log-pattern incident:
+ * a race in the pipeline reported to the lead, kept out of these tests.)
+ */
+async function afterNextCycle(h: Harness): Promise<void> {
+  const seen = h.feed.filter((e) => e.type === 'cycle').length;
+  await waitFor(() => h.feed.filter((e) => e.type === 'cycle').length > seen, { intervalMs: 10, what: 'a reconcile cycle' });
 }
 
 /** Waits until the audit log holds at least `n` records for `container` (or in all). */
@@ -213,8 +225,6 @@ describe('Slack in the pipeline (real watcher, real containers, real @slack/webh
     assert.ok(records.every((r) => r.decision.action === 'escalate' && r.decision.guardrail === 'observe-only'));
     await s.h.watcher.runOnce();
     await s.notifier.flush(10_000);
-    console.error('DEBUG', JSON.stringify((await s.h.records()).map((r) => [r.container.name, r.time, r.trigger, r.evidence.status, r.decision.guardrail])));
-    console.error('DEBUG', JSON.stringify(messages(s.fake).map((m) => m.text)));
     const posted = messages(s.fake);
     assert.ok(s.fake.requests.every((r) => r.status === 200));
     assert.ok(posted.length < count, `expected fewer posts than incidents, got ${posted.length}`);
@@ -271,6 +281,7 @@ describe('Slack in the pipeline (real watcher, real containers, real @slack/webh
 
     // The webhook was revoked: Slack answers 404 no_service, which no retry can fix.
     s.fake.reply(slackReplies.noService);
+    await afterNextCycle(s.h);
     await testDocker().getContainer(refused.id).start();
     const [first] = await recordsFor(s.h, 1, refused.name);
     await waitFor(async () => (await deliveryLines()).length >= 1, { what: 'the refused post in the audit log' });
@@ -278,6 +289,7 @@ describe('Slack in the pipeline (real watcher, real containers, real @slack/webh
 
     // Slack is down: three 500s use up the attempts.
     s.fake.reply(slackReplies.serverError, slackReplies.serverError, slackReplies.serverError);
+    await afterNextCycle(s.h);
     await testDocker().getContainer(failed.id).start();
     const [second] = await recordsFor(s.h, 1, failed.name);
     await waitFor(async () => (await deliveryLines()).length >= 2, { what: 'the post given up on in the audit log' });
@@ -377,5 +389,27 @@ describe('Slack in the pipeline (real watcher, real containers, real @slack/webh
     assert.ok(texts.some((t) => t.includes(`incident \`${record!.incidentId}\``) && t.includes(`host *${HOST_LABEL}*`)));
     assert.equal(followUp!.text, `✅ ${c.name} recovered after ${took[2]} (incident ${record!.incidentId})`);
     assert.equal(s.fake.requests.length, 2, 'exactly one follow-up');
+  });
+
+  test('a follow-up is posted when an escalated crash is started again by a person and stays up', async () => {
+    const s = await openScene({
+      containers: [{ name: 'restarted-by-hand', cmd: failOnceThenRun('Error: connect ECONNREFUSED 10.5.5.6:6379'), labels: { 'doctor.restart': 'never' } }],
+    });
+    const [c] = s.containers as [TestContainer];
+    await s.startContainers();
+    const [record] = await recordsFor(s.h, 1, c.name);
+    assert.equal(record!.decision.guardrail, 'label-never');
+    await waitFor(() => s.fake.requests.length >= 1, { what: 'the escalation post' });
+
+    await afterNextCycle(s.h);
+    await testDocker().getContainer(c.id).start();
+    // No health check: well again once it has stayed up for the harness's 1 s.
+    await waitFor(() => s.h.feed.find((e) => e.type === 'recovered'), { timeoutMs: 30_000, what: 'the recovery' });
+    await waitFor(() => s.fake.requests.length >= 2, { what: 'the recovery post' });
+    await s.notifier.flush(5_000);
+    const texts = messages(s.fake).map((m) => m.text);
+    assert.equal(texts.length, 2, texts.join('\n'));
+    assert.match(texts[1]!, new RegExp(`^✅ ${c.name} recovered after \\d+s \\(incident ${record!.incidentId}\\)$`));
+    assert.equal((await s.h.records(c.name)).length, 1, 'starting it again is not a new incident');
   });
 });

@@ -94,6 +94,29 @@ describe('readAuditLog with event lines', () => {
   }
 });
 
+describe('readAuditLog order', () => {
+  test('newest first by incident time, even when a slower incident was written later', async () => {
+    // inc-b (a restart that waited to settle) was detected before inc-c but written after it.
+    const file = await logWith('order-by-time', async (log) => {
+      await log.append(makeRecord({ incidentId: 'inc-a', time: '2025-03-01T12:00:00.000Z' }));
+      await log.append(makeRecord({ incidentId: 'inc-c', time: '2025-03-01T12:00:02.000Z' }));
+      await log.append(makeRecord({ incidentId: 'inc-b', time: '2025-03-01T12:00:01.000Z' }));
+      await log.append(makeRecord({ incidentId: 'inc-d', time: '2025-03-01T12:00:02.000Z' }));
+    });
+    const cases: Array<{ limit?: number; ids: string[] }> = [
+      { ids: ['inc-d', 'inc-c', 'inc-b', 'inc-a'] },
+      { limit: 3, ids: ['inc-d', 'inc-c', 'inc-b'] },
+    ];
+    for (const c of cases) {
+      const { records } = await readAuditLog(file, c.limit === undefined ? {} : { limit: c.limit });
+      assert.deepEqual(
+        records.map((r) => r.incidentId),
+        c.ids,
+      );
+    }
+  });
+});
+
 describe('recordDeliveryFailures', () => {
   const now = Date.parse('2025-03-01T12:10:00.000Z');
   const results: Array<{ name: string; result: DeliveryResult; event: DeliveryFailureEvent | null }> = [

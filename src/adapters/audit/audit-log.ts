@@ -136,6 +136,11 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
   } catch (error) {
     throw new StateError(`cannot read audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
-  const newestFirst = kept.reverse();
+  // File order is the order records were written; incidents handled at the same time finish in
+  // any order (a restart waits for its settle time), so "newest" goes by the incident's own time.
+  const newestFirst = kept
+    .map((record, index) => ({ record, index, at: Date.parse(record.time) || Number.NEGATIVE_INFINITY }))
+    .sort((a, b) => (a.at !== b.at ? (b.at > a.at ? 1 : -1) : b.index - a.index))
+    .map((x) => x.record);
   return { records: Number.isFinite(limit) ? newestFirst.slice(0, limit) : newestFirst, skipped };
 }

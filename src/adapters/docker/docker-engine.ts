@@ -10,9 +10,10 @@ import Docker from 'dockerode';
 import { ConfigError, ContainerNotFoundError, DockerUnavailableError, DoctorError, describeError } from '../../core/errors.js';
 import { LogDecoder } from '../../core/log-frames.js';
 import type { ContainerFacts, ContainerRef, LogLine } from '../../core/types.js';
-import type { ContainerEvent, DockerEngine } from '../../pipeline/ports.js';
+import type { ContainerEvent, DockerEngine, ListedContainer } from '../../pipeline/ports.js';
 import { DEFAULT_SOCKET_PATH, parseDockerHost, type DockerEndpoint, type DockerHostEnv } from './docker-host.js';
 import { EventLineDecoder, toContainerEvent } from './event-stream.js';
+import { healthFromListStatus } from './list-health.js';
 import { stripSlash, toContainerFacts, type InspectJson } from './inspect-facts.js';
 
 /** Tuning for one engine; the defaults suit a local socket and a remote engine alike. */
@@ -67,7 +68,7 @@ export class DockerodeEngine implements DockerEngine {
     await this.#call('ping', undefined, signal, (abortSignal) => ping.call(this.#docker, { abortSignal }));
   }
 
-  async listContainers(): Promise<Array<{ id: string; name: string; image: string; labels: Record<string, string>; state: string }>> {
+  async listContainers(): Promise<ListedContainer[]> {
     const containers = await this.#call('list containers', undefined, undefined, (abortSignal) =>
       this.#docker.listContainers({ all: true, abortSignal }),
     );
@@ -77,6 +78,7 @@ export class DockerodeEngine implements DockerEngine {
       image: c.Image,
       labels: { ...(c.Labels ?? {}) },
       state: c.State,
+      health: healthFromListStatus(c.State, c.Status),
     }));
   }
 
