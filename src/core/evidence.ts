@@ -58,6 +58,10 @@ export function buildEvidence(input: {
 
 /** The part of an incident's identity that comes from state rather than log text. */
 export function stateSignatureKey(evidence: Evidence, triggerKind: string): string {
+  // A death is the same failure whether inspect caught the container exited, restarting or
+  // already running again: key it by how it died.
+  const death = triggerKind === 'die' || triggerKind === 'exited';
+  if (death && evidence.exitCode !== null) return `exit:${evidence.exitCode}${evidence.oomKilled ? ':oom' : ''}`;
   if (evidence.status === 'running' && evidence.health === 'unhealthy') return 'unhealthy';
   if (triggerKind === 'log-pattern') return 'log';
   if (evidence.status === 'restarting') return 'restarting';

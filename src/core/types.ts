@@ -86,6 +86,10 @@ export interface Trigger {
   readonly at: string;
   /** The raw event action (`die`, `health_status: unhealthy`, ...), when it came from the stream. */
   readonly event?: string;
+  /** The `die` event's exit code: inspect no longer shows it once Docker has restarted the container. */
+  readonly exitCode?: number;
+  /** An `oom` event came just before this `die` (State.OOMKilled resets when the container starts again). */
+  readonly oom?: boolean;
 }
 
 /** The facts an incident is judged on: a snapshot, so the audit record stands on its own. */

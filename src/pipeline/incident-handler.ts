@@ -138,7 +138,7 @@ export class IncidentHandler {
     const { config } = deps;
     let facts: ContainerFacts;
     try {
-      facts = await input.engine.inspect(input.id);
+      facts = withExitFromEvent(await input.engine.inspect(input.id), input.trigger);
     } catch (error) {
       if (error instanceof ContainerNotFoundError && !input.manual) return undefined;
       throw error;
@@ -159,7 +159,9 @@ export class IncidentHandler {
     const findings = (input.findings ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
 
-    const isNewExit = exitTrigger && exited && !hasTime(history.deaths, facts.finishedAt!);
+    // A death counts even when Docker has already started the container again: crash loops under
+    // restart policy `always` are mostly seen that way.
+    const isNewExit = exitTrigger && facts.finishedAt !== null && !hasTime(history.deaths, facts.finishedAt);
     if (isNewExit && input.record) {
       history = recordDeath(history, facts.finishedAt!, now);
       if (facts.oomKilled) history = recordOom(history, facts.finishedAt!, now);
@@ -370,7 +372,21 @@ export class IncidentHandler {
  * passed again (or the doctor already restarted it), the OOM was followed by a death that its own
  * `die` event judges, Docker stopped looping. Judging it would record an incident that is not there.
  */
+/**
+ * When Docker restarted the container before it was inspected, inspect shows the new run: take the
+ * exit code (and an OOM kill) of the death being judged from the `die` event instead.
+ */
+function withExitFromEvent(facts: ContainerFacts, trigger: Trigger): ContainerFacts {
+  if (trigger.kind !== 'die') return facts;
+  const exitCode = facts.exitCode ?? trigger.exitCode ?? null;
+  const oomKilled = facts.oomKilled || (trigger.oom === true && !facts.running);
+  if (facts.running && trigger.exitCode !== undefined) return { ...facts, exitCode: trigger.exitCode, oomKilled: facts.oomKilled || trigger.oom === true };
+  return exitCode === facts.exitCode && oomKilled === facts.oomKilled ? facts : { ...facts, exitCode, oomKilled };
+}
+
 function isStaleTrigger(trigger: Trigger, facts: ContainerFacts): boolean {
+  // Errors read from a container that has died since: its exit is judged by its own trigger.
+  if (trigger.kind === 'log-pattern') return !facts.running;
   if (trigger.kind === 'unhealthy') return !(facts.running && facts.health.status === 'unhealthy');
   if (trigger.kind === 'oom') return !facts.running;
   if (trigger.kind === 'restarting') return facts.status !== 'restarting';

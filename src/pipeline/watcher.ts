@@ -80,6 +80,8 @@ const EVENT_BACKOFF_MAX_MS = 30_000;
 const RECOVERY_WATCH_MS = 24 * 60 * 60 * 1000;
 /** An OOM event without a die: a process inside was killed but the container lives on. */
 const OOM_SETTLE_MS = 1_000;
+/** An `oom` event this close before a `die` marks that death as an OOM kill. */
+const OOM_BEFORE_DIE_MS = 10_000;
 
 const deathActions = new Set(['die']);
 /** Events after which cached run facts and judged exits no longer hold. */
@@ -100,6 +102,7 @@ export class Watcher {
   private readonly awaitingRecovery = new Map<string, Pending>();
   /** Per container id: time of the last `die` event, so an `oom` that preceded a die is not judged twice. */
   private readonly lastDieMs = new Map<string, number>();
+  private readonly lastOomMs = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
 
@@ -311,16 +314,28 @@ export class Watcher {
       this.stops.forget(event.id);
       state.logCursor.delete(event.id);
       this.lastDieMs.delete(event.id);
+      this.lastOomMs.delete(event.id);
       return;
     }
     if (deathActions.has(action)) {
       this.lastDieMs.set(event.id, event.timeMs);
       if (this.stops.isOwnRestart(event.id, event.timeMs)) return;
       const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
-      this.enqueue(engine, event.id, { kind: 'die', at: new Date(event.timeMs).toISOString(), event: action }, { stoppedByUser });
+      const exitCode = Number.parseInt(event.attributes.exitCode ?? '', 10);
+      const oomAt = this.lastOomMs.get(event.id);
+      const die: Trigger = {
+        kind: 'die',
+        at: new Date(event.timeMs).toISOString(),
+        event: action,
+        ...(Number.isFinite(exitCode) ? { exitCode } : {}),
+        ...(oomAt !== undefined && event.timeMs - oomAt <= OOM_BEFORE_DIE_MS ? { oom: true } : {}),
+      };
+      this.enqueue(engine, event.id, die, { stoppedByUser });
       return;
     }
     if (action === 'oom') {
+      this.lastOomMs.set(event.id, event.timeMs);
+      if (this.lastOomMs.size > 10_000) this.lastOomMs.delete(this.lastOomMs.keys().next().value!);
       // The die that usually follows carries the verdict; an OOM with no die is its own incident.
       this.later(OOM_SETTLE_MS, () => {
         if ((this.lastDieMs.get(event.id) ?? 0) >= event.timeMs) return;

@@ -317,6 +317,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
         dbg('polled B', rs.length);
         return rs.length > 0 ? rs : undefined;
       }, { what: "B's record" });
+      dbg('B', JSON.stringify(recordB).slice(0, 300), fake.hanging);
       assert.equal(recordB!.diagnosis.source, 'claude');
       assert.equal(fake.hanging, 1, "A's call is still in flight");
       assert.deepEqual(await scene.h.records(a.name), [], 'A is still being diagnosed');
@@ -324,6 +325,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       aReply = { kind: 'error', status: 400, type: 'invalid_request_error' };
       fake.releaseHangs();
       const [recordA] = await waitFor(async () => {
+        dbg('poll A', fake.requests.length, fake.hanging);
         const rs = await scene.h.records(a.name);
         return rs.length > 0 ? rs : undefined;
       }, { what: "A's record" });
