@@ -45,7 +45,10 @@ const FLOOD_CMD = [
   ' echo "2025-03-01T10:00:00Z ERROR [worker-$((i % 8))] request $i failed: connect ECONNREFUSED 10.0.0.7:5432 (attempt $((i % 5)))"; i=$((i+1));',
   'done > /tmp/block;',
   `end=$(( $(date +%s) + ${FLOOD_SECONDS} )); n=0;`,
-  'while [ $(date +%s) -lt $end ]; do cat /tmp/block; n=$((n+1)); sleep 0.1; done;',
+  // Ten blocks at the start of every second, then wait for the next one: the rate holds even
+  // when writing a block takes a while.
+  'while [ $(date +%s) -lt $end ]; do s=$(date +%s); for b in 0 1 2 3 4 5 6 7 8 9; do cat /tmp/block; n=$((n+1)); done;',
+  ' while [ $(date +%s) -eq $s ]; do sleep 0.05; done; done;',
   `echo "flood done: $n blocks of ${FLOOD_BLOCK_LINES} lines"; exec sleep 100000`,
 ].join(' ');
 

@@ -218,6 +218,17 @@ function restartPolicyPending(input: DecisionInput): Verdict | undefined {
   const docker = dockerWillRestart(facts, evidence);
   if (!docker.will) return undefined;
   const diedAt = parseTime(evidence.finishedAt) ?? parseTime(trigger.at) ?? now;
+  if (evidence.status === 'restarting') {
+    // Docker is between its own restart attempts right now (its backoff doubles from 100 ms); a
+    // restart by the doctor would race the engine whatever MIN_DEAD_TIME says. Repeated attempts
+    // are a crash loop, judged earlier.
+    return {
+      action: 'none',
+      guardrail: 'restart-policy-pending',
+      reason: `Docker is restarting it (status restarting, restart count ${evidence.restartCount}, ${docker.why}); looking again in ${formatDuration(policy.minDeadTimeMs)}`,
+      deferUntil: new Date(Math.max(diedAt, now) + Math.max(policy.minDeadTimeMs, 1_000)).toISOString(),
+    };
+  }
   const deadFor = Math.max(0, now - diedAt);
   if (deadFor >= policy.minDeadTimeMs) return undefined;
   return {

@@ -154,9 +154,17 @@ export class IncidentHandler {
     if (alreadyJudged && !input.manual && !input.recheck) return undefined;
     if (!input.manual && isStaleTrigger(input.trigger, facts)) return undefined;
 
+    // Error lines read from a run that has ended since (the scan raced a die and a restart) belong
+    // to that exit, which is judged on its own; judging them now would blame the new run.
+    let given = input.findings;
+    if (given && input.trigger.kind === 'log-pattern' && facts.running) {
+      const lastExit = Date.parse(facts.finishedAt ?? '');
+      if (Number.isFinite(lastExit)) given = given.filter((f) => !f.ts || Date.parse(f.ts) > lastExit);
+      if (given.length === 0 && !input.manual) return undefined;
+    }
     const logs = await input.engine.readLogs(facts.ref, { tail: config.logLines, tty: facts.tty });
     const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
-    const findings = (input.findings ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
+    const findings = (given ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
 
     // A death counts even when Docker has already started the container again: crash loops under

@@ -113,3 +113,18 @@ export async function removeContainers(ids: readonly string[]): Promise<void> {
     }),
   );
 }
+
+/**
+ * Runs a command inside a running container and waits for it to finish. Attached, so the
+ * connection ends with the command (a detached exec start leaves a socket open for minutes).
+ */
+export async function execIn(id: string, cmd: readonly string[]): Promise<void> {
+  const exec = await testDocker().getContainer(id).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true });
+  const stream = (await exec.start({ hijack: false, stdin: false } as never)) as unknown as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  });
+}

@@ -160,13 +160,20 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
     ]);
   });
 
-  test('a 10 MB answer is cut to the schema bounds', { timeout: 30_000 }, async () => {
+  test('a 10 MB answer is not read: the call fails', { timeout: 30_000 }, async () => {
     const huge = 'A'.repeat(10 * 1024 * 1024);
-    fake.enqueue({ kind: 'tool', input: { ...GOOD_DIAGNOSIS, root_cause: huge, config_suggestions: Array.from({ length: 5_000 }, () => huge.slice(0, 2_000)) } });
+    fake.enqueue({ kind: 'tool', input: { ...GOOD_DIAGNOSIS, root_cause: huge } });
     const result = await diagnoser().diagnose(makeRequest());
-    assert.ok(result.ok);
-    assert.ok(result.diagnosis.root_cause.length <= DIAGNOSIS_LIMITS.rootCause);
-    assert.ok(result.diagnosis.config_suggestions.length <= DIAGNOSIS_LIMITS.configSuggestions);
+    assert.deepEqual(result, { ok: false, error: 'Claude API response larger than 1048576 bytes; not read' });
+  });
+
+  test('overlong fields within the size limit are cut to the schema bounds', { timeout: 30_000 }, async () => {
+    const long = 'A'.repeat(200_000);
+    fake.enqueue({ kind: 'tool', input: { ...GOOD_DIAGNOSIS, root_cause: long, config_suggestions: Array.from({ length: 200 }, () => long.slice(0, 2_000)) } });
+    const result = await diagnoser().diagnose(makeRequest());
+    assert.ok(result.ok, 'accepted');
+    assert.ok(result.diagnosis.root_cause.length <= DIAGNOSIS_LIMITS.rootCause, 'root_cause cut');
+    assert.ok(result.diagnosis.config_suggestions.length <= DIAGNOSIS_LIMITS.configSuggestions, 'suggestions cut');
     assert.ok(JSON.stringify(result).length < 20_000, 'nothing big is kept');
   });
 

@@ -55,6 +55,21 @@ describe('reconcile cycles with the events stream up', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
+  test('the container list tells each running container\'s health, as inspect does', async () => {
+    const engine = createDockerEngine(testDockerHost());
+    const probe = { intervalMs: 300, retries: 1 };
+    const healthy = await runContainer({ name: 'list-healthy', cmd: 'exec sleep 600', healthcheck: { test: 'true', ...probe } });
+    const unhealthy = await runContainer({ name: 'list-unhealthy', cmd: 'exec sleep 600', healthcheck: { test: 'false', ...probe } });
+    const starting = await runContainer({ name: 'list-starting', cmd: 'exec sleep 600', healthcheck: { test: 'true', intervalMs: 600_000, retries: 1 } });
+    const plain = await runContainer({ name: 'list-plain', cmd: 'exec sleep 600' });
+    const expected = new Map([[healthy.id, 'healthy'], [unhealthy.id, 'unhealthy'], [starting.id, 'starting'], [plain.id, 'none']]);
+    await waitFor(async () => {
+      const listed = await engine.listContainers();
+      return [...expected].every(([id, health]) => listed.find((c) => c.id === id)?.health === health);
+    }, { timeoutMs: 20_000, what: 'the list to show healthy, unhealthy, starting and none' });
+    for (const [id, health] of expected) assert.equal((await engine.inspect(id)).health.status, health);
+  });
+
   test('inspect a running container and a judged exit once, and again after an event about them', async () => {
     const running = await runContainer({ name: 'calls-running', cmd: 'while :; do echo "INFO tick"; sleep 1; done' });
     const finished = await runContainer({ name: 'calls-finished', cmd: 'echo done; exit 0' });
@@ -62,7 +77,8 @@ describe('reconcile cycles with the events stream up', () => {
 
     const config = loadConfig({
       env: { ...fastEnv, CHECK_INTERVAL: '1', DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_CONTAINERS: `${running.name},${finished.name}` },
-      envFile: path.join(stateDir, 'no.env'),
+      // No .env there: an explicit envFile must exist, an implicit ./.env may be absent.
+      cwd: stateDir,
     });
     const counted = countingEngine(createDockerEngine(config.dockerHosts[0]!));
     const store = await StateStore.open(stateDir);

@@ -187,6 +187,11 @@ const rows: Row[] = [
     expect: { action: 'restart', guardrail: null, says: ['has not brought it back in 1 min 30 s'] },
   },
   {
+    name: 'status restarting (Docker between attempts), past MIN_DEAD_TIME: never race the engine, look again',
+    facts: makeFacts({ status: 'restarting', exitCode: 1, restartCount: 2, finishedAt: ago(90 * SEC), restartPolicy: { name: 'always' } }),
+    expect: { action: 'none', guardrail: 'restart-policy-pending', deferUntil: new Date(NOW + 60 * SEC).toISOString(), says: ['status restarting', 'restart count 2'] },
+  },
+  {
     name: 'on-failure with retries left: wait',
     facts: makeFacts({ exitCode: 1, restartCount: 2, restartPolicy: { name: 'on-failure', maximumRetryCount: 5 } }),
     expect: { action: 'none', guardrail: 'restart-policy-pending', says: ['on-failure:5 (2 retries used)'] },

@@ -113,6 +113,9 @@ describe('estimateCostUsd', () => {
     ['claude-haiku-4-5', usage(1_000_000, 1_000_000), 1 + 5],
     ['claude-haiku-4-5', usage(0, 0, 1_000_000, 1_000_000), 0.1 + 1.25],
     ['claude-3-5-haiku-20241022', usage(1_000_000, 0), 0.8],
+    // Haiku 5.5 is ten times cheaper than 4.5; the generic Haiku price must not apply to it.
+    ['claude-haiku-5-5', usage(1_000_000, 1_000_000), 0.1 + 0.5],
+    ['claude-haiku-5-5', usage(0, 0, 1_000_000, 1_000_000), 0.01 + 0.125],
     ['claude-sonnet-4-6', usage(1_000_000, 1_000_000), 3 + 15],
     ['claude-opus-4-1-20250805', usage(1_000_000, 0), 15],
     ['claude-opus-4-5', usage(1_000_000, 0), 5],
