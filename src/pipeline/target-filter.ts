@@ -1,5 +1,7 @@
+import { LABEL_ENABLE, isWatchable } from '../core/container-policy.js';
+
 /** Label that takes a container out of the doctor's sight. */
-export const ENABLE_LABEL = 'doctor.enable';
+export const ENABLE_LABEL = LABEL_ENABLE;
 
 export interface ListedContainer {
   readonly id: string;
@@ -14,7 +16,8 @@ export interface ListedContainer {
 export function selectTargets<T extends ListedContainer>(containers: readonly T[], targets: readonly string[], selfId?: string): T[] {
   return containers.filter((c) => {
     if (selfId && (c.id === selfId || c.id.startsWith(selfId) || selfId.startsWith(c.id))) return false;
-    if ((c.labels[ENABLE_LABEL] ?? '').trim().toLowerCase() === 'false') return false;
+    // Read as the policy reads it: `false`, `0`, `no`, `off` all opt out.
+    if (!isWatchable(c.labels)) return false;
     if (targets.length === 0) return true;
     return targets.some((t) => t === c.name || (t.length >= 6 && c.id.startsWith(t)));
   });

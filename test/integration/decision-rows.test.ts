@@ -242,6 +242,7 @@ describe("Docker's restart policy: wait MIN_DEAD_TIME, then Docker has done it",
         assert.equal(r.outcome.status, 'recovered-by-docker');
         // Judged after Docker brought it back (at once, or after MIN_DEAD_TIME): running again.
         assert.equal(r.evidence.status, 'running');
+        assert.equal(r.evidence.exitCode, 1, 'the exit code of the death, from its die event');
         assert.ok(r.evidence.restartCount >= 1, 'Docker counted its own restart');
         assert.ok(r.evidence.matchedLines.some((l) => l.includes('Error: transient failure')), brief([r]));
         assert.equal(doctorRestarts(h, c.name), 0);

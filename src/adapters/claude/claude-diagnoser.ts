@@ -17,7 +17,13 @@ import { DIAGNOSIS_INPUT_JSON_SCHEMA, DIAGNOSIS_TOOL_NAME, parseDiagnosisInput }
 import { buildDiagnosisUserMessage, DIAGNOSIS_SYSTEM_PROMPT, type PromptLimits } from '../../core/diagnosis-prompt.js';
 import type { Diagnoser, DiagnoserResult, DiagnosisRequest, TokenUsage } from '../../pipeline/ports.js';
 
-/** A current Haiku-class model: cheap and fast; a Sonnet-class model is one setting away. */
+/**
+ * A current Haiku-class model: cheap and fast; a Sonnet-class model is one setting away.
+ * `claude-haiku-4-5` is active (not in the SDK's deprecated-model list as of @anthropic-ai/sdk
+ * 1.12). The newer `claude-haiku-5-5` (ANTHROPIC_MODEL=claude-haiku-5-5) is cheaper but thinks
+ * adaptively and counts tokens differently, which the forced tool call here has not been tried
+ * against (https://platform.claude.com/docs/en/models/haiku-5-5/migration-guide).
+ */
 export const DEFAULT_DIAGNOSIS_MODEL = 'claude-haiku-4-5';
 
 export interface ClaudeDiagnoserOptions {

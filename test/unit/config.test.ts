@@ -1,0 +1,216 @@
+/**
+ * One config pipeline: defaults -> .env -> environment -> flags -> validation -> one frozen object.
+ * Real .env files in a temporary directory; every invalid value must name its setting.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, prepareStateDir } from '../../src/config/load-config.js';
+import { settingNames, type SettingName } from '../../src/config/config-schema.js';
+import { ConfigError, ExitCode } from '../../src/core/errors.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'doctor-config-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A config from these sources, run in a directory with no .env unless one is written there. */
+function load(env: Record<string, string | undefined> = {}, flags: Partial<Record<SettingName, string>> = {}, cwd?: string) {
+  return loadConfig({ env: { STATE_DIR: path.join(dir, 'state'), ...env }, flags, cwd: cwd ?? path.join(dir, 'no-env-here') });
+}
+
+describe('defaults', () => {
+  test('the documented defaults', () => {
+    const c = loadConfig({ env: { XDG_STATE_HOME: '/var/lib/x' }, cwd: path.join(dir, 'no-env-here') });
+    assert.deepEqual(c.targets, []);
+    assert.equal(c.checkIntervalMs, 30_000);
+    assert.equal(c.logLines, 50);
+    assert.equal(c.autoFix, true);
+    assert.equal(c.maxRestartsPerHour, 3);
+    assert.equal(c.minDeadTimeMs, 60_000);
+    assert.deepEqual(c.errorPatterns, []);
+    assert.deepEqual(c.dockerHosts, [''], "dockerode's default socket");
+    assert.equal(c.stateDir, path.join('/var/lib/x', 'container-doctor'));
+    assert.equal(c.health.host, '127.0.0.1');
+    assert.equal(c.anthropic.apiKey, undefined);
+    assert.equal(c.slack.webhookUrl, undefined);
+  });
+
+  test('values are parsed: lists, seconds, booleans', () => {
+    const c = load({
+      TARGET_CONTAINERS: ' web, api ,,db ',
+      CHECK_INTERVAL: '2.5',
+      AUTO_FIX: 'FALSE',
+      ERROR_PATTERNS: 'boom,kaput',
+      DOCKER_HOST: 'unix:///a.sock,tcp://10.0.0.2:2375',
+      MIN_DEAD_TIME: '0',
+    });
+    assert.deepEqual(c.targets, ['web', 'api', 'db']);
+    assert.equal(c.checkIntervalMs, 2500);
+    assert.equal(c.autoFix, false);
+    assert.deepEqual(c.errorPatterns, ['boom', 'kaput']);
+    assert.deepEqual(c.dockerHosts, ['unix:///a.sock', 'tcp://10.0.0.2:2375']);
+    assert.equal(c.minDeadTimeMs, 0);
+  });
+
+  for (const [value, expected] of [['true', true], ['1', true], ['yes', true], ['on', true], ['false', false], ['0', false], ['no', false], ['off', false]] as const) {
+    test(`AUTO_FIX=${value} is ${expected}`, () => {
+      assert.equal(load({ AUTO_FIX: value }).autoFix, expected);
+    });
+  }
+});
+
+describe('precedence: defaults < .env < environment < flags', () => {
+  let cwd: string;
+  before(async () => {
+    cwd = path.join(dir, 'with-env');
+    await mkdir(cwd, { recursive: true });
+    await writeFile(path.join(cwd, '.env'), ['# a comment', 'CHECK_INTERVAL=11', 'LOG_LINES="22"', 'MAX_RESTARTS_PER_HOUR=5', 'AUTO_FIX=false', 'NOT_A_SETTING=x'].join('\n'));
+  });
+
+  test('.env overrides defaults', () => {
+    const c = load({}, {}, cwd);
+    assert.equal(c.checkIntervalMs, 11_000);
+    assert.equal(c.logLines, 22);
+    assert.equal(c.maxRestartsPerHour, 5);
+    assert.equal(c.autoFix, false);
+  });
+
+  test('the environment overrides .env', () => {
+    const c = load({ CHECK_INTERVAL: '33', AUTO_FIX: 'true' }, {}, cwd);
+    assert.equal(c.checkIntervalMs, 33_000);
+    assert.equal(c.autoFix, true);
+    assert.equal(c.logLines, 22, 'what the environment does not set still comes from .env');
+  });
+
+  test('flags override the environment', () => {
+    const c = load({ CHECK_INTERVAL: '33', LOG_LINES: '44' }, { CHECK_INTERVAL: '55' }, cwd);
+    assert.equal(c.checkIntervalMs, 55_000);
+    assert.equal(c.logLines, 44);
+  });
+
+  test('an undefined flag or variable does not hide a lower layer', () => {
+    const c = loadConfig({ env: { STATE_DIR: dir, LOG_LINES: undefined }, flags: { CHECK_INTERVAL: undefined }, cwd });
+    assert.equal(c.checkIntervalMs, 11_000);
+    assert.equal(c.logLines, 22);
+  });
+
+  test('the .env file does not leak into process.env', () => {
+    load({}, {}, cwd);
+    assert.equal(process.env.NOT_A_SETTING, undefined);
+  });
+
+  test('an explicit env file is read instead of ./.env; a missing one is an error naming it', async () => {
+    const other = path.join(dir, 'other.env');
+    await writeFile(other, 'CHECK_INTERVAL=77\n');
+    const c = loadConfig({ env: { STATE_DIR: dir }, envFile: other, cwd });
+    assert.equal(c.checkIntervalMs, 77_000);
+    assert.equal(c.logLines, 50, './.env was not read');
+    const missing = path.join(dir, 'missing.env');
+    assert.throws(() => loadConfig({ env: { STATE_DIR: dir }, envFile: missing, cwd }), (e: unknown) => e instanceof ConfigError && e.message.includes(missing));
+  });
+
+  test('a relative STATE_DIR is resolved against the working directory', () => {
+    const c = load({ STATE_DIR: 'rel/state' }, {}, cwd);
+    assert.equal(c.stateDir, path.join(cwd, 'rel', 'state'));
+  });
+});
+
+describe('validation: every bad value names its setting (exit code 2)', () => {
+  const bad: Array<[SettingName, string]> = [
+    ['CHECK_INTERVAL', 'abc'],
+    ['CHECK_INTERVAL', '0'],
+    ['CHECK_INTERVAL', '-1'],
+    ['CHECK_INTERVAL', '30s'],
+    ['LOG_LINES', '-5'],
+    ['LOG_LINES', '0'],
+    ['LOG_LINES', '2.5'],
+    ['LOG_LINES', '100000'],
+    ['AUTO_FIX', 'maybe'],
+    ['AUTO_FIX', ''],
+    ['MAX_RESTARTS_PER_HOUR', 'lots'],
+    ['MAX_RESTARTS_PER_HOUR', '-1'],
+    ['MIN_DEAD_TIME', '-1'],
+    ['MIN_DEAD_TIME', 'a minute'],
+    ['RESTART_SETTLE_TIME', '601'],
+    ['STATE_DIR', '   '],
+    ['ANTHROPIC_BASE_URL', 'ftp://example.com'],
+    ['ANTHROPIC_BASE_URL', 'not a url'],
+    ['ANTHROPIC_MODEL', ' '],
+    ['DIAGNOSIS_TIMEOUT', '0'],
+    ['MAX_DIAGNOSES_PER_HOUR', '-3'],
+    ['SLACK_WEBHOOK_URL', 'hooks.slack.com/services/x'],
+    ['SLACK_MIN_SEVERITY', 'urgent'],
+    ['SLACK_MAX_PER_MINUTE', '0'],
+    ['HEALTH_HOST', ' '],
+    ['HEALTH_PORT', '70000'],
+    ['HEALTH_PORT', 'http'],
+  ];
+  for (const [name, value] of bad) {
+    test(`${name}=${JSON.stringify(value)}`, () => {
+      for (const source of ['env', 'flag'] as const) {
+        assert.throws(
+          () => (source === 'env' ? load({ [name]: value }) : load({}, { [name]: value })),
+          (e: unknown) => {
+            assert.ok(e instanceof ConfigError, `a ConfigError from the ${source}`);
+            assert.equal(e.exitCode, ExitCode.usage);
+            assert.ok(e.message.startsWith(name), `the message starts with the setting: ${e.message}`);
+            assert.ok(!e.message.includes('\n'), 'one line');
+            return true;
+          },
+        );
+      }
+    });
+  }
+
+  test('a bad value in .env is named too', async () => {
+    const cwd = path.join(dir, 'bad-env');
+    await mkdir(cwd, { recursive: true });
+    await writeFile(path.join(cwd, '.env'), 'LOG_LINES=lots\n');
+    assert.throws(() => load({}, {}, cwd), /^ConfigError: LOG_LINES/);
+  });
+
+  test('a very long bad value is shortened in the message', () => {
+    assert.throws(() => load({ CHECK_INTERVAL: 'x'.repeat(500) }), (e: unknown) => (e as Error).message.length < 200);
+  });
+
+  test('every setting is covered by this table or is free text', () => {
+    const free = new Set<SettingName>(['TARGET_CONTAINERS', 'ERROR_PATTERNS', 'DOCKER_HOST', 'ANTHROPIC_API_KEY', 'HEALTH_TOKEN']);
+    const covered = new Set(bad.map(([name]) => name));
+    assert.deepEqual(settingNames.filter((n) => !free.has(n) && !covered.has(n)), []);
+  });
+});
+
+describe('the result', () => {
+  test('is frozen, nested objects included', () => {
+    const c = load();
+    assert.ok(Object.isFrozen(c));
+    for (const nested of [c.targets, c.errorPatterns, c.dockerHosts, c.anthropic, c.slack, c.health]) assert.ok(Object.isFrozen(nested));
+    assert.throws(() => {
+      (c as { autoFix: boolean }).autoFix = false;
+    }, TypeError);
+    assert.throws(() => {
+      (c.targets as string[]).push('x');
+    }, TypeError);
+  });
+});
+
+describe('prepareStateDir', () => {
+  test('creates a missing directory, nested', async () => {
+    const target = path.join(dir, 'a', 'b', 'c');
+    await prepareStateDir(target);
+    assert.ok((await stat(target)).isDirectory());
+  });
+
+  test('a regular file in its place is a ConfigError naming STATE_DIR', async () => {
+    const file = path.join(dir, 'plain');
+    await writeFile(file, 'x');
+    await assert.rejects(prepareStateDir(file), (e: unknown) => e instanceof ConfigError && /^STATE_DIR /.test(e.message) && e.message.includes(file));
+    await assert.rejects(prepareStateDir(path.join(file, 'below')), (e: unknown) => e instanceof ConfigError && /^STATE_DIR /.test(e.message));
+  });
+});
