@@ -9,8 +9,8 @@ import { prepareStateDir, type Config } from '../config/load-config.js';
 import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
 import type { FeedListener } from '../pipeline/feed.js';
+import type { HandlerDeps } from '../pipeline/incident-handler.js';
 import type { Clock, Diagnoser, DockerEngine, Notifier } from '../pipeline/ports.js';
-import { hostname } from 'node:os';
 import { recordDeliveryFailures } from './delivery-recorder.js';
 
 /** File names inside STATE_DIR. */
@@ -73,7 +73,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       url: config.slack.webhookUrl,
       minSeverity: config.slack.minSeverity,
       maxPerMinute: config.slack.maxPerMinute,
-      hostLabel: hostname(),
+      hostLabel: config.doctorName,
       redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
       onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
     });
@@ -106,4 +106,22 @@ export type { Notifier };
  */
 async function loadClaudeDiagnoser(): Promise<typeof import('../adapters/claude/claude-diagnoser.js').ClaudeDiagnoser> {
   return (await import('../adapters/claude/claude-diagnoser.js')).ClaudeDiagnoser;
+}
+
+/** What the incident handler (and so the watcher) needs from a runtime. */
+export function handlerDeps(runtime: Runtime, feed: FeedListener): Omit<HandlerDeps, 'stops'> {
+  return {
+    config: runtime.config,
+    detector: runtime.detector,
+    store: runtime.store,
+    audit: runtime.audit,
+    clock: systemClock,
+    feed,
+    sleep,
+    diagnoser: runtime.diagnoser,
+    allowance: runtime.budget,
+    notifier: runtime.notifier,
+    selfId: runtime.selfId,
+    secrets: doctorSecrets(runtime.config),
+  };
 }

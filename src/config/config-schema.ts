@@ -87,6 +87,7 @@ export const settingsSchema = z.object({
   HEALTH_HOST: z.string().trim().min(1, 'HEALTH_HOST must not be empty').prefault('127.0.0.1'),
   HEALTH_PORT: intIn('HEALTH_PORT', 0, 65_535).prefault('8080'),
   HEALTH_TOKEN: optionalText.prefault(''),
+  DOCTOR_NAME: optionalText.prefault(''),
 });
 
 export type SettingName = keyof typeof settingsSchema.shape;

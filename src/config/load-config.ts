@@ -1,6 +1,6 @@
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError } from '../core/errors.js';
@@ -33,6 +33,8 @@ export interface Config {
     readonly maxPerMinute: number;
   };
   readonly health: { readonly host: string; readonly port: number; readonly token: string | undefined };
+  /** How alerts name this doctor (DOCTOR_NAME; default the machine's hostname). */
+  readonly doctorName: string;
 }
 
 export interface ConfigSources {
@@ -113,6 +115,7 @@ export function loadConfig(sources: ConfigSources): Config {
       maxPerMinute: s.SLACK_MAX_PER_MINUTE,
     }),
     health: Object.freeze({ host: s.HEALTH_HOST, port: s.HEALTH_PORT, token: s.HEALTH_TOKEN }),
+    doctorName: s.DOCTOR_NAME ?? hostname(),
   });
 }
 

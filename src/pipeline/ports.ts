@@ -98,3 +98,14 @@ export interface AuditSink {
 export interface Clock {
   now(): number;
 }
+
+/** Per-engine state shown by /health. */
+export interface EngineStatus {
+  readonly host: string;
+  readonly connected: boolean;
+  readonly eventsStreaming: boolean;
+  readonly lastError: string | null;
+  readonly targets: number;
+  readonly lastCycleAt: string | null;
+  readonly lastCycleMs: number | null;
+}

@@ -4,7 +4,7 @@ import { describeError } from '../core/errors.js';
 import type { AuditRecord, ContainerFacts, ContainerRef, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
 import type { FeedListener } from './feed.js';
 import { IncidentHandler, historyKey, type HandlerDeps } from './incident-handler.js';
-import type { ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
+import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { StopTracker } from './stop-tracker.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
@@ -18,16 +18,6 @@ export interface WatcherDeps extends Omit<HandlerDeps, 'stops'> {
   readonly recoveryStableMs?: number;
 }
 
-/** Per-engine state shown by /health. */
-export interface EngineStatus {
-  readonly host: string;
-  readonly connected: boolean;
-  readonly eventsStreaming: boolean;
-  readonly lastError: string | null;
-  readonly targets: number;
-  readonly lastCycleAt: string | null;
-  readonly lastCycleMs: number | null;
-}
 
 interface EngineState {
   engine: DockerEngine;

@@ -1,19 +1,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { EngineStatus } from '../../pipeline/ports.js';
 import { readAuditLog } from '../audit/audit-log.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics-text.js';
 
-/** What /health reports about one engine. */
-export interface EngineHealth {
-  readonly host: string;
-  readonly connected: boolean;
-  readonly eventsStreaming: boolean;
-  readonly lastError: string | null;
-  readonly targets: number;
-  readonly lastCycleAt: string | null;
-  readonly lastCycleMs: number | null;
-}
+/** What /health reports about one engine: the watcher's own status, as it is. */
+export type EngineHealth = EngineStatus;
 
 /** Everything the endpoint reads; all of it is already free of secrets. */
 export interface HealthSources {

@@ -3,7 +3,7 @@ import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { IncidentHandler } from '../../pipeline/incident-handler.js';
 import type { DockerEngine } from '../../pipeline/ports.js';
 import { StopTracker } from '../../pipeline/stop-tracker.js';
-import { doctorSecrets, openRuntime, sleep, systemClock } from '../bootstrap.js';
+import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatDiagnoseReport, hasProblem, toDiagnoseJson } from '../render/diagnose-report.js';
@@ -42,21 +42,7 @@ export async function runDiagnoseCommand(container: string, flags: DiagnoseFlags
   });
   try {
     const engine = await locate(runtime.engines, container);
-    const handler = new IncidentHandler({
-      config,
-      detector: runtime.detector,
-      store: runtime.store,
-      audit: runtime.audit,
-      clock: systemClock,
-      stops: new StopTracker(),
-      feed: () => undefined,
-      sleep,
-      diagnoser: runtime.diagnoser,
-      allowance: runtime.budget,
-      notifier: runtime.notifier,
-      selfId: runtime.selfId,
-    secrets: doctorSecrets(config),
-    });
+    const handler = new IncidentHandler({ ...handlerDeps(runtime, () => undefined), stops: new StopTracker() });
     const result = (await handler.handle({
       engine,
       id: container,

@@ -2,7 +2,7 @@ import { ExitCode } from '../../core/errors.js';
 import type { FeedEvent, FeedListener } from '../../pipeline/feed.js';
 import { Metrics } from '../../pipeline/metrics.js';
 import { Watcher } from '../../pipeline/watcher.js';
-import { doctorSecrets, openRuntime, sleep, systemClock } from '../bootstrap.js';
+import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
@@ -35,20 +35,9 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
   };
   const runtime = await openRuntime(config, { ai: flags.ai !== false, feed, notify: true });
   const watcher = new Watcher({
-    config,
+    ...handlerDeps(runtime, feed),
     engines: runtime.engines,
-    detector: runtime.detector,
-    store: runtime.store,
     cursor: runtime.store,
-    audit: runtime.audit,
-    clock: systemClock,
-    feed,
-    sleep,
-    diagnoser: runtime.diagnoser,
-    allowance: runtime.budget,
-    notifier: runtime.notifier,
-    selfId: runtime.selfId,
-    secrets: doctorSecrets(config),
     askAi: flags.ai !== false,
   });
   feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifier !== undefined });
