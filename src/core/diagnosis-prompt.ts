@@ -129,7 +129,9 @@ function describeMemory(history: ContainerHistory, signature: string, nowMs: num
   const same = history.incidents.find((m) => m.signature === signature);
   if (same) {
     out.push(
-      `- This same failure (signature ${signature}) has been seen ${same.count} time(s) on this container: first ${same.firstSeen}, last ${same.lastSeen}; the doctor's last action was "${same.lastAction}".`,
+      `- This same failure (signature ${signature}) has been seen ${same.count} time(s) on this container: first ${same.firstSeen}, last ${same.lastSeen}; the doctor's last action was "${same.lastAction}".${
+        same.recent && same.recent.length > 1 ? ` Recent occurrences (UTC): ${same.recent.join(', ')}.` : ''
+      }`,
     );
   } else {
     out.push(`- This failure (signature ${signature}) has not been seen on this container before.`);

@@ -10,10 +10,15 @@ export const DAY_MS = 24 * HOUR_MS;
 /** How long death, OOM and restart times are kept: the longest window any guardrail looks at. */
 export const HISTORY_RETENTION_MS = DAY_MS;
 
+/** How long an incident is remembered: long enough to see a nightly or weekly pattern. */
+export const INCIDENT_RETENTION_MS = 7 * DAY_MS;
+
 /** Upper bounds so a container dying every second cannot grow the state file without limit. */
 export const historyLimits = {
   times: 200,
   incidents: 50,
+  /** Occurrence times kept per incident. */
+  recent: 12,
 } as const;
 
 /**
@@ -113,7 +118,7 @@ export interface IncidentObservation {
 
 /**
  * Remembers an incident: a signature seen before has its count, last time, id and action updated;
- * a new one is added. Incidents not seen for 24 h are forgotten, and only the most recent
+ * a new one is added. Incidents not seen for 7 days are forgotten, and only the most recent
  * `historyLimits.incidents` are kept.
  */
 export function recordIncident(history: ContainerHistory, seen: IncidentObservation, now: number): ContainerHistory {
@@ -125,6 +130,7 @@ export function recordIncident(history: ContainerHistory, seen: IncidentObservat
         lastSeen: seen.at,
         count: previous.count + 1,
         lastAction: seen.action,
+        recent: [...(previous.recent ?? []), seen.at].slice(-historyLimits.recent),
         ...(seen.rule !== undefined ? { rule: seen.rule } : {}),
       }
     : {
@@ -134,10 +140,11 @@ export function recordIncident(history: ContainerHistory, seen: IncidentObservat
         lastSeen: seen.at,
         count: 1,
         lastAction: seen.action,
+        recent: [seen.at],
         ...(seen.rule !== undefined ? { rule: seen.rule } : {}),
       };
   const incidents = [...history.incidents.filter((m) => m.signature !== seen.signature), updated]
-    .filter((m) => (parseTime(m.lastSeen) ?? 0) >= now - HISTORY_RETENTION_MS)
+    .filter((m) => (parseTime(m.lastSeen) ?? 0) >= now - INCIDENT_RETENTION_MS)
     .sort((a, b) => (parseTime(a.lastSeen) ?? 0) - (parseTime(b.lastSeen) ?? 0))
     .slice(-historyLimits.incidents);
   return { ...history, incidents };

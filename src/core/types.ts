@@ -208,6 +208,8 @@ export interface IncidentMemory {
   readonly lastAction: Action;
   /** Catalog rule that diagnosed it, so a later diagnosis can say the same class happened before. */
   readonly rule?: string;
+  /** The latest times it was seen (newest last, bounded): shows patterns such as "every night at 02:00". */
+  readonly recent?: readonly string[];
 }
 
 /** Decision policy: configuration plus per-container labels, resolved before deciding. */

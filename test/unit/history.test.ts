@@ -86,7 +86,21 @@ describe('incidents', () => {
     assert.equal(h.incidents.length, 1);
     assert.deepEqual(h.incidents[0], {
       signature: 's1', incidentId: 'i2', firstSeen: ago(10 * MIN), lastSeen: ago(MIN), count: 2, lastAction: 'escalate', rule: 'oom-kill',
+      recent: [ago(10 * MIN), ago(MIN)],
     });
+  });
+
+  test('keeps the latest occurrence times, bounded, and remembers incidents for a week', () => {
+    let h = emptyHistory();
+    for (let day = 6; day >= 0; day -= 1) {
+      for (let i = 0; i < 3; i += 1) h = recordIncident(h, { signature: 'nightly', incidentId: 'n', at: ago(day * 24 * HOUR + (2 - i) * MIN), action: 'restart' }, NOW);
+    }
+    const m = h.incidents[0]!;
+    assert.equal(m.count, 21);
+    assert.equal(m.recent?.length, 12, 'bounded to the newest 12');
+    assert.equal(m.recent?.at(-1), ago(0));
+    h = recordIncident(h, { signature: 'other', incidentId: 'o', at: ago(0), action: 'none' }, NOW + 8 * 24 * HOUR);
+    assert.deepEqual(h.incidents.map((x) => x.signature), ['other'], 'forgotten after 7 days without a sighting');
   });
 
   test('incidents not seen for 24 h are forgotten, and the list is bounded', () => {
