@@ -99,7 +99,7 @@ describe('incidents', () => {
     assert.equal(m.count, 21);
     assert.equal(m.recent?.length, 12, 'bounded to the newest 12');
     assert.equal(m.recent?.at(-1), ago(0));
-    h = recordIncident(h, { signature: 'other', incidentId: 'o', at: ago(0), action: 'none' }, NOW + 8 * 24 * HOUR);
+    h = recordIncident(h, { signature: 'other', incidentId: 'o', at: new Date(NOW + 8 * 24 * HOUR).toISOString(), action: 'none' }, NOW + 8 * 24 * HOUR);
     assert.deepEqual(h.incidents.map((x) => x.signature), ['other'], 'forgotten after 7 days without a sighting');
   });
 
