@@ -320,7 +320,7 @@ export class IncidentHandler {
     const { deps } = this;
     const { ref } = facts;
     deps.feed({ type: 'restarting', host: engine.host, container: ref.name, incidentId });
-    deps.stops.beginOwnRestart(ref.id, now);
+    deps.stops.beginOwnRestart(ref.id, now, facts.running || facts.status === 'restarting' ? 1 : 0);
     try {
       await engine.restart(ref, { timeoutSeconds: RESTART_STOP_TIMEOUT_S });
     } catch (error) {

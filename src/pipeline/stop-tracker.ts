@@ -5,32 +5,47 @@
  */
 export class StopTracker {
   private readonly stops = new Map<string, number>();
-  private readonly ownRestarts = new Map<string, number>();
+  private readonly ownRestarts = new Map<string, { since: number; until: number; dies: number }>();
 
   constructor(
     /** How long after a kill/stop a die still counts as caused by it. */
     private readonly windowMs = 30_000,
   ) {}
 
-  /** The doctor is about to restart this container: its kill/die/start events are ours. */
-  beginOwnRestart(id: string, nowMs: number): void {
-    this.ownRestarts.set(id, Number.POSITIVE_INFINITY);
+  /**
+   * The doctor is about to restart this container: its kill/stop events are ours, and so is the
+   * one `die` of a container that was running (restarting an exited container emits no die).
+   */
+  beginOwnRestart(id: string, nowMs: number, expectedDies = 1): void {
+    this.ownRestarts.set(id, { since: nowMs, until: Number.POSITIVE_INFINITY, dies: expectedDies });
     this.stops.delete(id);
-    void nowMs;
   }
 
   /** The restart call returned; events stamped up to a little later are still ours. */
   endOwnRestart(id: string, nowMs: number): void {
-    this.ownRestarts.set(id, nowMs + 3_000);
+    const own = this.ownRestarts.get(id);
+    if (own) own.until = nowMs + 3_000;
   }
 
   /** True while events for this container are the echo of the doctor's own restart. */
   isOwnRestart(id: string, eventMs: number): boolean {
-    const until = this.ownRestarts.get(id);
-    if (until === undefined) return false;
-    if (eventMs <= until) return true;
-    this.ownRestarts.delete(id);
+    const own = this.ownRestarts.get(id);
+    if (own === undefined) return false;
+    if (eventMs >= own.since - 1_000 && eventMs <= own.until) return true;
+    if (eventMs > own.until) this.ownRestarts.delete(id);
     return false;
+  }
+
+  /**
+   * Whether this `die` is the one the doctor's restart caused. Only as many dies as the restart
+   * can cause are swallowed: a crash right after the restart is still a crash.
+   */
+  consumeOwnRestartDie(id: string, eventMs: number): boolean {
+    if (!this.isOwnRestart(id, eventMs)) return false;
+    const own = this.ownRestarts.get(id)!;
+    if (own.dies <= 0) return false;
+    own.dies -= 1;
+    return true;
   }
 
   noteStop(id: string, eventMs: number): void {

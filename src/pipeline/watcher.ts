@@ -309,7 +309,7 @@ export class Watcher {
     }
     if (deathActions.has(action)) {
       this.lastDieMs.set(event.id, event.timeMs);
-      if (this.stops.isOwnRestart(event.id, event.timeMs)) return;
+      if (this.stops.consumeOwnRestartDie(event.id, event.timeMs)) return;
       const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
       const exitCode = Number.parseInt(event.attributes.exitCode ?? '', 10);
       const oomAt = this.lastOomMs.get(event.id);

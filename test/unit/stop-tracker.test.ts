@@ -86,6 +86,22 @@ describe('StopTracker', () => {
     });
   }
 
+  test("only the die the doctor's restart causes is swallowed; a crash right after it is real", () => {
+    const tracker = new StopTracker();
+    tracker.beginOwnRestart('c', T, 1);
+    tracker.endOwnRestart('c', T + 500);
+    assert.equal(tracker.consumeOwnRestartDie('c', T + 100), true, 'the echo of the restart');
+    assert.equal(tracker.consumeOwnRestartDie('c', T + 1_500), false, 'a crash 1 s after the restart');
+    assert.equal(tracker.isOwnRestart('c', T + 1_500), true, 'kill/stop echoes are still ours');
+  });
+
+  test('restarting an exited container causes no die: any die that follows is a crash', () => {
+    const tracker = new StopTracker();
+    tracker.beginOwnRestart('c', T, 0);
+    tracker.endOwnRestart('c', T + 300);
+    assert.equal(tracker.consumeOwnRestartDie('c', T + 400), false);
+  });
+
   test('containers are tracked separately', () => {
     const tracker = new StopTracker();
     tracker.noteStop('a', T);
