@@ -111,6 +111,8 @@ export interface IncidentResult {
 
 const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
 const RESTART_STOP_TIMEOUT_S = 10;
+/** How far before its StartedAt a run's first log lines can be stamped. */
+const RUN_START_SLACK_MS = 200;
 
 function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -156,10 +158,18 @@ export class IncidentHandler {
 
     // Error lines read from a run that has ended since (the scan raced a die and a restart) belong
     // to that exit, which is judged on its own; judging them now would blame the new run.
+    // Docker stamps a line when it copies it, which under load can trail the exit, and a run's
+    // first lines can be stamped just before its StartedAt: a line is the current run's only when
+    // it is both after the last exit and no earlier than shortly before this run started.
     let given = input.findings;
     if (given && input.trigger.kind === 'log-pattern' && facts.running) {
       const lastExit = Date.parse(facts.finishedAt ?? '');
-      if (Number.isFinite(lastExit)) given = given.filter((f) => !f.ts || Date.parse(f.ts) > lastExit);
+      const started = Date.parse(facts.startedAt ?? '');
+      given = given.filter((f) => {
+        if (!f.ts) return true;
+        const ts = Date.parse(f.ts);
+        return !(ts <= lastExit) && !(ts < started - RUN_START_SLACK_MS);
+      });
       if (given.length === 0 && !input.manual) return undefined;
     }
     const logs = await input.engine.readLogs(facts.ref, { tail: config.logLines, tty: facts.tty });

@@ -72,6 +72,8 @@ const RECOVERY_WATCH_MS = 24 * 60 * 60 * 1000;
 const OOM_SETTLE_MS = 1_000;
 /** An `oom` event this close before a `die` marks that death as an OOM kill. */
 const OOM_BEFORE_DIE_MS = 10_000;
+/** How long a SIGKILL exit waits for an `oom` event that arrives after the `die`. */
+const LATE_OOM_GRACE_MS = 750;
 
 const deathActions = new Set(['die']);
 /** Events after which cached run facts and judged exits no longer hold. */
@@ -312,15 +314,24 @@ export class Watcher {
       if (this.stops.consumeOwnRestartDie(event.id, event.timeMs)) return;
       const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
       const exitCode = Number.parseInt(event.attributes.exitCode ?? '', 10);
-      const oomAt = this.lastOomMs.get(event.id);
-      const die: Trigger = {
-        kind: 'die',
-        at: new Date(event.timeMs).toISOString(),
-        event: action,
-        ...(Number.isFinite(exitCode) ? { exitCode } : {}),
-        ...(oomAt !== undefined && event.timeMs - oomAt <= OOM_BEFORE_DIE_MS ? { oom: true } : {}),
+      const makeTrigger = (): Trigger => {
+        const oomAt = this.lastOomMs.get(event.id);
+        const oom = oomAt !== undefined && Math.abs(event.timeMs - oomAt) <= OOM_BEFORE_DIE_MS;
+        return {
+          kind: 'die',
+          at: new Date(event.timeMs).toISOString(),
+          event: action,
+          ...(Number.isFinite(exitCode) ? { exitCode } : {}),
+          ...(oom ? { oom: true } : {}),
+        };
       };
-      this.enqueue(engine, event.id, die, { stoppedByUser });
+      // containerd can deliver the OOM notice after the exit, and then Docker reports
+      // OOMKilled=false and emits `oom` after `die`: give a SIGKILL exit a moment for it.
+      if (exitCode === 137 && !stoppedByUser && !this.lastOomMs.has(event.id)) {
+        this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser }));
+      } else {
+        this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser });
+      }
       return;
     }
     if (action === 'oom') {
@@ -328,7 +339,7 @@ export class Watcher {
       if (this.lastOomMs.size > 10_000) this.lastOomMs.delete(this.lastOomMs.keys().next().value!);
       // The die that usually follows carries the verdict; an OOM with no die is its own incident.
       this.later(OOM_SETTLE_MS, () => {
-        if ((this.lastDieMs.get(event.id) ?? 0) >= event.timeMs) return;
+        if (Math.abs((this.lastDieMs.get(event.id) ?? 0) - event.timeMs) <= OOM_BEFORE_DIE_MS) return;
         this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
       });
       return;
