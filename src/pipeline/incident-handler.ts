@@ -10,7 +10,6 @@ import { findOpenIncident, hasTime, recordDeath, recordIncident, recordOom, reco
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
 import type {
-  AiUsage,
   AuditRecord,
   ContainerFacts,
   ContainerHistory,
@@ -24,7 +23,8 @@ import type {
   Trigger,
 } from '../core/types.js';
 import type { FeedListener } from './feed.js';
-import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, TokenUsage } from './ports.js';
+import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier } from './ports.js';
+import { SecondOpinions, type DiagnosisAllowance } from './second-opinion.js';
 import type { StopTracker } from './stop-tracker.js';
 
 /** Where the doctor remembers each container. Implemented by the state file adapter. */
@@ -34,20 +34,7 @@ export interface HistoryStore {
   save(): Promise<void>;
 }
 
-/** MAX_DIAGNOSES_PER_HOUR and token accounting. */
-export interface DiagnosisAllowance {
-  tryTake(nowMs: number): boolean;
-  /** Adds one call's tokens to the running totals; may return the call's estimated cost in USD. */
-  recordUsage(model: string, usage: TokenUsage): number | null | void;
-}
-
-/** What the Claude stage contributes to an incident. */
-interface SecondOpinion {
-  /** Claude's diagnosis, or the rules' made unsafe when Claude failed. */
-  readonly ai?: Diagnosis;
-  readonly aiNote?: string;
-  readonly aiUsage?: AiUsage;
-}
+export type { DiagnosisAllowance };
 
 export interface HandlerDeps {
   readonly config: Config;
@@ -131,9 +118,11 @@ export function historyKey(host: string, name: string): string {
  */
 export class IncidentHandler {
   /** Claude's answer (or failure) per container and failure, so one incident is asked about once. */
-  private readonly aiMemory = new Map<string, { opinion: SecondOpinion; at: number }>();
+  private readonly opinions: SecondOpinions;
 
-  constructor(private readonly deps: HandlerDeps) {}
+  constructor(private readonly deps: HandlerDeps) {
+    this.opinions = new SecondOpinions({ ...deps, dedupeWindowMs: deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS });
+  }
 
   async handle(input: IncidentInput): Promise<IncidentResult | undefined> {
     const { deps } = this;
@@ -147,7 +136,6 @@ export class IncidentHandler {
     }
     const key = historyKey(input.engine.host, facts.ref.name);
     let history = deps.store.history(key);
-    const exited = !facts.running && facts.status !== 'restarting' && facts.finishedAt !== null;
     const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited';
     // The same exit reaches the handler more than once (the die event, then reconcile's `exited`
     // queued behind it); once judged, it stays judged even if the container is running again by now
@@ -198,7 +186,10 @@ export class IncidentHandler {
     );
 
     const aiLogTail = () => logs.map((l) => redact(l.text));
-    const { ai, aiNote, aiUsage } = await this.secondOpinion(input, facts, evidence, aiLogTail, rules, history, signature, key, open !== undefined, now);
+    const { ai, aiNote, aiUsage } =
+      input.askAi && (input.manual || !rules.settled)
+        ? await this.opinions.ask({ facts, evidence, logTail: aiLogTail, rules, history, signature, key, seenBefore: open !== undefined, manual: input.manual === true, now })
+        : {};
     let decision = decideAction({ incident: { trigger: input.trigger, evidence, facts }, rules, ai, history, policy, now });
 
     if (decision.deferUntil && !input.manual) {
@@ -266,57 +257,6 @@ export class IncidentHandler {
       if (decision.executed && outcome.status !== 'restarted') await this.escalateFailedRestart(record, now);
     }
     return { facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision, outcome, history, record: input.record ? record : undefined };
-  }
-
-  private async secondOpinion(
-    input: IncidentInput,
-    facts: ContainerFacts,
-    evidence: Evidence,
-    logTail: () => string[],
-    rules: RulesVerdict,
-    history: ContainerHistory,
-    signature: string,
-    key: string,
-    seenBefore: boolean,
-    now: number,
-  ): Promise<SecondOpinion> {
-    const { diagnoser, allowance, config } = this.deps;
-    if (!diagnoser || !input.askAi) return {};
-    if (rules.settled && !input.manual) return {};
-    // One question per incident: a crash loop repeats the same failure on every restart, and a
-    // failed call is not retried on the next repeat either (that would be one call per restart).
-    const memoryKey = `${key}#${aiMemorySignature(evidence)}`;
-    const windowMs = this.deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
-    const remembered = this.aiMemory.get(memoryKey);
-    if (remembered && now - remembered.at <= windowMs && (seenBefore || !input.manual)) {
-      remembered.at = now;
-      const { ai, aiNote } = remembered.opinion;
-      return ai?.source === 'claude'
-        ? { ai, aiNote: 'Claude diagnosis reused: same incident as before (not asked again)' }
-        : { ...(ai ? { ai } : {}), aiNote: `not asked again for the same incident; earlier: ${aiNote ?? 'no answer'}` };
-    }
-    if (allowance && !allowance.tryTake(now)) {
-      return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
-    }
-    const result = await diagnoser.diagnose({ facts, evidence, rules, history, signature, logTail: logTail() });
-    this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
-    let aiUsage: AiUsage | undefined;
-    if (result.usage) {
-      const model = result.ok ? (result.diagnosis.model ?? config.anthropic.model) : config.anthropic.model;
-      const cost = allowance?.recordUsage(model, result.usage);
-      aiUsage = { model, ...result.usage, estimatedCostUsd: typeof cost === 'number' ? cost : null };
-    }
-    let opinion: SecondOpinion;
-    if (result.ok) {
-      opinion = { ai: result.diagnosis };
-    } else {
-      // A failed second opinion can never make the doctor bolder: fall back to the rules, unsafe.
-      const fallback: Diagnosis = { ...rules.diagnosis, auto_restart_safe: false };
-      opinion = { ai: fallback, aiNote: `Claude diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false` };
-    }
-    this.aiMemory.set(memoryKey, { opinion, at: now });
-    if (this.aiMemory.size > 5_000) this.aiMemory.delete(this.aiMemory.keys().next().value!);
-    return { ...opinion, ...(aiUsage ? { aiUsage } : {}) };
   }
 
   private async restartAndVerify(
@@ -409,15 +349,6 @@ function isStaleTrigger(trigger: Trigger, facts: ContainerFacts): boolean {
   if (trigger.kind === 'oom') return !facts.running;
   if (trigger.kind === 'restarting') return facts.status !== 'restarting';
   return false;
-}
-
-/**
- * What makes two incidents on one container the same question for Claude: the error lines and
- * whether memory ran out, not the state the container happened to be in when inspected (a crash
- * loop is seen `restarting`, `running` and `exited` in turn, with the same failure each time).
- */
-function aiMemorySignature(evidence: Evidence): string {
-  return signatureOf(evidence.matchedLines, evidence.oomKilled ? 'oom' : evidence.health === 'unhealthy' ? 'unhealthy' : 'failure');
 }
 
 function iso(ms: number): string {

@@ -1,8 +1,5 @@
-import type { Config } from '../config/load-config.js';
-import type { Detector } from '../core/error-patterns.js';
 import { describeError } from '../core/errors.js';
 import type { AuditRecord, ContainerFacts, ContainerRef, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
-import type { FeedListener } from './feed.js';
 import { IncidentHandler, historyKey, type HandlerDeps } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { StopTracker } from './stop-tracker.js';

@@ -27,7 +27,6 @@ import {
   tagTestImage,
   waitForCycles,
   waitForRecord,
-  waitForRecords,
 } from '../helpers/scenes.js';
 
 before(requireEngine);

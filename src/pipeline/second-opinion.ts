@@ -1,0 +1,110 @@
+import type { Config } from '../config/load-config.js';
+import { signatureOf } from '../core/signature.js';
+import type { AiUsage, ContainerFacts, ContainerHistory, Diagnosis, Evidence, RulesVerdict } from '../core/types.js';
+import type { FeedListener } from './feed.js';
+import type { Diagnoser, TokenUsage } from './ports.js';
+
+/** MAX_DIAGNOSES_PER_HOUR and token accounting. */
+export interface DiagnosisAllowance {
+  tryTake(nowMs: number): boolean;
+  /** Adds one call's tokens to the running totals; may return the call's estimated cost in USD. */
+  recordUsage(model: string, usage: TokenUsage): number | null | void;
+}
+
+/** What the Claude stage contributes to an incident. */
+export interface SecondOpinion {
+  /** Claude's diagnosis, or the rules' made unsafe when Claude failed. */
+  readonly ai?: Diagnosis;
+  readonly aiNote?: string;
+  readonly aiUsage?: AiUsage;
+}
+
+export interface OpinionRequest {
+  readonly facts: ContainerFacts;
+  readonly evidence: Evidence;
+  /** The redacted last LOG_LINES lines, built only when a call is made. */
+  readonly logTail: () => string[];
+  readonly rules: RulesVerdict;
+  readonly history: ContainerHistory;
+  readonly signature: string;
+  /** The container's history key. */
+  readonly key: string;
+  /** The incident's signature was seen before (a repeat). */
+  readonly seenBefore: boolean;
+  /** `doctor diagnose`: a person asked. */
+  readonly manual: boolean;
+  readonly now: number;
+}
+
+const MEMORY_LIMIT = 5_000;
+
+/**
+ * What makes two incidents on one container the same question for Claude: the error lines and
+ * whether memory ran out, not the state the container happened to be in when inspected (a crash
+ * loop is seen `restarting`, `running` and `exited` in turn, with the same failure each time).
+ */
+function questionOf(evidence: Evidence): string {
+  return signatureOf(evidence.matchedLines, evidence.oomKilled ? 'oom' : evidence.health === 'unhealthy' ? 'unhealthy' : 'failure');
+}
+
+/**
+ * Asks Claude once per incident, within the hourly allowance. A failure can never make the doctor
+ * bolder: it comes back as the rules' diagnosis with `auto_restart_safe: false`.
+ */
+export class SecondOpinions {
+  private readonly memory = new Map<string, { opinion: SecondOpinion; at: number }>();
+
+  constructor(
+    private readonly deps: {
+      readonly config: Config;
+      readonly feed: FeedListener;
+      readonly diagnoser?: Diagnoser;
+      readonly allowance?: DiagnosisAllowance;
+      readonly dedupeWindowMs: number;
+    },
+  ) {}
+
+  async ask(req: OpinionRequest): Promise<SecondOpinion> {
+    const { diagnoser, allowance, config } = this.deps;
+    if (!diagnoser) return {};
+    const { facts, evidence, now } = req;
+    // One question per incident: a crash loop repeats the same failure on every restart, and a
+    // failed call is not retried on the next repeat either (that would be one call per restart).
+    const memoryKey = `${req.key}#${questionOf(evidence)}`;
+    const remembered = this.memory.get(memoryKey);
+    if (remembered && now - remembered.at <= this.deps.dedupeWindowMs && (req.seenBefore || !req.manual)) {
+      remembered.at = now;
+      const { ai, aiNote } = remembered.opinion;
+      return ai?.source === 'claude'
+        ? { ai, aiNote: 'Claude diagnosis reused: same incident as before (not asked again)' }
+        : { ...(ai ? { ai } : {}), aiNote: `not asked again for the same incident; earlier: ${aiNote ?? 'no answer'}` };
+    }
+    if (allowance && !allowance.tryTake(now)) {
+      return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
+    }
+    const result = await diagnoser.diagnose({
+      facts,
+      evidence,
+      rules: req.rules,
+      history: req.history,
+      signature: req.signature,
+      logTail: req.logTail(),
+    });
+    this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
+    let aiUsage: AiUsage | undefined;
+    if (result.usage) {
+      const model = result.ok ? (result.diagnosis.model ?? config.anthropic.model) : config.anthropic.model;
+      const cost = allowance?.recordUsage(model, result.usage);
+      aiUsage = { model, ...result.usage, estimatedCostUsd: typeof cost === 'number' ? cost : null };
+    }
+    const opinion: SecondOpinion = result.ok
+      ? { ai: result.diagnosis }
+      : {
+          ai: { ...req.rules.diagnosis, auto_restart_safe: false },
+          aiNote: `Claude diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false`,
+        };
+    this.memory.set(memoryKey, { opinion, at: now });
+    if (this.memory.size > MEMORY_LIMIT) this.memory.delete(this.memory.keys().next().value!);
+    return { ...opinion, ...(aiUsage ? { aiUsage } : {}) };
+  }
+}
