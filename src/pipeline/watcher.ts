@@ -1,7 +1,8 @@
 import { describeError } from '../core/errors.js';
-import type { AuditRecord, ContainerFacts, ContainerRef, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
-import { IncidentHandler, historyKey, type HandlerDeps } from './incident-handler.js';
+import type { ContainerRef, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
+import { IncidentHandler, type HandlerDeps } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
+import { RecoveryWatch } from './recovery-watch.js';
 import { StopTracker } from './stop-tracker.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
@@ -47,13 +48,6 @@ interface RunFacts {
 }
 
 /** An incident whose container the doctor restarted or escalated, until it is well again. */
-interface Pending {
-  readonly record: AuditRecord;
-  readonly engine: DockerEngine;
-  /** `State.StartedAt` when the incident was judged (engine clock): a different value means it was started again since. */
-  readonly startedAt: string | null;
-}
-
 const MAX_DOCKER_CALLS_AT_ONCE = 8;
 /**
  * At most this many new lines are scanned per container per cycle (never fewer than LOG_LINES):
@@ -63,8 +57,6 @@ const MAX_DOCKER_CALLS_AT_ONCE = 8;
 const MAX_NEW_LINES_PER_CYCLE = 500;
 const EVENT_BACKOFF_MIN_MS = 500;
 const EVENT_BACKOFF_MAX_MS = 30_000;
-/** Stop waiting for a recovery after this long: the container was removed, or a person took over. */
-const RECOVERY_WATCH_MS = 24 * 60 * 60 * 1000;
 /** An OOM event without a die: a process inside was killed but the container lives on. */
 const OOM_SETTLE_MS = 1_000;
 /** An `oom` event this close before a `die` marks that death as an OOM kill. */
@@ -88,7 +80,7 @@ export class Watcher {
   private readonly engines: EngineState[];
   private readonly queues = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly awaitingRecovery = new Map<string, Pending>();
+  private readonly recoveries: RecoveryWatch;
   /** Per container id: time of the last `die` event, so an `oom` that preceded a die is not judged twice. */
   private readonly lastDieMs = new Map<string, number>();
   private readonly lastOomMs = new Map<string, number>();
@@ -97,6 +89,7 @@ export class Watcher {
 
   constructor(private readonly deps: WatcherDeps) {
     this.handler = new IncidentHandler({ ...deps, stops: this.stops });
+    this.recoveries = new RecoveryWatch({ clock: deps.clock, feed: deps.feed, notifier: deps.notifier, stableMs: deps.recoveryStableMs ?? 30_000 });
     this.engines = deps.engines.map((engine) => ({
       engine,
       connected: false,
@@ -184,7 +177,7 @@ export class Watcher {
         this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${c.name}: ${describeError(error)}` });
       }
     });
-    this.checkRecoveries(state);
+    this.recoveries.check(state.engine);
     state.lastCycleMs = this.deps.clock.now() - started;
     state.lastCycleAt = new Date(started).toISOString();
     this.deps.feed({ type: 'cycle', host: engine.host, targets: targets.length, durationMs: state.lastCycleMs, at: state.lastCycleAt });
@@ -296,7 +289,7 @@ export class Watcher {
     }
     if (action === 'start') {
       this.stops.noteStart(event.id);
-      this.checkRecoveries(state);
+      this.recoveries.check(state.engine);
       return;
     }
     if (action === 'destroy') {
@@ -344,7 +337,7 @@ export class Watcher {
     if (action.startsWith('health_status')) {
       const status = action.slice(action.indexOf(':') + 1).trim();
       if (status === 'unhealthy') this.enqueue(engine, event.id, { kind: 'unhealthy', at: new Date(event.timeMs).toISOString(), event: action });
-      else if (status === 'healthy') this.checkRecoveries(state);
+      else if (status === 'healthy') this.recoveries.check(state.engine);
     }
   }
 
@@ -382,8 +375,8 @@ export class Watcher {
           const wait = Math.max(0, Date.parse(decision.deferUntil) - this.deps.clock.now());
           this.later(wait, () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
         }
-        if (record && awaitsRecovery(record)) {
-          this.awaitingRecovery.set(historyKey(engine.host, record.container.name), { record, engine, startedAt: result.facts.startedAt });
+        if (record) {
+          this.recoveries.expect(record, engine, result.facts.startedAt);
         }
       } catch (error) {
         this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${id.slice(0, 12)}: ${describeError(error)}` });
@@ -405,57 +398,6 @@ export class Watcher {
     }, ms);
     this.timers.add(timer);
   }
-
-  /** Containers the doctor restarted or escalated: tell people when they are well again. */
-  private checkRecoveries(state: EngineState): void {
-    const stableMs = this.deps.recoveryStableMs ?? 30_000;
-    for (const [key, pending] of this.awaitingRecovery) {
-      if (pending.engine !== state.engine) continue;
-      if (this.deps.clock.now() - Date.parse(pending.record.time) > RECOVERY_WATCH_MS) {
-        this.awaitingRecovery.delete(key);
-        continue;
-      }
-      // By name: a container recreated under the same name (compose up) is the usual fix.
-      void pending.engine
-        .inspect(pending.record.container.name)
-        .then((facts) => {
-          const now = this.deps.clock.now();
-          if (!isWellAgain(pending, facts, now, stableMs) || this.awaitingRecovery.get(key) !== pending) return;
-          this.awaitingRecovery.delete(key);
-          const afterMs = now - Date.parse(pending.record.time);
-          this.deps.feed({ type: 'recovered', host: state.engine.host, container: facts.ref.name, incidentId: pending.record.incidentId, afterMs });
-          this.deps.notifier?.recovered(pending.record, new Date(now).toISOString());
-        })
-        .catch(() => {
-          // gone or unreachable: keep waiting until RECOVERY_WATCH_MS
-        });
-    }
-  }
-}
-
-/**
- * People were told about it and something is still wrong: the doctor escalated, or restarted a
- * container whose health check will say when it is really well, or the restart did not hold.
- */
-function awaitsRecovery(record: AuditRecord): boolean {
-  const { decision, evidence, outcome } = record;
-  if (decision.action === 'escalate') return true;
-  return decision.executed && (evidence.health !== 'none' || outcome.status !== 'restarted');
-}
-
-/**
- * Well again means: running, and either its health check passes or (without one) it has stayed up
- * for `stableMs`; and something changed since the incident (it was started again, or a failing
- * health check passes again). Running alone is not enough: a crash loop is running half the time,
- * and a container that only logged errors was running all along.
- */
-function isWellAgain(pending: Pending, facts: ContainerFacts, now: number, stableMs: number): boolean {
-  if (!facts.running || facts.status !== 'running') return false;
-  const startedAgain = facts.startedAt !== null && facts.startedAt !== pending.startedAt;
-  if (facts.health.status === 'healthy') return startedAgain || pending.record.evidence.health === 'unhealthy';
-  if (facts.health.status !== 'none' || !startedAgain) return false;
-  const upFor = now - (Date.parse(facts.startedAt ?? '') || now);
-  return upFor >= stableMs;
 }
 
 function trigger(kind: TriggerKind, atMs: number): Trigger {
