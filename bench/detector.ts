@@ -44,9 +44,9 @@ const errors: Array<(n: number) => string> = [
   (n) => `2025/03/01 10:00:${pad(n % 60)} [error] 29#29: *${n} connect() failed (111: Connection refused) while connecting to upstream, client: 172.18.0.1, server: _, request: "GET / HTTP/1.1", upstream: "http://172.18.0.5:8080/"`,
   (n) => `{"level":50,"time":${1740823200000 + n},"pid":1,"hostname":"api","err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.7:5432"},"msg":"db query failed"}`,
   (n) => `2025-03-01 10:00:${pad(n % 60)}.${n % 1000} UTC [${n % 90}] FATAL:  remaining connection slots are reserved for non-replication superuser connections`,
-  (n) => `Traceback (most recent call last):`,
+  () => `Traceback (most recent call last):`,
   (n) => `psycopg2.OperationalError: could not connect to server: Connection refused (attempt ${n % 5})`,
-  (n) => `java.lang.OutOfMemoryError: Java heap space`,
+  () => `java.lang.OutOfMemoryError: Java heap space`,
   (n) => `panic: runtime error: invalid memory address or nil pointer dereference [recovered] goroutine ${n % 100}`,
 ];
 

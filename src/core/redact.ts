@@ -220,7 +220,7 @@ const RULES: readonly Rule[] = [
     // `curl -u user:password`, `--user user:password`
     kind: 'password',
     source: '(?<![A-Za-z0-9-])(?<flag>(?:-u|--user)[ \\t]+[^\\s:]+:)(?<pw>[^\\s"\']+)',
-    replace: (match, g) => `${g('flag')}${marker('password')}`,
+    replace: (_match, g) => `${g('flag')}${marker('password')}`,
   },
   {
     // `--password hunter2`, `--api-key abc` (space-separated CLI flags; `=` forms are key/value)

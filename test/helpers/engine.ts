@@ -114,6 +114,11 @@ export async function runContainer(opts: RunOptions): Promise<TestContainer> {
 export async function removeAllTestContainers(): Promise<void> {
   const ids = [...created];
   created.clear();
+  await removeContainers(ids);
+}
+
+/** Force-removes these containers (and only these), e.g. before removing the image tag they use. */
+export async function removeContainers(ids: readonly string[]): Promise<void> {
   await Promise.all(
     ids.map(async (id) => {
       try {

@@ -101,19 +101,6 @@ export function failOnceThenRun(failure: string): string {
   return `if [ -f /tmp/ran ]; then exec sleep 3600; fi; touch /tmp/ran; ${failure}`;
 }
 
-/** Force-removes these containers (and only these), e.g. before removing the image tag they use. */
-export async function removeContainers(ids: readonly string[]): Promise<void> {
-  await Promise.all(
-    ids.map(async (id) => {
-      try {
-        await testDocker().getContainer(id).remove({ force: true, v: true });
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-      }
-    }),
-  );
-}
-
 /**
  * Runs a command inside a running container and waits for it to finish. Attached, so the
  * connection ends with the command (a detached exec start leaves a socket open for minutes).

@@ -15,13 +15,12 @@ import { randomBytes } from 'node:crypto';
 import type { AuditRecord, ContainerHistory } from '../../src/core/types.js';
 import { historyKey } from '../../src/pipeline/incident-handler.js';
 import { openHarness, type Harness } from '../helpers/doctor-harness.js';
-import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import {
   countStarts,
   doctorRestarts,
   execIn,
   failOnceThenRun,
-  removeContainers,
   startedAt,
   statusOf,
   tagTestImage,
