@@ -44,7 +44,10 @@ export interface HandlerDeps {
   readonly clock: Clock;
   readonly stops: StopTracker;
   readonly feed: FeedListener;
+  /** Waits; may return early when the doctor is shutting down. */
   readonly sleep: (ms: number) => Promise<void>;
+  /** Aborts when the doctor is shutting down: in-flight Claude calls give up (and so escalate). */
+  readonly stopSignal?: AbortSignal;
   readonly diagnoser?: Diagnoser;
   readonly allowance?: DiagnosisAllowance;
   readonly notifier?: Notifier;
@@ -290,10 +293,12 @@ export class IncidentHandler {
     } catch {
       // judged after the settle time
     }
+    const settleFrom = deps.clock.now();
     await deps.sleep(deps.config.settleTimeMs);
     try {
       const after = await engine.inspect(ref.id);
-      const settle = `${Math.round(deps.config.settleTimeMs / 1000)} s`;
+      // Measured, not configured: a shutdown cuts the wait short.
+      const settle = `${Math.round((deps.clock.now() - settleFrom) / 1000)} s`;
       if (after.running && after.status === 'running' && (startedAt === null || after.startedAt === startedAt)) {
         return { issued: true, history: restarted, outcome: { status: 'restarted', detail: `restarted; still running after ${settle}`, at: iso(deps.clock.now()) } };
       }

@@ -61,6 +61,7 @@ export class SecondOpinions {
       readonly diagnoser?: Diagnoser;
       readonly allowance?: DiagnosisAllowance;
       readonly dedupeWindowMs: number;
+      readonly stopSignal?: AbortSignal;
     },
   ) {}
 
@@ -89,7 +90,7 @@ export class SecondOpinions {
       history: req.history,
       signature: req.signature,
       logTail: req.logTail(),
-    });
+    }, this.deps.stopSignal);
     this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
     let aiUsage: AiUsage | undefined;
     if (result.usage) {

@@ -16,7 +16,6 @@ export interface WatcherDeps extends Omit<HandlerDeps, 'stops'> {
   readonly recoveryStableMs?: number;
 }
 
-
 interface EngineState {
   engine: DockerEngine;
   connected: boolean;
@@ -47,7 +46,6 @@ interface RunFacts {
   readonly epoch: number;
 }
 
-/** An incident whose container the doctor restarted or escalated, until it is well again. */
 const MAX_DOCKER_CALLS_AT_ONCE = 8;
 /**
  * At most this many new lines are scanned per container per cycle (never fewer than LOG_LINES):
@@ -86,9 +84,16 @@ export class Watcher {
   private readonly lastOomMs = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  /** Aborted at shutdown: settle waits end early and Claude calls give up, so a stop is quick. */
+  private readonly shutdown = new AbortController();
 
   constructor(private readonly deps: WatcherDeps) {
-    this.handler = new IncidentHandler({ ...deps, stops: this.stops });
+    this.handler = new IncidentHandler({
+      ...deps,
+      stops: this.stops,
+      sleep: (ms) => sleepUnlessAborted(ms, this.shutdown.signal),
+      stopSignal: this.shutdown.signal,
+    });
     this.recoveries = new RecoveryWatch({ clock: deps.clock, feed: deps.feed, notifier: deps.notifier, stableMs: deps.recoveryStableMs ?? 30_000 });
     this.engines = deps.engines.map((engine) => ({
       engine,
@@ -131,7 +136,9 @@ export class Watcher {
     });
     await Promise.all(loops);
     this.stopping = true;
+    this.shutdown.abort();
     for (const t of this.timers) clearTimeout(t);
+    // In-flight incidents still finish and are recorded (a restart already issued is verified now).
     await this.drain();
   }
 
