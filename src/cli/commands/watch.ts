@@ -15,11 +15,11 @@ export interface WatchFlags extends CommonFlags {
 }
 
 /** JSON lines when asked or when stdout is not a terminal (a daemon's log); text for people. */
-function makeFeed(json: boolean): FeedListener {
+function makeFeed(json: boolean, showHost: boolean): FeedListener {
   if (json) return (event: FeedEvent) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
   const c = colorsFor(process.stdout);
   return (event: FeedEvent) => {
-    const line = formatFeedEvent(c, event);
+    const line = formatFeedEvent(c, event, { showHost });
     if (line === undefined) return;
     (event.type === 'warning' || event.type === 'engine-down' ? process.stderr : process.stdout).write(`${line}\n`);
   };
@@ -28,7 +28,7 @@ function makeFeed(json: boolean): FeedListener {
 export async function runWatchCommand(flags: WatchFlags): Promise<number> {
   const config = configFromFlags(flags);
   const metrics = new Metrics();
-  const print = makeFeed(flags.json === true || !process.stdout.isTTY);
+  const print = makeFeed(flags.json === true || !process.stdout.isTTY, config.dockerHosts.length > 1);
   const feed: FeedListener = (event) => {
     metrics.observe(event);
     print(event);

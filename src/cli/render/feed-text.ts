@@ -6,12 +6,24 @@ function clock(iso: string): string {
   return iso.slice(11, 19);
 }
 
+export interface FeedTextOptions {
+  /** Name the engine on each line: only worth the width when several are watched. */
+  readonly showHost: boolean;
+  readonly now?: string;
+}
+
+function prefixFor(showHost: boolean) {
+  return (host: string): string => (showHost ? hostPrefix(host) : '');
+}
+
 function hostPrefix(host: string): string {
   return host ? `[${host}] ` : '';
 }
 
 /** One human line per feed event; undefined for events too chatty for a terminal. */
-export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, now = new Date().toISOString()): string | undefined {
+export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTextOptions = { showHost: true }): string | undefined {
+  const now = opts.now ?? new Date().toISOString();
+  const hostPrefix = prefixFor(opts.showHost);
   switch (event.type) {
     case 'started':
       return `${c.bold('container-doctor')} watching ${event.hosts.map((h) => h || 'local engine').join(', ')} — ${
