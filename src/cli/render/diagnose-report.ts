@@ -82,6 +82,10 @@ export function formatDiagnoseReport(c: ChalkInstance, r: IncidentResult): strin
   out.push(`  ${dec.reason}`);
   if (dec.executed || r.outcome.status !== 'not-acted') out.push(`  outcome: ${r.outcome.detail}`);
   const past = r.history.incidents.filter((i) => i.signature === r.signature)[0];
-  if (past) out.push(c.dim(`  seen before: ${past.count}x since ${past.firstSeen}, last action ${past.lastAction}`));
+  if (past) {
+    out.push(c.dim(`  seen before: ${past.count}x since ${past.firstSeen}, last action ${past.lastAction}`));
+    // The times themselves show a pattern ("every night at 02:00") that a count hides.
+    if (past.recent && past.recent.length > 1) out.push(c.dim(`  recent: ${past.recent.map((t) => t.replace('T', ' ').slice(0, 16)).join(', ')} (UTC)`));
+  }
   return `${out.join('\n')}\n`;
 }
