@@ -88,11 +88,25 @@ const DISK_FULL_NOT = /file watchers|inotify|max_user_watches/i;
 const READ_ONLY_FS = /read-only file system|\bEROFS\b|\[Errno 30\]/i;
 const PERMISSION_DENIED = /\bEACCES\b|\bEPERM\b|\[Errno 13\]|\[Errno 1\] Operation not permitted|permission denied|operation not permitted|access (?:to the path .* )?is denied|AccessDeniedException/i;
 /** Permission words that are about a database privilege or a login, not a file. */
+/** Words that make a bare "permission denied" about a file ("error loading the DB: Permission denied"). */
+const FILE_ACCESS = /\b(?:open|opening|read|reading|write|writing|creat\w*|load\w*|sav\w*|mkdir|file|director\w*|folder|volume|mount\w*|chown|chmod|lock\w*|DB|database|data)\b/i;
 const PERMISSION_NOT_FILE = /permission denied for (?:table|relation|schema|database|sequence|function|view|column|language|tablespace|large object)|permission denied \(publickey|authentication failed|access denied for user/i;
 const TLS_EXPIRED = /certificate has expired|certificate (?:is )?expired|CERT_HAS_EXPIRED|CertificateExpired|ERR_CERT_DATE_INVALID|certificate is not yet valid|certificate expired/i;
 const ADDRESS_IN_USE = /\bEADDRINUSE\b|address already in use|port is already allocated|\bAddress in use\b|Port \d+ (?:was|is) already in use|Only one usage of each socket address|BindException/i;
 const POOL_EXHAUSTED = /remaining connection slots are reserved|too many connections|too many clients|pool (?:is )?exhausted|Timeout acquiring a connection|Connection is not available, request timed out|QueuePool limit of size|Timeout waiting for idle object|could not (?:obtain|acquire|get) (?:a )?connection from (?:the )?pool|no more connections allowed|connection pool (?:is )?(?:full|exhausted)|pool timeout|ConnectionPoolTimeout|timeout exceeded when trying to connect/i;
-const DNS_FAILURE = /could not translate host name|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\bENOTFOUND\b|\bEAI_AGAIN\b|Name or service not known|no such host|Temporary failure in name resolution|UnknownHostException|nodename nor servname provided|Could not resolve host|Name does not resolve|server misbehaving/i;
+/** The code or a library it needs is missing from the image: the same image fails the same way. */
+const MISSING_DEPENDENCY = /ModuleNotFoundError|ImportError: (?:cannot import|No module named)|Cannot find module|Cannot find package|ERR_MODULE_NOT_FOUND|NoClassDefFoundError|ClassNotFoundException|LoadError: cannot load such file|error while loading shared libraries|cannot open shared object file|undefined symbol: |Could not load file or assembly|Class "[^"]+" not found|uninitialized constant/i;
+const SHARED_LIBRARY = /shared librar|shared object/i;
+/** Code that cannot run at all. A JSON SyntaxError is bad input at run time, not bad code. */
+const CODE_ERROR = /\b(?:SyntaxError|IndentationError|TabError)\b|\bParseError: syntax error|PHP Parse error|compilation (?:error|failed)|cannot find symbol/i;
+const CODE_ERROR_NOT = /JSON|Unexpected token < in|Unexpected end of (?:JSON )?input/i;
+/** A configuration the program rejects; re-reading the same file on restart rejects it again. */
+const INVALID_CONFIG = /unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|unknown (?:flag|shorthand flag|option)[: ]|flag provided but not defined|unrecognized (?:option|argument|arguments)|Unrecognized VM option|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
+/** Credentials a dependency rejects: the container keeps sending the same ones after a restart. */
+const BAD_CREDENTIALS = /password authentication failed|Access denied for user|Login failed for user|authentication failed for user|(?:invalid|incorrect|wrong) (?:username or password|password|credentials)|WRONGPASS|NOAUTH Authentication required|SASL authentication failed|Authentication failed\.? \(?(?:bad|invalid) (?:credentials|auth)|AuthenticationFailed|invalid_client|InvalidAccessKeyId|SignatureDoesNotMatch|The security token included in the request is invalid/i;
+/** The database schema does not match the code: a migration has not run. */
+const SCHEMA_MISMATCH = /relation "[^"]+" does not exist|Table '[^']+' doesn't exist|no such table|column "?[^" ]+"? (?:of relation "[^"]+" )?does not exist|Unknown column '[^']+'|pending migrations?|migrations? (?:are )?pending|Undefined table|database "[^"]+" does not exist|Unknown database '[^']+'/i;
+const DNS_FAILURE = /could not translate host name|host not found in upstream|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\bENOTFOUND\b|\bEAI_AGAIN\b|Name or service not known|no such host|Temporary failure in name resolution|UnknownHostException|nodename nor servname provided|Could not resolve host|Name does not resolve|server misbehaving/i;
 const CONNECTION_REFUSED = /\bECONNREFUSED\b|connection refused|actively refused|could not connect to server|Can't connect to (?:local )?MySQL server|Error 111 connecting|\[Errno 111\]|\(111: Connection refused\)|ConnectException|EHOSTUNREACH|No route to host/i;
 const DEPENDENCY_TIMEOUT = /\bETIMEDOUT\b|connect(?:ion)? timed out|timed out (?:while )?connecting|connection timeout|i\/o timeout|context deadline exceeded|deadline exceeded|Read timed out|SocketTimeoutException|timeout expired|operation timed out|(?:request|upstream|query|read|write|socket|gateway|call) timed out|\bTimeout(?:Error|Exception)\b/i;
 /** Lines that look like a transient hiccup. */
@@ -299,10 +313,12 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
     restartCannotFix: true,
     settled: true,
     match(ctx) {
-      const hit = lineHit(ctx, COMMAND_NOT_FOUND);
+      const hit = lineHit(ctx, COMMAND_NOT_FOUND, SHARED_LIBRARY);
       if (hit) return hit;
       // The engine also reports 127 for other start errors that say "no such file" (a missing
-      // mount source); those carry a State.Error and are judged by `start-failed`.
+      // mount source); those carry a State.Error and are judged by `start-failed`. The dynamic
+      // loader exits 127 too when a shared library is missing: `missing-dependency` says that.
+      if (lineHit(ctx, MISSING_DEPENDENCY)) return undefined;
       return ctx.exited && ctx.exitCode === 127 && !ctx.input.evidence.stateError.trim() ? {} : undefined;
     },
     build(ctx, found) {
@@ -519,7 +535,7 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
       const hit = findLastLine(ctx.lines, PERMISSION_DENIED, PERMISSION_NOT_FILE);
       if (!hit) return undefined;
       // A bare "permission denied" must name a file to be about one.
-      if (!/EACCES|EPERM|Errno 1[3]?\]/i.test(hit.line) && !extractPath(hit.line)) return undefined;
+      if (!/EACCES|EPERM|Errno 1[3]?\]/i.test(hit.line) && !extractPath(hit.line) && !FILE_ACCESS.test(hit.line)) return undefined;
       return fromLine(hit);
     },
     build(ctx, found) {
@@ -602,6 +618,77 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
           ? `Free host port ${port ?? ''} (docker ps --filter publish=${port ?? 'PORT'}) or publish this container on another port.`
           : `Find what holds ${port ? `port ${port}` : 'the port'} (ss -ltnp, or another process in the container) and stop it, or configure a different port.`,
         config_suggestions: ['Give each service its own port in configuration rather than a hard-coded default.'],
+      });
+    },
+  },
+  {
+    id: 'missing-dependency',
+    // The image lacks a module, class or shared library: every run of the same image fails alike.
+    restartCannotFix: true,
+    settled: true,
+    match: (ctx) => lineHit(ctx, MISSING_DEPENDENCY),
+    build(ctx, found) {
+      return unfixable(ctx, {
+        root_cause: `${lead(ctx, ' because')} a module or library it needs is missing from the image (a dependency not installed, a wrong path, or a build step that did not run).${quoteHit(found)}`,
+        suggested_fix: 'Add the missing dependency to the image (package manifest and lock file, or the system package for a shared library), rebuild and re-create the container.',
+        config_suggestions: ['Build the image from the lock file (npm ci, pip install -r with pinned versions, ...) and run its start command once in CI before shipping it.'],
+      });
+    },
+  },
+  {
+    id: 'code-error',
+    // Code that does not parse or compile fails the same way on every start.
+    restartCannotFix: true,
+    settled: true,
+    match: (ctx) => lineHit(ctx, CODE_ERROR, CODE_ERROR_NOT),
+    build(ctx, found) {
+      return unfixable(ctx, {
+        root_cause: `${lead(ctx, ' because')} its code cannot be loaded (a syntax or compile error shipped in the image).${quoteHit(found)}`,
+        suggested_fix: 'Fix the error at the file and line the log names, rebuild the image and re-create the container; roll back to the previous image tag meanwhile.',
+        config_suggestions: ['Run the start command (or a lint/compile step) in CI so an image that cannot start is never deployed.'],
+      });
+    },
+  },
+  {
+    id: 'invalid-config',
+    // The program rejects its configuration; the same file or flags are read again on restart.
+    restartCannotFix: true,
+    settled: true,
+    match: (ctx) => lineHit(ctx, INVALID_CONFIG),
+    build(ctx, found) {
+      const file = found.line ? extractPath(found.line) : undefined;
+      return unfixable(ctx, {
+        root_cause: `${lead(ctx, ' because')} it rejected its configuration${file ? ` (${file})` : ''}: a syntax error, an unknown option or an invalid value.${quoteHit(found)}`,
+        suggested_fix: `Correct the configuration${file ? ` in ${file}` : ''} (the log names the line or option), then restart; validate it first where the program offers a check (nginx -t, --check, --dry-run).`,
+        config_suggestions: ['Validate configuration in CI or in an entrypoint check before the service starts.'],
+      });
+    },
+  },
+  {
+    id: 'bad-credentials',
+    // The container sends the credentials it was created with; a restart sends the same ones.
+    restartCannotFix: true,
+    settled: true,
+    match: (ctx) => lineHit(ctx, BAD_CREDENTIALS),
+    build(ctx, found) {
+      return unfixable(ctx, {
+        root_cause: `${lead(ctx, ' because')} a dependency rejected its credentials (a wrong or rotated password, key or token).${quoteHit(found)}`,
+        suggested_fix: 'Check the credentials the container is given (environment, secrets, mounted files) against the dependency, update them and re-create the container.',
+        config_suggestions: ['Keep credentials in one secret shared by both services, and rotate them in both places at once.'],
+      });
+    },
+  },
+  {
+    id: 'schema-mismatch',
+    // The code expects tables or columns the database does not have: a migration has not run.
+    restartCannotFix: true,
+    settled: true,
+    match: (ctx) => lineHit(ctx, SCHEMA_MISMATCH),
+    build(ctx, found) {
+      return unfixable(ctx, {
+        root_cause: `${lead(ctx, ' because')} the database schema does not match the code (a table, column or database it expects does not exist: a migration has not run, or it points at the wrong database).${quoteHit(found)}`,
+        suggested_fix: 'Run the pending migrations against the database it uses (or point it at the right database), then restart it.',
+        config_suggestions: ['Run migrations as a one-off step before the new version starts (a compose service it depends_on, or the deploy pipeline).'],
       });
     },
   },
