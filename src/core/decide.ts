@@ -73,6 +73,9 @@ function judge(input: DecisionInput): Verdict {
   if (evidence.status === 'paused') {
     return stop('none', 'manual-stop', 'paused on purpose (docker pause); leaving it alone');
   }
+  if (running && evidence.stoppedByUser && !evidence.oomKilled && (trigger.kind === 'die' || trigger.kind === 'exited')) {
+    return stop('none', 'manual-stop', `stopped by a person or tool (a stop/kill came before the exit, code ${evidence.exitCode ?? 'unknown'}) and running again (docker restart, or started by hand); nothing to do`);
+  }
   if (!running && evidence.stoppedByUser && !evidence.oomKilled) {
     return stop('none', 'manual-stop', `stopped by a person or tool (a stop/kill came before the exit, code ${evidence.exitCode ?? 'unknown'}); leaving it stopped`);
   }

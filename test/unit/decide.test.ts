@@ -44,6 +44,13 @@ const rows: Row[] = [
     evidence: { stoppedByUser: true },
     expect: { action: 'none', guardrail: 'manual-stop', says: ['code 137'] },
   },
+  {
+    name: 'docker restart by a person: the die after its kill is theirs, and the container is back',
+    facts: makeRunningFacts({ exitCode: 143, startedAt: ago(SEC) }),
+    evidence: { stoppedByUser: true, exitCode: 143 },
+    trigger: makeTrigger('die'),
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['running again'] },
+  },
   { name: 'a paused container is left alone', facts: makeRunningFacts({ status: 'paused', running: false }), trigger: makeTrigger('manual'), expect: { action: 'none', guardrail: 'manual-stop' } },
   { name: 'exit 0 is a completed job', facts: makeFacts({ exitCode: 0, restartPolicy: { name: 'on-failure' } }), expect: { action: 'none', guardrail: 'completed', says: ['code 0'] } },
   {
