@@ -75,6 +75,9 @@ export function isSeverityAtLeast(severity: Severity, min: Severity): boolean {
  * is down. A clean exit (code 0) or a stop by a person is not "down" in that sense.
  */
 export function shouldPostIncident(record: AuditRecord, minSeverity: Severity): boolean {
+  // Old exits found at start-up (compose leftovers, stopped experiments) are history, not news:
+  // recorded, never paged about.
+  if (record.decision.guardrail === 'stale-exit') return false;
   if (isSeverityAtLeast(record.diagnosis.severity, minSeverity)) return true;
   const { decision, evidence, outcome } = record;
   if (decision.action === 'escalate') return true;

@@ -246,6 +246,7 @@ describe('shouldPostIncident', () => {
     { name: 'low, exited 0 (completed)', record: { diagnosis: { severity: 'low' }, evidence: { status: 'exited', exitCode: 0 }, decision: { action: 'none', guardrail: 'completed' } }, min: 'medium', expect: false },
     { name: 'low, stopped by a person', record: { diagnosis: { severity: 'low' }, evidence: { status: 'exited', stoppedByUser: true }, decision: { action: 'none', guardrail: 'manual-stop' } }, min: 'medium', expect: false },
     { name: 'medium at high, running', record: { diagnosis: { severity: 'medium' }, evidence: { status: 'running' }, decision: { action: 'none' } }, min: 'high', expect: false },
+    { name: 'high, but an old exit found at start-up', record: { evidence: { status: 'exited', exitCode: 1 }, decision: { action: 'none', guardrail: 'stale-exit', executed: false } }, min: 'low', expect: false },
     { name: 'low at low', record: { diagnosis: { severity: 'low' }, evidence: { status: 'running' }, decision: { action: 'none' } }, min: 'low', expect: true },
   ];
   for (const c of cases) {
