@@ -101,6 +101,7 @@ const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   'not-safe': 'diagnosis says a restart is not clearly safe',
   'stale-exit': 'exited long before the doctor started watching',
   'still-running': 'still running: reported, not restarted',
+  removed: 'removed after it exited (auto-remove)',
 };
 
 const TRIGGER_LABEL: Record<TriggerKind, string> = {

@@ -82,6 +82,12 @@ function judge(input: DecisionInput): Verdict {
   if (!running && evidence.status !== 'restarting' && evidence.exitCode === 0 && !evidence.oomKilled && evidence.status !== 'created') {
     return stop('none', 'completed', 'exited with code 0 (its process finished: a completed job); nothing to fix');
   }
+  if (evidence.status === 'removing') {
+    // Auto-removed (--rm, compose run --rm) right after it exited: a failed job to tell a person
+    // about, with nothing left to restart.
+    const action = severityRank(rules.diagnosis.severity) >= 1 ? 'escalate' : 'none';
+    return stop(action, 'removed', `exited with code ${evidence.exitCode ?? 'unknown'} and was removed right away (auto-remove); there is nothing left to restart${action === 'escalate' ? ', escalating' : ''}`);
+  }
   if (!running && isStaleExit(trigger.kind, evidence.finishedAt, now)) {
     const ago = now - (parseTime(evidence.finishedAt) ?? now);
     return stop('none', 'stale-exit', `exited ${formatDuration(ago)} ago, before the doctor was watching (older than ${formatDuration(STALE_EXIT_AFTER_MS)}); not restarting an old exit`);

@@ -922,7 +922,7 @@ function contextFor(input: RulesInput): RuleContext {
   const running = evidence.status === 'running' || evidence.status === 'paused';
   // A container that was only created (never started, no start error) has no exit to judge.
   const neverStarted = evidence.status === 'created' && !evidence.stateError.trim();
-  const exited = !running && evidence.exitCode !== null && evidence.status !== 'removing' && !neverStarted;
+  const exited = !running && evidence.exitCode !== null && !neverStarted;
   const deaths = exited ? includeTime(history.deaths, evidence.finishedAt) : history.deaths;
   return {
     input,

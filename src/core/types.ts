@@ -163,7 +163,8 @@ export type Guardrail =
   | 'self' // the doctor's own container
   | 'not-safe' // diagnosis: not high severity or not auto_restart_safe
   | 'stale-exit' // found exited at start-up, long before the doctor watched
-  | 'still-running'; // errors in a running, healthy container: report, do not restart
+  | 'still-running' // errors in a running, healthy container: report, do not restart
+  | 'removed'; // auto-removed (--rm) after it exited: nothing left to restart
 
 export interface Decision {
   readonly action: Action;

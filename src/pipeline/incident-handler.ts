@@ -77,6 +77,8 @@ export interface IncidentInput {
   readonly askAi: boolean;
   /** This is the look-again after MIN_DEAD_TIME. */
   readonly recheck?: boolean;
+  /** What the event said of the container (name, image, labels), for one removed before it is inspected. */
+  readonly seen?: SeenContainer;
 }
 
 export interface IncidentResult {
@@ -131,11 +133,15 @@ export class IncidentHandler {
     const { deps } = this;
     const { config } = deps;
     let facts: ContainerFacts;
+    let removed = false;
     try {
       facts = withExitFromEvent(await input.engine.inspect(input.id), input.trigger);
     } catch (error) {
-      if (error instanceof ContainerNotFoundError && !input.manual) return undefined;
-      throw error;
+      if (!(error instanceof ContainerNotFoundError) || input.manual) throw error;
+      // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event.
+      if (input.trigger.kind !== 'die' || !input.seen) return undefined;
+      facts = removedContainerFacts(input.engine.host, input.id, input.seen, input.trigger);
+      removed = true;
     }
     const key = historyKey(input.engine.host, facts.ref.name);
     let history = deps.store.history(key);
@@ -163,7 +169,7 @@ export class IncidentHandler {
       });
       if (given.length === 0 && !input.manual) return undefined;
     }
-    const logs = await input.engine.readLogs(facts.ref, { tail: config.logLines, tty: facts.tty });
+    const logs = removed ? [] : await readLogsUnlessGone(input.engine, facts, config.logLines);
     const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
     const findings = (given ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
@@ -335,6 +341,44 @@ export class IncidentHandler {
  * passed again (or the doctor already restarted it), the OOM was followed by a death that its own
  * `die` event judges, Docker stopped looping. Judging it would record an incident that is not there.
  */
+/** The container as its event described it. */
+export interface SeenContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** A container removed right after its exit (auto-remove), as far as the `die` event tells. */
+function removedContainerFacts(host: string, id: string, seen: SeenContainer, trigger: Trigger): ContainerFacts {
+  return {
+    ref: { id, name: seen.name, image: seen.image, host },
+    status: 'removing',
+    running: false,
+    exitCode: trigger.exitCode ?? null,
+    oomKilled: trigger.oom === true,
+    stateError: '',
+    startedAt: null,
+    finishedAt: trigger.at,
+    restartCount: 0,
+    restartPolicy: { name: 'no', maximumRetryCount: 0 },
+    health: { status: 'none', failingStreak: 0, lastOutput: null },
+    labels: seen.labels,
+    tty: false,
+    env: [],
+    memoryLimit: 0,
+  };
+}
+
+/** Logs of a container removed between inspect and this read are simply gone. */
+async function readLogsUnlessGone(engine: DockerEngine, facts: ContainerFacts, tail: number): Promise<LogLine[]> {
+  try {
+    return await engine.readLogs(facts.ref, { tail, tty: facts.tty });
+  } catch (error) {
+    if (error instanceof ContainerNotFoundError) return [];
+    throw error;
+  }
+}
+
 /**
  * When Docker restarted the container before it was inspected, inspect shows the new run: take the
  * exit code (and an OOM kill) of the death being judged from the `die` event instead.

@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors.js';
-import type { ContainerRef, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
-import { IncidentHandler, type HandlerDeps } from './incident-handler.js';
+import type { ContainerRef, Finding, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
+import { IncidentHandler, type HandlerDeps, type SeenContainer } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { RecoveryWatch } from './recovery-watch.js';
 import { StopTracker } from './stop-tracker.js';
@@ -311,6 +311,8 @@ export class Watcher {
       if (this.stops.consumeOwnRestartDie(event.id, event.timeMs)) return;
       const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
       const exitCode = Number.parseInt(event.attributes.exitCode ?? '', 10);
+      // Event attributes carry the container's labels beside name, image, exitCode and signal.
+      const seen: SeenContainer = { name: event.name, image: event.image, labels: event.attributes };
       const makeTrigger = (): Trigger => {
         const oomAt = this.lastOomMs.get(event.id);
         const oom = oomAt !== undefined && Math.abs(event.timeMs - oomAt) <= OOM_BEFORE_DIE_MS;
@@ -325,9 +327,9 @@ export class Watcher {
       // containerd can deliver the OOM notice after the exit, and then Docker reports
       // OOMKilled=false and emits `oom` after `die`: give a SIGKILL exit a moment for it.
       if (exitCode === 137 && !stoppedByUser && !this.lastOomMs.has(event.id)) {
-        this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser }));
+        this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser, seen }));
       } else {
-        this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser });
+        this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser, seen });
       }
       return;
     }
@@ -357,7 +359,7 @@ export class Watcher {
     engine: DockerEngine,
     id: string,
     t: Trigger,
-    extra: { findings?: import('../core/types.js').Finding[]; stoppedByUser?: boolean; recheck?: boolean; onHandled?: () => void } = {},
+    extra: { findings?: Finding[]; stoppedByUser?: boolean; recheck?: boolean; seen?: SeenContainer; onHandled?: () => void } = {},
   ): void {
     if (this.stopping) return;
     const key = `${engine.host}|${id}`;
@@ -371,6 +373,7 @@ export class Watcher {
           findings: extra.findings,
           stoppedByUser: extra.stoppedByUser,
           recheck: extra.recheck,
+          seen: extra.seen,
           act: true,
           record: true,
           askAi: this.deps.askAi,

@@ -66,6 +66,8 @@ export interface RunOptions {
   readonly logDriver?: string;
   /** Default true; false leaves it created. */
   readonly start?: boolean;
+  /** `docker run --rm`: the engine removes it as soon as it exits. */
+  readonly autoRemove?: boolean;
 }
 
 /** A container this process created. */
@@ -103,6 +105,7 @@ export async function runContainer(opts: RunOptions): Promise<TestContainer> {
       ...(opts.restartPolicy ? { RestartPolicy: toRestartPolicy(opts.restartPolicy) } : {}),
       ...(opts.memory ? { Memory: opts.memory, MemorySwap: opts.memory } : {}),
       ...(opts.logDriver ? { LogConfig: { Type: opts.logDriver, Config: {} } } : {}),
+      ...(opts.autoRemove ? { AutoRemove: true } : {}),
     },
   });
   created.add(container.id);

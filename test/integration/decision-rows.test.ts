@@ -213,6 +213,20 @@ describe('left alone: stopped by a person, or finished', PARALLEL, () => {
     });
   }
 
+  test('auto-removed (--rm) after a failure -> escalate removed, judged from its die event', async () => {
+    await withScene({ name: 'rm', cmd: 'sleep 1; echo "Error: job failed" >&2; exit 1', autoRemove: true }, {}, async ({ h, c, starts }) => {
+      const r = await waitForRecord(h, c.name, () => true, 'a record');
+      assert.equal(r.container.id, c.id);
+      assert.equal(r.trigger.kind, 'die');
+      assert.equal(r.evidence.exitCode, 1);
+      assert.equal(r.decision.guardrail, 'removed', brief([r]));
+      assert.equal(r.decision.action, 'escalate');
+      assert.equal(r.decision.executed, false);
+      await waitFor(async () => (await statusOf(c.id).catch(() => 'gone')) === 'gone', { what: `${c.name} to be removed` });
+      assert.equal(starts(c.id), 1);
+    });
+  });
+
   test('exit 0 -> completed, not restarted', async () => {
     await withScene({ name: 'exit0', cmd: 'echo "job done: 12 rows"; exit 0' }, {}, async ({ h, c, starts }) => {
       const r = await waitForRecord(h, c.name, () => true, 'a record');

@@ -51,6 +51,16 @@ const rows: Row[] = [
     trigger: makeTrigger('die'),
     expect: { action: 'none', guardrail: 'manual-stop', says: ['running again'] },
   },
+  {
+    name: 'auto-removed right after a failed exit: nothing to restart, a person is told',
+    facts: makeFacts({ status: 'removing', exitCode: 1 }),
+    expect: { action: 'escalate', guardrail: 'removed', says: ['code 1', 'removed'] },
+  },
+  {
+    name: 'auto-removed after exit 0: a finished job',
+    facts: makeFacts({ status: 'removing', exitCode: 0 }),
+    expect: { action: 'none', guardrail: 'completed' },
+  },
   { name: 'a paused container is left alone', facts: makeRunningFacts({ status: 'paused', running: false }), trigger: makeTrigger('manual'), expect: { action: 'none', guardrail: 'manual-stop' } },
   { name: 'exit 0 is a completed job', facts: makeFacts({ exitCode: 0, restartPolicy: { name: 'on-failure' } }), expect: { action: 'none', guardrail: 'completed', says: ['code 0'] } },
   {

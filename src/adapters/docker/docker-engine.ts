@@ -191,8 +191,9 @@ export class DockerodeEngine implements DockerEngine {
         },
         (error, result) => {
           // 501: the log driver keeps no readable copy (`--log-driver none`, or a remote driver
-          // with dual logging off). There is nothing to read, which is not a failure of the engine.
-          if (httpStatus(error) === 501) resolve(null);
+          // with dual logging off). 409: the container is dead or being removed (`--rm` right
+          // after its exit). Either way there is nothing to read, which is not a failure of the engine.
+          if (httpStatus(error) === 501 || httpStatus(error) === 409) resolve(null);
           else if (error) reject(error);
           else resolve(result as Readable);
         },
