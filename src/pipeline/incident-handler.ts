@@ -79,6 +79,8 @@ export interface IncidentInput {
   readonly recheck?: boolean;
   /** What the event said of the container (name, image, labels), for one removed before it is inspected. */
   readonly seen?: SeenContainer;
+  /** Time of the last `oom` event for this container: Docker's OOMKilled flag can miss a kill. */
+  readonly oomAtMs?: number;
 }
 
 export interface IncidentResult {
@@ -105,6 +107,8 @@ const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
 const RESTART_STOP_TIMEOUT_S = 10;
 /** How far before its StartedAt a run's first log lines can be stamped. */
 const RUN_START_SLACK_MS = 200;
+/** An `oom` event this close to an exit marks it as an OOM kill. */
+const OOM_EVENT_NEAR_EXIT_MS = 10_000;
 
 function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -135,7 +139,7 @@ export class IncidentHandler {
     let facts: ContainerFacts;
     let removed = false;
     try {
-      facts = withExitFromEvent(await input.engine.inspect(input.id), input.trigger);
+      facts = withOomEvent(withExitFromEvent(await input.engine.inspect(input.id), input.trigger), input.oomAtMs);
     } catch (error) {
       if (!(error instanceof ContainerNotFoundError) || input.manual) throw error;
       // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event.
@@ -389,6 +393,16 @@ function withExitFromEvent(facts: ContainerFacts, trigger: Trigger): ContainerFa
   const oomKilled = facts.oomKilled || (trigger.oom === true && !facts.running);
   if (facts.running && trigger.exitCode !== undefined) return { ...facts, exitCode: trigger.exitCode, oomKilled: facts.oomKilled || trigger.oom === true };
   return exitCode === facts.exitCode && oomKilled === facts.oomKilled ? facts : { ...facts, exitCode, oomKilled };
+}
+
+/**
+ * containerd can report the OOM after the exit, and then inspect says OOMKilled=false: an `oom`
+ * event within seconds of the exit settles it.
+ */
+function withOomEvent(facts: ContainerFacts, oomAtMs: number | undefined): ContainerFacts {
+  if (oomAtMs === undefined || facts.running || facts.oomKilled || facts.exitCode !== 137) return facts;
+  const finished = Date.parse(facts.finishedAt ?? '');
+  return Math.abs(finished - oomAtMs) <= OOM_EVENT_NEAR_EXIT_MS ? { ...facts, oomKilled: true } : facts;
 }
 
 function isStaleTrigger(trigger: Trigger, facts: ContainerFacts): boolean {

@@ -61,6 +61,8 @@ const OOM_SETTLE_MS = 1_000;
 const OOM_BEFORE_DIE_MS = 10_000;
 /** How long a SIGKILL exit waits for an `oom` event that arrives after the `die`. */
 const LATE_OOM_GRACE_MS = 750;
+/** After a `die` event, reconcile leaves that exit to the event path for this long. */
+const DIE_OWNS_EXIT_MS = 5_000;
 
 const deathActions = new Set(['die']);
 /** Events after which cached run facts and judged exits no longer hold. */
@@ -82,6 +84,8 @@ export class Watcher {
   /** Per container id: time of the last `die` event, so an `oom` that preceded a die is not judged twice. */
   private readonly lastDieMs = new Map<string, number>();
   private readonly lastOomMs = new Map<string, number>();
+  /** Per container id: when (doctor's clock) its last `die` event arrived. */
+  private readonly dieReceivedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   /** Aborted at shutdown: settle waits end early and Claude calls give up, so a stop is quick. */
@@ -196,8 +200,12 @@ export class Watcher {
    */
   private judgeExit(state: EngineState, id: string, at: number): void {
     if (state.eventsStreaming && state.judgedExits.get(id) === state.epoch) return;
+    // A die event just arrived for it: that path judges this exit, with the event's details.
+    const dieSeen = this.dieReceivedAt.get(id);
+    if (dieSeen !== undefined && this.deps.clock.now() - dieSeen < DIE_OWNS_EXIT_MS) return;
     const { epoch } = state;
     this.enqueue(state.engine, id, trigger('exited', at), {
+      oomAtMs: this.lastOomMs.get(id),
       onHandled: () => {
         if (state.eventsStreaming && state.epoch === epoch) state.judgedExits.set(id, epoch);
       },
@@ -304,10 +312,12 @@ export class Watcher {
       state.logCursor.delete(event.id);
       this.lastDieMs.delete(event.id);
       this.lastOomMs.delete(event.id);
+      this.dieReceivedAt.delete(event.id);
       return;
     }
     if (deathActions.has(action)) {
       this.lastDieMs.set(event.id, event.timeMs);
+      this.dieReceivedAt.set(event.id, this.deps.clock.now());
       if (this.stops.consumeOwnRestartDie(event.id, event.timeMs)) return;
       const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
       const exitCode = Number.parseInt(event.attributes.exitCode ?? '', 10);
@@ -359,7 +369,7 @@ export class Watcher {
     engine: DockerEngine,
     id: string,
     t: Trigger,
-    extra: { findings?: Finding[]; stoppedByUser?: boolean; recheck?: boolean; seen?: SeenContainer; onHandled?: () => void } = {},
+    extra: { findings?: Finding[]; stoppedByUser?: boolean; recheck?: boolean; seen?: SeenContainer; oomAtMs?: number; onHandled?: () => void } = {},
   ): void {
     if (this.stopping) return;
     const key = `${engine.host}|${id}`;
@@ -374,6 +384,7 @@ export class Watcher {
           stoppedByUser: extra.stoppedByUser,
           recheck: extra.recheck,
           seen: extra.seen,
+          oomAtMs: extra.oomAtMs,
           act: true,
           record: true,
           askAi: this.deps.askAi,

@@ -357,7 +357,10 @@ describe('labels and stateful images', PARALLEL, () => {
   });
 });
 
-describe('OOM kill', PARALLEL, () => {
+// One at a time: with several OOM kills at once, Docker 20.10 on cgroup v1 drops some of its own
+// `oom` events and leaves OOMKilled false (seen here: 5 of 8 concurrent kills unreported), and then
+// nobody can tell the kill was the kernel's.
+describe('OOM kill', { concurrency: 1 }, () => {
   // dd with a block bigger than the limit allocates its buffer and is killed by the kernel.
   const oom = 'dd if=/dev/zero of=/dev/null bs=64M count=1; exit 137';
   const limits = { memory: 8 * 1024 * 1024 };
