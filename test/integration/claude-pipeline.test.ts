@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClaudeDiagnoser } from '../../src/adapters/claude/claude-diagnoser.js';
@@ -83,17 +83,6 @@ function userText(req: RecordedRequest): string {
 
 function requestsFor(fake: FakeAnthropic, name: string): RecordedRequest[] {
   return fake.requests.filter((r) => r.url.startsWith('/v1/messages') && userText(r).includes(name));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 describe('Claude in the pipeline (real SDK, local Messages API, test engine)', { timeout: 300_000 }, () => {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditLog } from '../../src/adapters/audit/audit-log.js';
@@ -43,14 +43,6 @@ async function get(port: number, pathAndQuery: string, opts: { token?: string; a
 }
 
 /** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * TCP ports a process listens on, from /proc: its socket inodes matched against the kernel's
  * socket tables (state 0A is LISTEN).
