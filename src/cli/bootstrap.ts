@@ -10,7 +10,7 @@ import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
 import type { FeedListener } from '../pipeline/feed.js';
 import type { HandlerDeps } from '../pipeline/incident-handler.js';
-import type { Clock, Diagnoser, DockerEngine, Notifier } from '../pipeline/ports.js';
+import type { Clock, Diagnoser, DockerEngine } from '../pipeline/ports.js';
 import { recordDeliveryFailures } from './delivery-recorder.js';
 
 /** File names inside STATE_DIR. */
@@ -98,7 +98,6 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   };
 }
 
-export type { Notifier };
 
 /**
  * The Anthropic SDK is loaded only when Claude is configured: it is the largest module the doctor
