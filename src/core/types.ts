@@ -46,6 +46,17 @@ export interface ContainerFacts {
   readonly env: readonly string[];
   /** `HostConfig.Memory` in bytes; 0 when unlimited. */
   readonly memoryLimit: number;
+  /** `HostConfig.AutoRemove` (`docker run --rm`): the engine removes it when it exits. */
+  readonly autoRemove: boolean;
+  /**
+   * `HostConfig.NetworkMode`: `bridge`, `host`, `none`, a network name, or `container:<id>` when
+   * it shares another container's namespace (compose `network_mode: service:x` is written that way).
+   */
+  readonly networkMode: string;
+  /** `Config.StopSignal`, upper case with the `SIG` prefix (`SIGTERM` when unset). */
+  readonly stopSignal: string;
+  /** `Config.StopTimeout` in seconds (compose `stop_grace_period`); null when the engine default (10 s) applies. */
+  readonly stopTimeoutSeconds: number | null;
 }
 
 export type LogStream = 'stdout' | 'stderr';

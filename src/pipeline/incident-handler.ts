@@ -370,6 +370,10 @@ function removedContainerFacts(host: string, id: string, seen: SeenContainer, tr
     tty: false,
     env: [],
     memoryLimit: 0,
+    autoRemove: true,
+    networkMode: '',
+    stopSignal: 'SIGTERM',
+    stopTimeoutSeconds: null,
   };
 }
 

@@ -49,6 +49,11 @@ export interface DockerEngine {
    * until `signal` aborts or the stream ends (resolve) or fails (reject). The caller reconnects.
    */
   streamEvents(opts: { sinceMs?: number; signal: AbortSignal; onEvent: (event: ContainerEvent) => void }): Promise<void>;
+  /**
+   * The container events the engine still holds between `sinceMs` and `untilMs` (the replay).
+   * The engine keeps only its last 256 events (moby daemon/events/events.go), so older ones are gone.
+   */
+  readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<ContainerEvent[]>;
   restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void>;
 }
 

@@ -44,6 +44,10 @@ export function makeFacts(overrides: FactsOverrides = {}): ContainerFacts {
     tty: false,
     env: [],
     memoryLimit: 0,
+    autoRemove: false,
+    networkMode: 'bridge',
+    stopSignal: 'SIGTERM',
+    stopTimeoutSeconds: null,
     ...rest,
   };
 }

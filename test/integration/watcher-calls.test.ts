@@ -39,6 +39,7 @@ function countingEngine(inner: DockerEngine): { engine: DockerEngine; inspects: 
       return inner.readLogs(ref, opts);
     },
     streamEvents: (opts) => inner.streamEvents(opts),
+    readEvents: (opts) => inner.readEvents(opts),
     restart: (ref, opts) => inner.restart(ref, opts),
   };
   return { engine, inspects, logReads };

@@ -30,7 +30,7 @@ export interface DockerEngineOptions {
 
 /** The container events the doctor follows. */
 export const WATCHED_ACTIONS: readonly string[] = [
-  'start', 'die', 'oom', 'kill', 'stop', 'restart', 'destroy',
+  'create', 'start', 'die', 'oom', 'kill', 'stop', 'restart', 'destroy', 'pause', 'unpause', 'rename',
   // The Engine matches `health_status` as a prefix, so it selects `health_status: healthy|unhealthy`
   // (moby daemon/events/filter.go, matchEvent; checked against Engine 20.10).
   'health_status',
@@ -121,6 +121,28 @@ export class DockerodeEngine implements DockerEngine {
     await this.#consumeEvents(stream, signal, opts.onEvent);
   }
 
+  async readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<ContainerEvent[]> {
+    const query: Record<string, unknown> = {
+      filters: { type: ['container'], event: WATCHED_ACTIONS },
+      since: toUnixSeconds(opts.sinceMs),
+      until: toUnixSeconds(Math.max(opts.sinceMs, opts.untilMs)),
+    };
+    const events: ContainerEvent[] = [];
+    const local = new AbortController();
+    const onOuter = (): void => local.abort();
+    opts.signal?.addEventListener('abort', onOuter, { once: true });
+    try {
+      // With `until` the engine sends what it still holds of that span and closes the stream.
+      const stream = (await this.#call('read events', undefined, opts.signal, (abortSignal) =>
+        this.#docker.getEvents({ ...query, abortSignal }),
+      )) as Readable;
+      await this.#consumeEvents(stream, local.signal, (event) => events.push(event), true);
+    } finally {
+      opts.signal?.removeEventListener('abort', onOuter);
+    }
+    return events;
+  }
+
   async restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void> {
     const t = Math.max(0, Math.floor(opts.timeoutSeconds));
     // Docker waits up to `t` seconds for the stop before it kills, then starts: allow for both.
@@ -130,7 +152,7 @@ export class DockerodeEngine implements DockerEngine {
     );
   }
 
-  #consumeEvents(stream: Readable, signal: AbortSignal, onEvent: (event: ContainerEvent) => void): Promise<void> {
+  #consumeEvents(stream: Readable, signal: AbortSignal, onEvent: (event: ContainerEvent) => void, bounded = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const decoder = new EventLineDecoder();
       let settled = false;
@@ -169,7 +191,12 @@ export class DockerodeEngine implements DockerEngine {
       });
       stream.once('error', (error) => finish(this.#toEngineError(error, 'follow events')));
       // A connection torn down without an error or an end (daemon killed) still closes the stream.
-      stream.once('close', () => finish(new DockerUnavailableError(`events stream from ${this.host} closed without an end`)));
+      stream.once('close', () => {
+        if (bounded) {
+          deliver(decoder.end());
+          finish();
+        } else finish(new DockerUnavailableError(`events stream from ${this.host} closed without an end`));
+      });
     });
   }
 

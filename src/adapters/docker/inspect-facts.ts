@@ -36,10 +36,14 @@ export interface InspectJson {
     readonly Labels?: Readonly<Record<string, string>> | null;
     readonly Tty?: boolean;
     readonly Env?: readonly string[] | null;
+    readonly StopSignal?: string;
+    readonly StopTimeout?: number | null;
   };
   readonly HostConfig?: {
     readonly RestartPolicy?: { readonly Name?: string; readonly MaximumRetryCount?: number } | null;
     readonly Memory?: number;
+    readonly AutoRemove?: boolean;
+    readonly NetworkMode?: string;
   };
 }
 
@@ -79,8 +83,27 @@ export function toContainerFacts(inspect: InspectJson, host: string): ContainerF
     tty: config.Tty === true,
     env: [...(config.Env ?? [])],
     memoryLimit: inspect.HostConfig?.Memory ?? 0,
+    autoRemove: inspect.HostConfig?.AutoRemove === true,
+    networkMode: inspect.HostConfig?.NetworkMode ?? '',
+    stopSignal: normaliseSignal(config.StopSignal),
+    stopTimeoutSeconds: typeof config.StopTimeout === 'number' && config.StopTimeout >= 0 ? config.StopTimeout : null,
   };
 }
+
+/**
+ * `Config.StopSignal` as `SIGTERM`-style name. Docker accepts `TERM`, `SIGTERM`, `sigterm` or a
+ * number (moby pkg/signal ParseSignal); unset means SIGTERM.
+ */
+export function normaliseSignal(value: string | undefined): string {
+  const raw = (value ?? '').trim().toUpperCase();
+  if (raw === '') return 'SIGTERM';
+  if (/^\d+$/.test(raw)) return SIGNAL_BY_NUMBER[Number(raw)] ?? raw;
+  return raw.startsWith('SIG') ? raw : `SIG${raw}`;
+}
+
+const SIGNAL_BY_NUMBER: Readonly<Record<number, string>> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 10: 'SIGUSR1', 12: 'SIGUSR2', 15: 'SIGTERM', 28: 'SIGWINCH',
+};
 
 /** Container names come back as `/name` from the API. */
 export function stripSlash(name: string): string {
