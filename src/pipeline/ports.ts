@@ -18,6 +18,16 @@ export interface ContainerEvent {
   readonly timeMs: number;
 }
 
+/** What a replay of past events found. */
+export interface EventReplay {
+  /** The watched container events, oldest first. */
+  readonly events: readonly ContainerEvent[];
+  /** False when the engine's buffer was full: events older than `oldestMs` may be lost. */
+  readonly complete: boolean;
+  /** Time of the oldest event (of any kind) the engine still held in the span; null when none. */
+  readonly oldestMs: number | null;
+}
+
 /** One entry of the container list: enough to select targets and, mostly, to skip an inspect. */
 export interface ListedContainer {
   readonly id: string;
@@ -53,7 +63,7 @@ export interface DockerEngine {
    * The container events the engine still holds between `sinceMs` and `untilMs` (the replay).
    * The engine keeps only its last 256 events (moby daemon/events/events.go), so older ones are gone.
    */
-  readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<ContainerEvent[]>;
+  readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<EventReplay>;
   restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void>;
 }
 

@@ -10,9 +10,9 @@ import Docker from 'dockerode';
 import { ConfigError, ContainerNotFoundError, DockerUnavailableError, DoctorError, describeError } from '../../core/errors.js';
 import { LogDecoder } from '../../core/log-frames.js';
 import type { ContainerFacts, ContainerRef, LogLine } from '../../core/types.js';
-import type { ContainerEvent, DockerEngine, ListedContainer } from '../../pipeline/ports.js';
+import type { ContainerEvent, DockerEngine, EventReplay, ListedContainer } from '../../pipeline/ports.js';
 import { DEFAULT_SOCKET_PATH, parseDockerHost, type DockerEndpoint, type DockerHostEnv } from './docker-host.js';
-import { EventLineDecoder, toContainerEvent } from './event-stream.js';
+import { EventLineDecoder, readTimeMs, toContainerEvent, type EventMessage } from './event-stream.js';
 import { healthFromListStatus } from './list-health.js';
 import { stripSlash, toContainerFacts, type InspectJson } from './inspect-facts.js';
 
@@ -35,6 +35,11 @@ export const WATCHED_ACTIONS: readonly string[] = [
   // (moby daemon/events/filter.go, matchEvent; checked against Engine 20.10).
   'health_status',
 ];
+
+/** The engine keeps its last 256 events for `since` queries (moby daemon/events/events.go, eventsLimit). */
+const ENGINE_EVENT_BUFFER = 256;
+/** Events stamped after `until` still take buffer places; a few places of slack cover them. */
+const BUFFER_SLACK = 4;
 
 /** Builds the engine for one DOCKER_HOST entry; an empty entry means the local default socket. */
 export function createDockerEngine(host: string, options: DockerEngineOptions = {}): DockerEngine {
@@ -121,13 +126,17 @@ export class DockerodeEngine implements DockerEngine {
     await this.#consumeEvents(stream, signal, opts.onEvent);
   }
 
-  async readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<ContainerEvent[]> {
+  async readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<EventReplay> {
+    // No filters: the engine's buffer of 256 is shared by every kind of event (health probes'
+    // exec events included), so only the unfiltered count tells whether it was overrun.
     const query: Record<string, unknown> = {
-      filters: { type: ['container'], event: WATCHED_ACTIONS },
       since: toUnixSeconds(opts.sinceMs),
       until: toUnixSeconds(Math.max(opts.sinceMs, opts.untilMs)),
     };
+    const watched = new Set(WATCHED_ACTIONS);
     const events: ContainerEvent[] = [];
+    let total = 0;
+    let oldestMs: number | null = null;
     const local = new AbortController();
     const onOuter = (): void => local.abort();
     opts.signal?.addEventListener('abort', onOuter, { once: true });
@@ -136,11 +145,16 @@ export class DockerodeEngine implements DockerEngine {
       const stream = (await this.#call('read events', undefined, opts.signal, (abortSignal) =>
         this.#docker.getEvents({ ...query, abortSignal }),
       )) as Readable;
-      await this.#consumeEvents(stream, local.signal, (event) => events.push(event), true);
+      await this.#consumeMessages(stream, local.signal, (message) => {
+        total += 1;
+        if (oldestMs === null) oldestMs = readTimeMs(message);
+        const event = toContainerEvent(message, this.host);
+        if (event && (watched.has(event.action) || event.action.startsWith('health_status'))) events.push(event);
+      }, true);
     } finally {
       opts.signal?.removeEventListener('abort', onOuter);
     }
-    return events;
+    return { events, complete: total < ENGINE_EVENT_BUFFER - BUFFER_SLACK, oldestMs };
   }
 
   async restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void> {
@@ -152,7 +166,14 @@ export class DockerodeEngine implements DockerEngine {
     );
   }
 
-  #consumeEvents(stream: Readable, signal: AbortSignal, onEvent: (event: ContainerEvent) => void, bounded = false): Promise<void> {
+  #consumeEvents(stream: Readable, signal: AbortSignal, onEvent: (event: ContainerEvent) => void): Promise<void> {
+    return this.#consumeMessages(stream, signal, (message) => {
+      const event = toContainerEvent(message, this.host);
+      if (event) onEvent(event);
+    });
+  }
+
+  #consumeMessages(stream: Readable, signal: AbortSignal, onMessage: (message: EventMessage) => void, bounded = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const decoder = new EventLineDecoder();
       let settled = false;
@@ -166,10 +187,7 @@ export class DockerodeEngine implements DockerEngine {
         else reject(error);
       };
       const deliver = (messages: ReturnType<EventLineDecoder['push']>): void => {
-        for (const message of messages) {
-          const event = toContainerEvent(message, this.host);
-          if (event) onEvent(event);
-        }
+        for (const message of messages) onMessage(message);
       };
       const onData = (chunk: Buffer): void => {
         try {

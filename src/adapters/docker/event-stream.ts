@@ -102,7 +102,7 @@ export function toContainerEvent(message: EventMessage, host: string): Container
 }
 
 /** `timeNano` exceeds 2^53, so it arrives rounded; still far finer than the milliseconds kept. */
-function readTimeMs(message: EventMessage): number {
+export function readTimeMs(message: EventMessage): number {
   if (typeof message.timeNano === 'number' && message.timeNano > 0) return Math.floor(message.timeNano / 1e6);
   if (typeof message.time === 'number') return message.time * 1000;
   return 0;

@@ -1,0 +1,321 @@
+/**
+ * A container's story: its lifecycle as it happened (create, start, kill with its signal, die with
+ * its exit code, oom, health transitions, pause, rename, destroy, restart) and the doctor's own
+ * restarts, keyed by container id because names change. Pure data and pure functions; the story
+ * store persists it and the watcher feeds it from the events stream and the replay.
+ *
+ * The judge reads who did what off it: a person's stop however long the drain, a crash, a death
+ * the doctor caused, a paused container's stale health, a doctor restart left half-done.
+ */
+import { DAY_MS } from './history.js';
+
+export type StepKind =
+  | 'create'
+  | 'start'
+  | 'kill'
+  | 'stop'
+  | 'die'
+  | 'oom'
+  | 'health'
+  | 'pause'
+  | 'unpause'
+  | 'rename'
+  | 'destroy'
+  | 'restart'
+  /** The doctor is about to restart it (written before the call: a doctor killed mid-restart still knows). */
+  | 'doctor-restart'
+  /** The doctor's restart call returned (or failed). */
+  | 'doctor-restart-done';
+
+/** Who caused a step, when the story can tell. */
+export type Actor = 'doctor' | 'person';
+
+/** One step. `at` is in ms since the epoch: the engine's event time, or the doctor's clock for its own steps. */
+export interface StoryStep {
+  readonly at: number;
+  readonly kind: StepKind;
+  /** kill: the signal, `SIGTERM`-style. */
+  readonly signal?: string;
+  /** die: the exit code. */
+  readonly exitCode?: number;
+  /** health: the new status. */
+  readonly health?: 'healthy' | 'unhealthy' | 'starting';
+  /** rename: the new and the old name. */
+  readonly name?: string;
+  readonly oldName?: string;
+  /** kill, stop, die, start, restart: the doctor (inside its own restart) or a person or tool (outside it). */
+  readonly by?: Actor;
+  /** doctor-restart: the incident it acts for, and the latest time the restart's own events can carry. */
+  readonly incidentId?: string;
+  readonly until?: number;
+  /** doctor-restart: how many dies the restart itself causes (1 for a running container, 0 for an exited one). */
+  readonly dies?: number;
+  /** doctor-restart-done: whether the call succeeded. */
+  readonly ok?: boolean;
+}
+
+export interface ContainerStory {
+  readonly id: string;
+  readonly host: string;
+  /** The latest name. */
+  readonly name: string;
+  /** Oldest first. */
+  readonly steps: readonly StoryStep[];
+}
+
+/** Bounds so that a container dying every second cannot grow the story file without limit. */
+export const storyLimits = {
+  steps: 120,
+  ageMs: 7 * DAY_MS,
+} as const;
+
+/** Events of one moment seen twice (replay and live stream overlap) differ by nothing. */
+function sameStep(a: StoryStep, b: StoryStep): boolean {
+  return a.kind === b.kind && a.at === b.at && a.signal === b.signal && a.exitCode === b.exitCode && a.health === b.health && a.name === b.name;
+}
+
+export function emptyStory(id: string, host: string, name: string): ContainerStory {
+  return { id, host, name, steps: [] };
+}
+
+/**
+ * The story with `step` added in time order (a replayed event can arrive after a newer live one),
+ * attributed (a kill inside the doctor's own restart is the doctor's), deduplicated and bounded.
+ */
+export function appendStep(story: ContainerStory, step: StoryStep, now: number): ContainerStory {
+  if (story.steps.some((s) => sameStep(s, step))) return story;
+  const attributed = attribute(story, step);
+  const steps = [...story.steps];
+  let i = steps.length;
+  while (i > 0 && steps[i - 1]!.at > attributed.at) i -= 1;
+  steps.splice(i, 0, attributed);
+  const kept = steps.filter((s) => s.at >= now - storyLimits.ageMs).slice(-storyLimits.steps);
+  const name = attributed.kind === 'rename' && attributed.name ? attributed.name : story.name;
+  return { ...story, name, steps: kept };
+}
+
+const ATTRIBUTED: ReadonlySet<StepKind> = new Set(['kill', 'stop', 'die', 'start', 'restart']);
+/** The doctor's restart emits its events a little after its call returns, and engine and doctor clocks differ slightly. */
+const OWN_EVENT_SLACK_MS = 3_000;
+
+function attribute(story: ContainerStory, step: StoryStep): StoryStep {
+  if (!ATTRIBUTED.has(step.kind) || step.by !== undefined) return step;
+  const own = ownRestartAround(story, step.at);
+  if (own && step.kind === 'die') {
+    // Only as many dies as the restart can cause are its own (one when the container was running,
+    // none when it had exited): a crash right after the restart is still a crash.
+    const ownDies = story.steps.filter((s) => s.kind === 'die' && s.by === 'doctor' && s.at >= own.at - 1_000).length;
+    return ownDies < (own.dies ?? 1) ? { ...step, by: 'doctor' } : step;
+  }
+  if (own) return { ...step, by: 'doctor' };
+  return step.kind === 'kill' || step.kind === 'stop' || step.kind === 'restart' ? { ...step, by: 'person' } : step;
+}
+
+/** The doctor's restart whose window holds `at`: from its start until its call returned (plus slack). */
+function ownRestartAround(story: ContainerStory, at: number): StoryStep | undefined {
+  for (let i = story.steps.length - 1; i >= 0; i -= 1) {
+    const s = story.steps[i]!;
+    if (s.kind !== 'doctor-restart') continue;
+    if (at < s.at - 1_000) continue;
+    const done = story.steps.slice(i + 1).find((d) => d.kind === 'doctor-restart-done');
+    const until = done ? done.at + OWN_EVENT_SLACK_MS : (s.until ?? s.at);
+    return at <= until ? s : undefined;
+  }
+  return undefined;
+}
+
+/** Signals whose purpose is to end the process (`docker stop`, `docker kill`, compose down). */
+const TERMINATING = new Set(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGQUIT']);
+const SIGNAL_NUMBERS: Readonly<Record<string, string>> = {
+  '1': 'SIGHUP', '2': 'SIGINT', '3': 'SIGQUIT', '9': 'SIGKILL', '10': 'SIGUSR1', '12': 'SIGUSR2', '15': 'SIGTERM', '28': 'SIGWINCH',
+};
+
+/** The kill event's `signal` attribute (a number on Engine 20.10, a name on some engines) as `SIGTERM`-style. */
+export function signalName(raw: string | undefined): string {
+  const value = (raw ?? '').trim().toUpperCase();
+  if (value === '') return 'SIGKILL';
+  if (/^\d+$/.test(value)) return SIGNAL_NUMBERS[value] ?? `SIG${value}`;
+  return value.startsWith('SIG') ? value : `SIG${value}`;
+}
+
+/**
+ * Whether a kill with this signal is a stop: TERM, KILL, INT, QUIT, or the container's own
+ * StopSignal (nginx stops on QUIT, httpd on WINCH). HUP, USR1, USR2 and WINCH otherwise ask a
+ * running process to reload or rotate, and the container keeps running.
+ */
+export function isTerminatingSignal(signal: string, stopSignal: string): boolean {
+  return TERMINATING.has(signal) || signal === stopSignal;
+}
+
+/** Whether the story is complete around a moment: the watcher saw, or the replay recovered, every event since `knownSince`. */
+export interface Coverage {
+  /** ms; null when nothing is known (a doctor that never watched this engine and could not replay). */
+  readonly knownSince: number | null;
+}
+
+/** How a death came about, as far as the story tells. */
+export type DeathCause = 'person' | 'doctor' | 'crash' | 'unknown';
+
+export interface DeathReading {
+  readonly cause: DeathCause;
+  /** When it died: the die step's time, or the inspected FinishedAt when the step is missing. */
+  readonly at: number;
+  /** The die step was found in the story. */
+  readonly seen: boolean;
+  /** A person's stop that caused it: when, and with which signal. */
+  readonly stop?: { readonly at: number; readonly signal: string };
+  /** An `oom` step belongs to this death (the one home of OOM correlation). */
+  readonly oom: boolean;
+}
+
+/** How close a die step must be to an inspected FinishedAt to be that exit (engine times agree to the ms; allow for rounding). */
+const DIE_MATCH_MS = 2_000;
+/** An `oom` event belongs to a death when it comes this long before it... */
+const OOM_BEFORE_DIE_MS = 10_000;
+/** ...or this long after (containerd can report the OOM after the exit). */
+const OOM_AFTER_DIE_MS = 2_000;
+
+/**
+ * Reads one death off the story: the die step at `diedAt` (an inspected FinishedAt or a die event's
+ * time), and what came before it in the same run. A person's kill with a terminating signal
+ * anywhere in that run caused it, however long the drain took; the doctor's own restart caused its
+ * own die; a die in the story with none of these is a crash; a death the story never saw is unknown.
+ */
+export function readDeath(story: ContainerStory | undefined, diedAt: number, opts: { readonly stopSignal: string; readonly startedAt?: number | null }): DeathReading {
+  const steps = story?.steps ?? [];
+  let dieIndex = -1;
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < steps.length; i += 1) {
+    const s = steps[i]!;
+    if (s.kind !== 'die') continue;
+    const d = Math.abs(s.at - diedAt);
+    if (d <= DIE_MATCH_MS && d < best) {
+      best = d;
+      dieIndex = i;
+    }
+  }
+  const die = dieIndex >= 0 ? steps[dieIndex]! : undefined;
+  const at = die?.at ?? diedAt;
+  // The run that ended: back to the start before this death.
+  let runStart = opts.startedAt ?? null;
+  if (runStart !== null && runStart > at) runStart = null;
+  for (let i = (dieIndex >= 0 ? dieIndex : steps.length) - 1; i >= 0; i -= 1) {
+    const s = steps[i]!;
+    if (s.at > at) continue;
+    if (s.kind === 'start') {
+      runStart = runStart === null ? s.at : Math.max(runStart, s.at);
+      break;
+    }
+  }
+  const inRun = steps.filter((s) => s.at <= at + 500 && (runStart === null || s.at >= runStart - 500));
+  const oom = steps.some((s) => s.kind === 'oom' && s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS && (runStart === null || s.at >= runStart - 500));
+  if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom };
+  const kill = [...inRun].reverse().find((s) => isPersonStop(s, opts.stopSignal));
+  if (kill) return { cause: 'person', at, seen: die !== undefined, stop: { at: kill.at, signal: stopLabel(kill) }, oom };
+  if (die !== undefined) return { cause: 'crash', at, seen: true, oom };
+  // The die itself is not in the story: its events were lost (the engine keeps only its last 256,
+  // and none from before its own restart) or it died before anything was watched. A person's kill
+  // cannot be ruled out, so the death is unknown, never a crash.
+  return { cause: 'unknown', at, seen: false, oom };
+}
+
+function isPersonStop(s: StoryStep, stopSignal: string): boolean {
+  if (s.by !== 'person') return false;
+  if (s.kind === 'stop') return true;
+  return s.kind === 'kill' && isTerminatingSignal(s.signal ?? 'SIGKILL', stopSignal);
+}
+
+function stopLabel(s: StoryStep): string {
+  return s.kind === 'stop' ? 'docker stop' : (s.signal ?? 'SIGKILL');
+}
+
+/** What the story says of the current run of a running (or paused) container. */
+export interface RunReading {
+  /** The run's start: the latest start step, or the inspected StartedAt. */
+  readonly startedAt: number | null;
+  /** A person asked it to stop (a terminating kill or a stop) and it has not died yet: it is draining. */
+  readonly stopping?: { readonly at: number; readonly signal: string };
+  /** Currently paused since, per the story. */
+  readonly pausedSince?: number;
+  /** The latest unpause in this run. */
+  readonly unpausedAt?: number;
+}
+
+export function readRun(story: ContainerStory | undefined, opts: { readonly stopSignal: string; readonly startedAt: number | null }): RunReading {
+  const steps = story?.steps ?? [];
+  let startedAt = opts.startedAt;
+  for (let i = steps.length - 1; i >= 0; i -= 1) {
+    const s = steps[i]!;
+    if (s.kind === 'start' || s.kind === 'restart') {
+      startedAt = startedAt === null ? s.at : Math.max(startedAt, s.at);
+      break;
+    }
+  }
+  const run = steps.filter((s) => startedAt === null || s.at >= startedAt - 500);
+  let stopping: RunReading['stopping'];
+  let pausedSince: number | undefined;
+  let unpausedAt: number | undefined;
+  for (const s of run) {
+    if (s.kind === 'die' || s.kind === 'start') stopping = undefined;
+    if (isPersonStop(s, opts.stopSignal)) stopping ??= { at: s.at, signal: stopLabel(s) };
+    if (s.kind === 'pause') pausedSince = s.at;
+    if (s.kind === 'unpause') {
+      pausedSince = undefined;
+      unpausedAt = s.at;
+    }
+  }
+  return { startedAt, ...(stopping ? { stopping } : {}), ...(pausedSince !== undefined ? { pausedSince } : {}), ...(unpausedAt !== undefined ? { unpausedAt } : {}) };
+}
+
+/** A doctor restart written ahead but never finished (the doctor was stopped or killed mid-restart). */
+export function unfinishedRestart(story: ContainerStory | undefined): StoryStep | undefined {
+  const steps = story?.steps ?? [];
+  for (let i = steps.length - 1; i >= 0; i -= 1) {
+    const s = steps[i]!;
+    if (s.kind === 'doctor-restart-done') return undefined;
+    if (s.kind === 'doctor-restart') return s;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a person has acted on the container since `since`: started, restarted or stopped it
+ * by hand (steps not caused by the doctor). Docker's own restart-policy starts follow a die within
+ * its backoff and carry no person's step before them, so a start counts only after a person's stop
+ * or when no die came just before it.
+ */
+export function personActedSince(story: ContainerStory | undefined, since: number): boolean {
+  const steps = (story?.steps ?? []).filter((s) => s.at > since);
+  for (let i = 0; i < steps.length; i += 1) {
+    const s = steps[i]!;
+    if (s.by === 'person') return true;
+    if (s.kind === 'start' && s.by !== 'doctor') {
+      const before = steps[i - 1];
+      if (before === undefined || before.kind !== 'die' || s.at - before.at > 60_000) return true;
+    }
+  }
+  return false;
+}
+
+/** The story's last steps as people read them (`doctor diagnose`). */
+export function describeStep(step: StoryStep): string {
+  switch (step.kind) {
+    case 'kill':
+      return `kill ${step.signal ?? ''}${step.by ? ` (by ${step.by === 'doctor' ? 'the doctor' : 'a person or tool'})` : ''}`.replace('  ', ' ');
+    case 'stop':
+    case 'restart':
+      return `${step.kind}${step.by ? ` (by ${step.by === 'doctor' ? 'the doctor' : 'a person or tool'})` : ''}`;
+    case 'die':
+      return `died, exit code ${step.exitCode ?? 'unknown'}${step.by === 'doctor' ? ' (the doctor restarting it)' : ''}`;
+    case 'health':
+      return `health: ${step.health ?? 'unknown'}`;
+    case 'rename':
+      return `renamed ${step.oldName ?? '?'} -> ${step.name ?? '?'}`;
+    case 'doctor-restart':
+      return `the doctor restarts it (${step.incidentId ?? 'incident'})`;
+    case 'doctor-restart-done':
+      return `the doctor's restart call ${step.ok === false ? 'failed' : 'returned'}`;
+    default:
+      return step.kind;
+  }
+}
