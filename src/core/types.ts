@@ -39,6 +39,8 @@ export interface ContainerFacts {
     readonly failingStreak: number;
     /** Output of the most recent probe, if any. */
     readonly lastOutput: string | null;
+    /** The probes Docker still keeps (its last 5), oldest first: when each ran and how it ended. */
+    readonly probes: readonly HealthProbe[];
   };
   readonly labels: Readonly<Record<string, string>>;
   readonly tty: boolean;
@@ -57,6 +59,13 @@ export interface ContainerFacts {
   readonly stopSignal: string;
   /** `Config.StopTimeout` in seconds (compose `stop_grace_period`); null when the engine default (10 s) applies. */
   readonly stopTimeoutSeconds: number | null;
+}
+
+/** One health probe run (`State.Health.Log` entry). Exit code -1: the probe could not run (timeout, paused container). */
+export interface HealthProbe {
+  readonly start: string;
+  readonly end: string;
+  readonly exitCode: number;
 }
 
 export type LogStream = 'stdout' | 'stderr';

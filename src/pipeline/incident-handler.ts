@@ -365,7 +365,7 @@ function removedContainerFacts(host: string, id: string, seen: SeenContainer, tr
     finishedAt: trigger.at,
     restartCount: 0,
     restartPolicy: { name: 'no', maximumRetryCount: 0 },
-    health: { status: 'none', failingStreak: 0, lastOutput: null },
+    health: { status: 'none', failingStreak: 0, lastOutput: null, probes: [] },
     labels: seen.labels,
     tty: false,
     env: [],

@@ -39,7 +39,7 @@ export function makeFacts(overrides: FactsOverrides = {}): ContainerFacts {
     finishedAt: ago(5 * SEC),
     restartCount: 0,
     restartPolicy: { name: 'no', maximumRetryCount: 0, ...restartPolicy },
-    health: { status: 'none', failingStreak: 0, lastOutput: null, ...health },
+    health: { status: 'none', failingStreak: 0, lastOutput: null, probes: [], ...health },
     labels: {},
     tty: false,
     env: [],

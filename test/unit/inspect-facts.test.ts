@@ -10,7 +10,15 @@ function fixture(name: string): InspectJson {
 }
 
 const HOST = 'unix:///tmp/doctor-test/docker.sock';
-const noHealth = { status: 'none', failingStreak: 0, lastOutput: null } as const;
+const noHealth = { status: 'none', failingStreak: 0, lastOutput: null, probes: [] } as const;
+/** The five probes Docker kept in the recorded unhealthy container, each failing with exit 1. */
+const PROBES = [
+  ['2026-11-23T15:05:04.97649667Z', '2026-11-23T15:05:05.014522328Z'],
+  ['2026-11-23T15:05:06.016772791Z', '2026-11-23T15:05:06.059076524Z'],
+  ['2026-11-23T15:05:07.063645719Z', '2026-11-23T15:05:07.107650843Z'],
+  ['2026-11-23T15:05:08.112428833Z', '2026-11-23T15:05:08.164909356Z'],
+  ['2026-11-23T15:05:09.169766176Z', '2026-11-23T15:05:09.211115726Z'],
+].map(([start, end]) => ({ start: start!, end: end!, exitCode: 1 }));
 
 describe('toContainerFacts on recorded inspect output', () => {
   const cases: Array<{ file: string; want: Partial<ContainerFacts> }> = [
@@ -35,7 +43,10 @@ describe('toContainerFacts on recorded inspect output', () => {
       want: {
         status: 'running', exitCode: null,
         restartPolicy: { name: 'on-failure', maximumRetryCount: 5 },
-        health: { status: 'unhealthy', failingStreak: 5, lastOutput: 'probe failed' },
+        health: {
+          status: 'unhealthy', failingStreak: 5, lastOutput: 'probe failed',
+          probes: PROBES,
+        },
       },
     },
     { file: 'tty', want: { tty: true, status: 'running' } },
@@ -103,7 +114,7 @@ describe('toContainerFacts on edge cases', () => {
       HOST,
     );
     assert.equal(facts.restartPolicy.name, 'no');
-    assert.deepEqual(facts.health, { status: 'none', failingStreak: 0, lastOutput: null });
+    assert.deepEqual(facts.health, { status: 'none', failingStreak: 0, lastOutput: null, probes: [] });
   });
 
   test('an empty object does not throw', () => {

@@ -28,7 +28,7 @@ export interface InspectJson {
     readonly Health?: {
       readonly Status?: string;
       readonly FailingStreak?: number;
-      readonly Log?: ReadonlyArray<{ readonly Output?: string; readonly End?: string }> | null;
+      readonly Log?: ReadonlyArray<{ readonly Output?: string; readonly Start?: string; readonly End?: string; readonly ExitCode?: number }> | null;
     } | null;
   };
   readonly Config?: {
@@ -150,7 +150,7 @@ function readRestartPolicy(policy: { Name?: string; MaximumRetryCount?: number }
 }
 
 function readHealth(health: NonNullable<InspectJson['State']>['Health']): ContainerFacts['health'] {
-  if (!health) return { status: 'none', failingStreak: 0, lastOutput: null };
+  if (!health) return { status: 'none', failingStreak: 0, lastOutput: null, probes: [] };
   const status = health.Status ?? 'none';
   const log = health.Log ?? [];
   const last = log.length > 0 ? log[log.length - 1] : undefined;
@@ -158,5 +158,6 @@ function readHealth(health: NonNullable<InspectJson['State']>['Health']): Contai
     status: HEALTH.has(status) ? (status as HealthStatus) : 'none',
     failingStreak: health.FailingStreak ?? 0,
     lastOutput: last?.Output === undefined ? null : last.Output.trimEnd().slice(0, MAX_HEALTH_OUTPUT),
+    probes: log.map((p) => ({ start: p.Start ?? '', end: p.End ?? '', exitCode: typeof p.ExitCode === 'number' ? p.ExitCode : -1 })),
   };
 }
