@@ -73,6 +73,10 @@ export const settingsSchema = z.object({
   MAX_RESTARTS_PER_HOUR: intIn('MAX_RESTARTS_PER_HOUR', 0, 1000).prefault('3'),
   MIN_DEAD_TIME: seconds('MIN_DEAD_TIME', 0, 86_400).prefault('60'),
   RESTART_SETTLE_TIME: seconds('RESTART_SETTLE_TIME', 0, 600).prefault('10'),
+  FRESH_EXIT_WINDOW: seconds('FRESH_EXIT_WINDOW', 0, 86_400).prefault('600'),
+  TARGET_LABEL: optionalText.prefault('').pipe(
+    z.union([z.undefined(), z.string().regex(/^[A-Za-z0-9][\w.\/-]*(=.*)?$/, 'TARGET_LABEL must be a label name, or name=value')]),
+  ),
   ERROR_PATTERNS: list.prefault(''),
   STATE_DIR: z.string().trim().min(1, 'STATE_DIR must not be empty'),
   DOCKER_HOST: list.prefault(''),

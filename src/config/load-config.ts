@@ -15,6 +15,10 @@ export interface Config {
   readonly maxRestartsPerHour: number;
   readonly minDeadTimeMs: number;
   readonly settleTimeMs: number;
+  /** An exit found at start-up (or after a gap) is acted on only when the story shows a crash this recent. */
+  readonly freshExitMs: number;
+  /** Watch only containers carrying this label (`name` or `name=value`): the opt-in scope. */
+  readonly targetLabel: { readonly name: string; readonly value?: string } | undefined;
   /** Empty = the built-in vocabulary. */
   readonly errorPatterns: readonly string[];
   readonly stateDir: string;
@@ -99,6 +103,8 @@ export function loadConfig(sources: ConfigSources): Config {
     maxRestartsPerHour: s.MAX_RESTARTS_PER_HOUR,
     minDeadTimeMs: Math.round(s.MIN_DEAD_TIME * 1000),
     settleTimeMs: Math.round(s.RESTART_SETTLE_TIME * 1000),
+    freshExitMs: Math.round(s.FRESH_EXIT_WINDOW * 1000),
+    targetLabel: parseTargetLabel(s.TARGET_LABEL),
     errorPatterns: Object.freeze(s.ERROR_PATTERNS),
     stateDir: path.resolve(cwd, s.STATE_DIR),
     dockerHosts: Object.freeze(s.DOCKER_HOST.length > 0 ? s.DOCKER_HOST : ['']),
@@ -117,6 +123,12 @@ export function loadConfig(sources: ConfigSources): Config {
     health: Object.freeze({ host: s.HEALTH_HOST, port: s.HEALTH_PORT, token: s.HEALTH_TOKEN }),
     doctorName: s.DOCTOR_NAME ?? hostname(),
   });
+}
+
+function parseTargetLabel(raw: string | undefined): Config['targetLabel'] {
+  if (raw === undefined) return undefined;
+  const eq = raw.indexOf('=');
+  return Object.freeze(eq < 0 ? { name: raw } : { name: raw.slice(0, eq), value: raw.slice(eq + 1) });
 }
 
 /** Creates STATE_DIR if needed and proves it is readable and writable. */

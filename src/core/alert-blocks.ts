@@ -101,7 +101,10 @@ const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   'not-safe': 'diagnosis says a restart is not clearly safe',
   'stale-exit': 'exited long before the doctor started watching',
   'still-running': 'still running: reported, not restarted',
-  removed: 'removed after it exited (auto-remove)',
+  removed: 'auto-removed (--rm): never restarted',
+  job: 'a job or one-off container: never re-run',
+  'unknown-stop': 'found down; cannot tell whether a person stopped it',
+  'restart-did-not-help': 'an earlier restart did not help',
 };
 
 const TRIGGER_LABEL: Record<TriggerKind, string> = {

@@ -16,11 +16,29 @@ export const DEFAULT_CRASH_LOOP = { deaths: 3, windowMs: 10 * 60 * 1000 } as con
 /** OOM-killed this many times within the window: a leak, not bad luck (issue: 3 or more in 24 hours). */
 export const DEFAULT_OOM_LEAK = { ooms: 3, windowMs: 24 * 60 * 60 * 1000 } as const;
 
+/** FRESH_EXIT_WINDOW's default: an exit found at start-up is acted on only when this recent. */
+export const DEFAULT_FRESH_EXIT_MS = 10 * 60 * 1000;
+/** `doctor.stop-timeout=<seconds>`: how long a restart waits for the stop before it kills. */
+export const LABEL_STOP_TIMEOUT = 'doctor.stop-timeout';
+/** Docker's own default when neither the container nor the label says (moby container.DefaultStopTimeout). */
+const DEFAULT_STOP_TIMEOUT_S = 10;
+
+/**
+ * How long the doctor's restart lets the container stop: the `doctor.stop-timeout` label, else
+ * the container's own StopTimeout (compose `stop_grace_period`), else Docker's 10 s.
+ */
+export function stopTimeoutSeconds(facts: ContainerFacts): number {
+  const label = facts.labels[LABEL_STOP_TIMEOUT]?.trim();
+  if (label && /^\d+$/.test(label)) return Math.min(Number(label), 3600);
+  return facts.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_S;
+}
+
 /** The configured part of the policy, before labels. */
 export interface PolicyBase {
   readonly autoFix: boolean;
   readonly maxRestartsPerHour: number;
   readonly minDeadTimeMs: number;
+  readonly freshExitMs?: number;
   readonly crashLoop?: Policy['crashLoop'];
   readonly oomLeak?: Policy['oomLeak'];
 }
@@ -129,6 +147,7 @@ export function resolvePolicy(facts: ContainerFacts, base: PolicyBase, opts: { s
     autoFix: base.autoFix,
     maxRestartsPerHour: base.maxRestartsPerHour,
     minDeadTimeMs: base.minDeadTimeMs,
+    freshExitMs: base.freshExitMs ?? DEFAULT_FRESH_EXIT_MS,
     crashLoop: base.crashLoop ?? DEFAULT_CRASH_LOOP,
     oomLeak: base.oomLeak ?? DEFAULT_OOM_LEAK,
     restartNever: isRestartForbidden(facts.labels),

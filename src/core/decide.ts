@@ -1,34 +1,32 @@
 /**
- * The decision: restart, escalate, or do nothing. Code, not opinion: a pure function of the
- * incident, the diagnoses, the container's history and its policy.
+ * The guardrail table: restart, escalate, or do nothing, once the story has been read (judge.ts
+ * reads who did what first: a person's stop, a finished job, a removed or job container, an old
+ * or unknown death). Code, not opinion: a pure function of the incident, the diagnoses, the
+ * container's history and its policy.
  *
  * Guardrails are checked in this order; the first that applies decides (docs/decision-rules.md):
  *
  *  1. self                   the doctor's own container                  -> none
- *  2. manual-stop            stopped/killed (or paused) by a person      -> none
- *  3. completed              exit 0, a finished job                      -> none
- *  4. stale-exit             found exited long before the doctor watched -> none
- *  5. crash-loop             N deaths in the window, or Docker looping   -> escalate
- *  6. still-running          running and not unhealthy                   -> escalate if high, else none
- *  7. restart-cannot-fix     Docker reports the container `dead`         -> escalate
- *  8. restart-cannot-fix     disk, permissions, command, configuration   -> escalate
- *  9. oom-recurring          N OOM kills in 24 h                         -> escalate
- * 10. not-safe (rules)       not severity high + restart-safe            -> escalate (none if low)
- * 11. not-safe (Claude)      Claude vetoes the restart                   -> escalate (none if low)
- * 12. restart-throttle       MAX_RESTARTS_PER_HOUR used up               -> escalate
- * 13. label-never            doctor.restart=never                        -> escalate
- * 14. stateful-image         a database or other stateful service        -> escalate
- * 15. restart-policy-pending Docker may still restart it: MIN_DEAD_TIME  -> none, deferUntil
- * 16. observe-only           AUTO_FIX=false                              -> escalate ("would restart")
+ *  2. crash-loop             N deaths in the window, or Docker looping   -> escalate
+ *  3. restart-policy-pending died, but Docker already brought it back    -> none
+ *  4. still-running          running and not unhealthy                   -> escalate if high, else none
+ *  5. restart-cannot-fix     Docker reports the container `dead`         -> escalate
+ *  6. restart-cannot-fix     disk, permissions, command, configuration   -> escalate
+ *  7. oom-recurring          N OOM kills in 24 h                         -> escalate
+ *  8. not-safe (rules)       not severity high + restart-safe            -> escalate (none if low)
+ *  9. not-safe (AI)          the AI vetoes the restart                   -> escalate (none if low)
+ * 10. restart-throttle       MAX_RESTARTS_PER_HOUR used up               -> escalate
+ * 11. label-never            doctor.restart=never                        -> escalate
+ * 12. stateful-image         a database or other stateful service        -> escalate
+ * 13. restart-policy-pending Docker may still restart it: MIN_DEAD_TIME  -> none, deferUntil
+ * 14. observe-only           AUTO_FIX=false                              -> escalate ("would restart")
  *     otherwise                                                          -> restart
  *
- * States first (1-7: there is nothing to restart, or restarting is known to be wrong), then what
- * the diagnoses say (8-11), then the limits on a restart both diagnoses would allow (12-16).
- * Claude's diagnosis only ever adds caution: it is consulted after the rules allow a restart and
+ * The AI's diagnosis only ever adds caution: it is consulted after the rules allow a restart and
  * can only veto it.
  */
 import { LABEL_RESTART, LABEL_STATEFUL } from './container-policy.js';
-import { HOUR_MS, countWithin, formatDuration, includeTime, isStaleExit, parseTime, STALE_EXIT_AFTER_MS } from './history.js';
+import { HOUR_MS, countWithin, formatDuration, includeTime, parseTime } from './history.js';
 import { ordinal } from './evidence-text.js';
 import { maxSeverity, severityRank } from './rules-catalog.js';
 import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from './types.js';
@@ -70,29 +68,6 @@ function judge(input: DecisionInput): Verdict {
   if (policy.isSelf) {
     return stop('none', 'self', "this is the doctor's own container; it never restarts itself, and acting on its own errors would feed back into them");
   }
-  if (evidence.status === 'paused') {
-    return stop('none', 'manual-stop', 'paused on purpose (docker pause); leaving it alone');
-  }
-  if (running && evidence.stoppedByUser && !evidence.oomKilled && (trigger.kind === 'die' || trigger.kind === 'exited')) {
-    return stop('none', 'manual-stop', `stopped by a person or tool (a stop/kill came before the exit, code ${evidence.exitCode ?? 'unknown'}) and running again (docker restart, or started by hand); nothing to do`);
-  }
-  if (!running && evidence.stoppedByUser && !evidence.oomKilled) {
-    return stop('none', 'manual-stop', `stopped by a person or tool (a stop/kill came before the exit, code ${evidence.exitCode ?? 'unknown'}); leaving it stopped`);
-  }
-  if (!running && evidence.status !== 'restarting' && evidence.exitCode === 0 && !evidence.oomKilled && evidence.status !== 'created') {
-    return stop('none', 'completed', 'exited with code 0 (its process finished: a completed job); nothing to fix');
-  }
-  if (evidence.status === 'removing') {
-    // Auto-removed (--rm, compose run --rm) right after it exited: a failed job to tell a person
-    // about, with nothing left to restart.
-    const action = severityRank(rules.diagnosis.severity) >= 1 ? 'escalate' : 'none';
-    return stop(action, 'removed', `exited with code ${evidence.exitCode ?? 'unknown'} and was removed right away (auto-remove); there is nothing left to restart${action === 'escalate' ? ', escalating' : ''}`);
-  }
-  if (!running && isStaleExit(trigger.kind, evidence.finishedAt, now)) {
-    const ago = now - (parseTime(evidence.finishedAt) ?? now);
-    return stop('none', 'stale-exit', `exited ${formatDuration(ago)} ago, before the doctor was watching (older than ${formatDuration(STALE_EXIT_AFTER_MS)}); not restarting an old exit`);
-  }
-
   const loop = detectCrashLoop(input);
   if (loop) return stop('escalate', 'crash-loop', `${loop} (crash loop); restarting would make it worse`);
 

@@ -184,7 +184,10 @@ export type Guardrail =
   | 'not-safe' // diagnosis: not high severity or not auto_restart_safe
   | 'stale-exit' // found exited at start-up, long before the doctor watched
   | 'still-running' // errors in a running, healthy container: report, do not restart
-  | 'removed'; // auto-removed (--rm) after it exited: nothing left to restart
+  | 'removed' // auto-removed (--rm): nothing left to restart, never restarted
+  | 'job' // a job or one-off container: re-running it repeats its side effects
+  | 'unknown-stop' // found exited, and the engine no longer tells whether a person stopped it
+  | 'restart-did-not-help'; // an earlier restart did not hold: no more attempts until a person acts
 
 export interface Decision {
   readonly action: Action;
@@ -218,6 +221,8 @@ export interface ContainerHistory {
   readonly incidents: readonly IncidentMemory[];
   /** `FinishedAt` of the last exit the doctor judged, so the event and the next reconcile never judge one exit twice. */
   readonly lastHandledExit?: string;
+  /** A restart of the doctor's did not hold at this time: it stops trying until a person acts or the container runs well. */
+  readonly attemptsEnded?: { readonly at: string; readonly incidentId: string };
 }
 
 export interface IncidentMemory {
@@ -238,6 +243,8 @@ export interface Policy {
   readonly autoFix: boolean;
   readonly maxRestartsPerHour: number;
   readonly minDeadTimeMs: number;
+  /** An exit found by reconcile is acted on only when the story shows a crash this recent (FRESH_EXIT_WINDOW). */
+  readonly freshExitMs: number;
   readonly crashLoop: { readonly deaths: number; readonly windowMs: number };
   readonly oomLeak: { readonly ooms: number; readonly windowMs: number };
   /** doctor.restart=never */

@@ -94,6 +94,7 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
     autoFix: true,
     maxRestartsPerHour: 3,
     minDeadTimeMs: 60 * SEC,
+    freshExitMs: 10 * 60 * SEC,
     crashLoop: DEFAULT_CRASH_LOOP,
     oomLeak: DEFAULT_OOM_LEAK,
     restartNever: false,

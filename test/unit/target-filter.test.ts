@@ -63,3 +63,20 @@ describe('selectTargets', () => {
     assert.equal(picked!.state, 'running');
   });
 });
+
+describe('TARGET_LABEL: the opt-in scope', () => {
+  const listed: ListedContainer[] = [
+    { id: 'a'.repeat(64), name: 'web', labels: { 'doctor.enable': 'true' } },
+    { id: 'b'.repeat(64), name: 'db', labels: {} },
+    { id: 'c'.repeat(64), name: 'worker', labels: { 'doctor.enable': 'yes', team: 'ops' } },
+  ];
+  test('a label name alone selects every container that carries it', () => {
+    assert.deepEqual(selectTargets(listed, [], undefined, { name: 'doctor.enable' }).map((c) => c.name), ['web', 'worker']);
+  });
+  test('name=value selects only that value', () => {
+    assert.deepEqual(selectTargets(listed, [], undefined, { name: 'doctor.enable', value: 'true' }).map((c) => c.name), ['web']);
+  });
+  test('named targets are narrowed by the label too', () => {
+    assert.deepEqual(selectTargets(listed, ['db', 'web'], undefined, { name: 'doctor.enable' }).map((c) => c.name), ['web']);
+  });
+});

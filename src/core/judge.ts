@@ -1,0 +1,154 @@
+/**
+ * The judge: every decision the doctor makes about an incident, as one pure function of the
+ * evidence, the container's story, its history, its policy and the clock. The incident handler
+ * only gathers what this reads and carries out what it returns.
+ *
+ * It reads the story first (who did what: a person's stop, the doctor's own restart, a death no
+ * one saw, stale health after a pause), then the guardrail table of decide.ts, then whether this
+ * is the same incident as one already recorded. docs/decision-rules.md lists every rule.
+ */
+import { decideAction } from './decide.js';
+import { formatDuration, parseTime } from './history.js';
+import type { DeathReading, RunReading } from './story.js';
+import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RulesVerdict, Trigger } from './types.js';
+
+/** What the story says about the incident, read by the gather stage with story.ts. */
+export interface StoryView {
+  /** For an exit (die, exited, restarting): how the death being judged came about. */
+  readonly death?: DeathReading;
+  /** The current run of a running or paused container. */
+  readonly run: RunReading;
+  /** A person acted on the container (started, restarted or stopped it) since the doctor gave up on it. */
+  readonly personActedSinceGaveUp: boolean;
+}
+
+export interface JudgeInput {
+  readonly trigger: Trigger;
+  readonly facts: ContainerFacts;
+  readonly evidence: Evidence;
+  readonly rules: RulesVerdict;
+  /** The AI's diagnosis, when one was asked and answered. */
+  readonly ai?: Diagnosis;
+  readonly history: ContainerHistory;
+  readonly policy: Policy;
+  readonly story: StoryView;
+  /** The remembered incident with the same signature, when it is still open. */
+  readonly open?: IncidentMemory;
+  /** `doctor diagnose`: always produce a decision (a person asked), never skip. */
+  readonly manual: boolean;
+  /** Whether a job or one-off container (never re-run): its kind, when it is one. */
+  readonly job?: string;
+  readonly now: number;
+}
+
+export interface Judgement {
+  readonly decision: Decision;
+  /** Nothing to record: the trigger's condition does not hold (the doctor's own die, health that went stale, ...). */
+  readonly skip?: string;
+  /** Same incident, same decision as already recorded: count it, do not record or tell again. */
+  readonly repeat?: IncidentMemory;
+}
+
+/** A death shorter than this after a start says nothing about a restart helping. */
+export const HEALTHY_RUN_MS = 10 * 60 * 1000;
+
+const none = (guardrail: Guardrail | null, reason: string): Decision => ({ action: 'none', guardrail, reason, executed: false, decidedBy: 'rules' });
+const escalate = (guardrail: Guardrail | null, reason: string): Decision => ({ action: 'escalate', guardrail, reason, executed: false, decidedBy: 'rules' });
+const skip = (reason: string): Judgement => ({ decision: none(null, reason), skip: reason });
+
+export function judgeIncident(input: JudgeInput): Judgement {
+  const fromStory = readTheStory(input);
+  if (fromStory) return withRepeat(input, fromStory);
+  return withRepeat(input, { decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now }) });
+}
+
+/** Rules that come from who did what, before any diagnosis counts. */
+function readTheStory(input: JudgeInput): Judgement | undefined {
+  const { trigger, facts, evidence, story, policy, now, manual } = input;
+  if (policy.isSelf) return undefined; // decide.ts says why, first
+  const isExit = trigger.kind === 'die' || trigger.kind === 'exited' || trigger.kind === 'restarting';
+  const down = !facts.running && facts.status !== 'paused';
+  const { death, run } = story;
+
+  if (death && isExit) {
+    if (death.cause === 'doctor' && !manual) return skip('the die of the doctor\'s own restart');
+    if (death.cause === 'person') {
+      const how = death.stop ? `${death.stop.signal} at ${iso(death.stop.at)}, ${formatDuration(Math.max(0, death.at - death.stop.at))} before it exited` : 'a stop';
+      return facts.running
+        ? { decision: none('manual-stop', `stopped by a person or tool (${how}) and running again (started by hand or docker restart); nothing to do`) }
+        : { decision: none('manual-stop', `stopped by a person or tool (${how}, exit code ${evidence.exitCode ?? 'unknown'}); it stays stopped until someone starts it`) };
+    }
+  }
+  // Stopped by a person (the exit being looked at, whatever the trigger): theirs until started again.
+  if (down && death?.cause === 'person') {
+    return { decision: none('manual-stop', 'stopped by a person or tool; it stays stopped until someone starts it') };
+  }
+  if (facts.running && run.stopping) {
+    const reason = `a person or tool is stopping it (${run.stopping.signal} at ${iso(run.stopping.at)}, ${formatDuration(Math.max(0, now - run.stopping.at))} ago) and it is still draining; leaving it alone`;
+    return trigger.kind === 'log-pattern' && !manual ? skip(reason) : { decision: none('manual-stop', reason) };
+  }
+  if (facts.status === 'paused' || run.pausedSince !== undefined) {
+    return manual ? { decision: none('manual-stop', 'paused on purpose (docker pause); leaving it alone') } : skip('paused');
+  }
+  if (trigger.kind === 'unhealthy' && facts.running) {
+    const backed = healthIsBacked(facts, run);
+    if (backed !== true && !manual) return skip(backed);
+  }
+  if (down && evidence.exitCode === 0 && facts.status !== 'created') {
+    return { decision: none('completed', `exited with code 0 (its process finished: a completed job${evidence.oomKilled ? '; Docker still shows OOMKilled from a child process, which does not change that it finished' : ''}); nothing to fix`) };
+  }
+  if (input.job && (down || facts.status === 'restarting')) {
+    return { decision: escalate('job', `a ${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
+  }
+  if (facts.autoRemove && down) {
+    return { decision: escalate('removed', `exited with code ${evidence.exitCode ?? 'unknown'} and is auto-removed (--rm); there is nothing to restart, escalating`) };
+  }
+  if (death && down && trigger.kind === 'exited') {
+    const ago = formatDuration(Math.max(0, now - death.at));
+    if (death.cause === 'unknown') {
+      return now - death.at <= policy.freshExitMs
+        ? { decision: escalate('unknown-stop', `found exited ${ago} ago (code ${evidence.exitCode ?? 'unknown'}) and the engine no longer has the events to tell whether a person stopped it; leaving it down for a person to decide`) }
+        : { decision: none('stale-exit', `found exited ${ago} ago, before the doctor was watching (code ${evidence.exitCode ?? 'unknown'}); it has been down since, not restarting an old exit`) };
+    }
+    if (now - death.at > policy.freshExitMs) {
+      return { decision: none('stale-exit', `crashed ${ago} ago (code ${evidence.exitCode ?? 'unknown'}), longer ago than FRESH_EXIT_WINDOW (${formatDuration(policy.freshExitMs)}); down since then, not restarting an old exit`) };
+    }
+  }
+  const gaveUp = input.history.attemptsEnded;
+  if (gaveUp && !manual) {
+    const since = parseTime(gaveUp.at) ?? 0;
+    const runStart = run.startedAt ?? parseTime(facts.startedAt);
+    const ranWell = runStart !== null && runStart > since && (death ? death.at : now) - runStart >= HEALTHY_RUN_MS;
+    if (!ranWell && !story.personActedSinceGaveUp) {
+      return { decision: escalate('restart-did-not-help', `an earlier restart did not help (${gaveUp.at}); no more automatic restarts until a person acts or it runs for ${formatDuration(HEALTHY_RUN_MS)}`) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Health counts only when backed by a failing probe that ran while the container ran unpaused in
+ * this run: Docker marks a paused container unhealthy (its probes cannot exec) and keeps that
+ * status after unpause until the next probe.
+ */
+export function healthIsBacked(facts: ContainerFacts, run: RunReading): true | string {
+  if (facts.health.status !== 'unhealthy') return `health is ${facts.health.status} now`;
+  const from = Math.max(run.startedAt ?? 0, run.unpausedAt ?? 0, parseTime(facts.startedAt) ?? 0);
+  const fresh = facts.health.probes.filter((p) => (parseTime(p.start) ?? 0) >= from);
+  const last = fresh[fresh.length - 1];
+  if (last === undefined) return 'unhealthy from before its last start or unpause, with no probe since';
+  if (last.exitCode === 0) return 'the latest probe passed';
+  return true;
+}
+
+function withRepeat(input: JudgeInput, judged: Judgement): Judgement {
+  if (judged.skip || input.manual) return judged;
+  const { open } = input;
+  const { decision } = judged;
+  if (decision.deferUntil || !open) return judged;
+  return open.lastAction === decision.action && decision.action !== 'restart' ? { ...judged, repeat: open } : judged;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
