@@ -5,6 +5,7 @@ import { createDockerEngine } from '../adapters/docker/docker-engine.js';
 import { detectSelfContainerId } from '../adapters/docker/self-container.js';
 import type { SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { StateStore } from '../adapters/state/state-store.js';
+import { StoryStore } from '../adapters/state/story-store.js';
 import { prepareStateDir, type Config } from '../config/load-config.js';
 import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
@@ -40,6 +41,7 @@ export interface Runtime {
   readonly engines: readonly DockerEngine[];
   readonly detector: Detector;
   readonly store: StateStore;
+  readonly stories: StoryStore;
   readonly audit: AuditLog;
   readonly budget: DiagnosisBudget;
   readonly diagnoser?: Diagnoser;
@@ -48,10 +50,16 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, opts: { ai: boolean; feed: FeedListener; notify: boolean }): Promise<Runtime> {
+/**
+ * `write: false` (`doctor diagnose` without --fix) reads the state but leaves every file as it
+ * was: the story it replays is shown, not kept.
+ */
+export async function openRuntime(config: Config, opts: { ai: boolean; feed: FeedListener; notify: boolean; write?: boolean }): Promise<Runtime> {
   await prepareStateDir(config.stateDir);
   const store = await StateStore.open(config.stateDir);
   if (store.recoveredFrom) opts.feed({ type: 'warning', message: `state file was damaged; moved aside to ${store.recoveredFrom}` });
+  const stories = await StoryStore.open(config.stateDir, { readOnly: opts.write === false });
+  if (stories.recoveredFrom) opts.feed({ type: 'warning', message: `story file was damaged; moved aside to ${stories.recoveredFrom}` });
   const audit = await AuditLog.open(auditPath(config));
   const budget = await DiagnosisBudget.open(path.join(config.stateDir, stateFiles.budget), {
     maxPerHour: config.anthropic.maxDiagnosesPerHour,
@@ -84,6 +92,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     engines,
     detector: compileDetector(config.errorPatterns.length > 0 ? config.errorPatterns : undefined),
     store,
+    stories,
     audit,
     budget,
     diagnoser,
@@ -93,6 +102,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       await notifier?.flush(5_000);
       await budget.flush();
       await store.save().catch(() => undefined);
+      await stories.save().catch(() => undefined);
       await audit.close();
     },
   };
@@ -108,18 +118,19 @@ async function loadClaudeDiagnoser(): Promise<typeof import('../adapters/claude/
 }
 
 /** What the incident handler (and so the watcher) needs from a runtime. */
-export function handlerDeps(runtime: Runtime, feed: FeedListener): Omit<HandlerDeps, 'stops'> {
+export function handlerDeps(runtime: Runtime, feed: FeedListener): HandlerDeps {
   return {
     config: runtime.config,
     detector: runtime.detector,
     store: runtime.store,
+    stories: runtime.stories,
     audit: runtime.audit,
     clock: systemClock,
     feed,
     sleep,
-    diagnoser: runtime.diagnoser,
+    diagnosers: runtime.diagnoser ? [runtime.diagnoser] : [],
     allowance: runtime.budget,
-    notifier: runtime.notifier,
+    notifiers: runtime.notifier ? [runtime.notifier] : [],
     selfId: runtime.selfId,
     secrets: doctorSecrets(runtime.config),
   };

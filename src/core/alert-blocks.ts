@@ -128,6 +128,8 @@ const OUTCOME_LABEL: Record<Outcome['status'], string> = {
   'restart-failed': '❌ restart failed',
   'not-running-after-restart': '❌ not running after the restart',
   'not-acted': 'not acted on',
+  pending: '⏳ restart issued, outcome not yet verified',
+  'stopped-by-person': 'stopped by a person during the restart (their stop stands)',
   'recovered-by-docker': "✅ recovered by Docker's restart policy",
 };
 

@@ -29,6 +29,14 @@ export const historyLimits = {
  */
 export const SAME_EVENT_TOLERANCE_MS = 1000;
 
+/**
+ * The key a container's history is kept under: engine and name, so the history survives the
+ * container being recreated (compose up), and a rename moves it (the watcher does).
+ */
+export function historyKey(host: string, name: string): string {
+  return `${host || 'local'}/${name}`;
+}
+
 /** A history with nothing in it. */
 export function emptyHistory(): ContainerHistory {
   return { deaths: [], ooms: [], restarts: [], incidents: [] };

@@ -9,7 +9,7 @@
  */
 import { decideAction } from './decide.js';
 import { formatDuration, parseTime } from './history.js';
-import type { DeathReading, RunReading } from './story.js';
+import { personActedSince, readDeath, readRun, type ContainerStory, type DeathReading, type RunReading } from './story.js';
 import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RulesVerdict, Trigger } from './types.js';
 
 /** What the story says about the incident, read by the gather stage with story.ts. */
@@ -20,6 +20,23 @@ export interface StoryView {
   readonly run: RunReading;
   /** A person acted on the container (started, restarted or stopped it) since the doctor gave up on it. */
   readonly personActedSinceGaveUp: boolean;
+}
+
+/** Reads what the judge needs off a container's story (pure; the handler and the tests share it). */
+export function readStoryView(story: ContainerStory | undefined, facts: ContainerFacts, trigger: Trigger, history: ContainerHistory): StoryView {
+  const exitTrigger = trigger.kind === 'die' || trigger.kind === 'exited' || trigger.kind === 'restarting';
+  const startedAt = parseTime(facts.startedAt);
+  const diedAt = trigger.kind === 'die' ? parseTime(trigger.at) : parseTime(facts.finishedAt);
+  // A die judged after Docker already started the container again belongs to the run before this one.
+  const deathRunStart = trigger.kind === 'die' && facts.running ? null : startedAt;
+  const death = (exitTrigger || !facts.running) && diedAt !== null && facts.status !== 'created'
+    ? readDeath(story, diedAt, { stopSignal: facts.stopSignal, startedAt: deathRunStart })
+    : undefined;
+  return {
+    death,
+    run: readRun(story, { stopSignal: facts.stopSignal, startedAt }),
+    personActedSinceGaveUp: history.attemptsEnded ? personActedSince(story, parseTime(history.attemptsEnded.at) ?? 0) : false,
+  };
 }
 
 export interface JudgeInput {
@@ -47,6 +64,8 @@ export interface Judgement {
   readonly skip?: string;
   /** Same incident, same decision as already recorded: count it, do not record or tell again. */
   readonly repeat?: IncidentMemory;
+  /** `story`: who did what decided it, and no diagnosis can change that; `table`: the guardrail table did. */
+  readonly stage: 'story' | 'table';
 }
 
 /** A death shorter than this after a start says nothing about a restart helping. */
@@ -54,12 +73,12 @@ export const HEALTHY_RUN_MS = 10 * 60 * 1000;
 
 const none = (guardrail: Guardrail | null, reason: string): Decision => ({ action: 'none', guardrail, reason, executed: false, decidedBy: 'rules' });
 const escalate = (guardrail: Guardrail | null, reason: string): Decision => ({ action: 'escalate', guardrail, reason, executed: false, decidedBy: 'rules' });
-const skip = (reason: string): Judgement => ({ decision: none(null, reason), skip: reason });
+const skip = (reason: string): Judgement => ({ decision: none(null, reason), skip: reason, stage: 'story' });
 
 export function judgeIncident(input: JudgeInput): Judgement {
   const fromStory = readTheStory(input);
   if (fromStory) return withRepeat(input, fromStory);
-  return withRepeat(input, { decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now }) });
+  return withRepeat(input, { stage: 'table', decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now }) });
 }
 
 /** Rules that come from who did what, before any diagnosis counts. */
@@ -75,43 +94,46 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
     if (death.cause === 'person') {
       const how = death.stop ? `${death.stop.signal} at ${iso(death.stop.at)}, ${formatDuration(Math.max(0, death.at - death.stop.at))} before it exited` : 'a stop';
       return facts.running
-        ? { decision: none('manual-stop', `stopped by a person or tool (${how}) and running again (started by hand or docker restart); nothing to do`) }
-        : { decision: none('manual-stop', `stopped by a person or tool (${how}, exit code ${evidence.exitCode ?? 'unknown'}); it stays stopped until someone starts it`) };
+        ? { stage: 'story', decision: none('manual-stop', `stopped by a person or tool (${how}) and running again (started by hand or docker restart); nothing to do`) }
+        : { stage: 'story', decision: none('manual-stop', `stopped by a person or tool (${how}, exit code ${evidence.exitCode ?? 'unknown'}); it stays stopped until someone starts it`) };
     }
   }
   // Stopped by a person (the exit being looked at, whatever the trigger): theirs until started again.
   if (down && death?.cause === 'person') {
-    return { decision: none('manual-stop', 'stopped by a person or tool; it stays stopped until someone starts it') };
+    return { stage: 'story', decision: none('manual-stop', 'stopped by a person or tool; it stays stopped until someone starts it') };
   }
   if (facts.running && run.stopping) {
     const reason = `a person or tool is stopping it (${run.stopping.signal} at ${iso(run.stopping.at)}, ${formatDuration(Math.max(0, now - run.stopping.at))} ago) and it is still draining; leaving it alone`;
-    return trigger.kind === 'log-pattern' && !manual ? skip(reason) : { decision: none('manual-stop', reason) };
+    return trigger.kind === 'log-pattern' && !manual ? skip(reason) : { stage: 'story', decision: none('manual-stop', reason) };
   }
   if (facts.status === 'paused' || run.pausedSince !== undefined) {
-    return manual ? { decision: none('manual-stop', 'paused on purpose (docker pause); leaving it alone') } : skip('paused');
+    return manual ? { stage: 'story', decision: none('manual-stop', 'paused on purpose (docker pause); leaving it alone') } : skip('paused');
   }
   if (trigger.kind === 'unhealthy' && facts.running) {
     const backed = healthIsBacked(facts, run);
     if (backed !== true && !manual) return skip(backed);
   }
   if (down && evidence.exitCode === 0 && facts.status !== 'created') {
-    return { decision: none('completed', `exited with code 0 (its process finished: a completed job${evidence.oomKilled ? '; Docker still shows OOMKilled from a child process, which does not change that it finished' : ''}); nothing to fix`) };
+    return { stage: 'story', decision: none('completed', `exited with code 0 (its process finished: a completed job${evidence.oomKilled ? '; Docker still shows OOMKilled from a child process, which does not change that it finished' : ''}); nothing to fix`) };
   }
   if (input.job && (down || facts.status === 'restarting')) {
-    return { decision: escalate('job', `a ${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
+    return { stage: 'story', decision: escalate('job', `a ${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
   }
-  if (facts.autoRemove && down) {
-    return { decision: escalate('removed', `exited with code ${evidence.exitCode ?? 'unknown'} and is auto-removed (--rm); there is nothing to restart, escalating`) };
+  if (facts.autoRemove) {
+    return down
+      ? { stage: 'story', decision: escalate('removed', `exited with code ${evidence.exitCode ?? 'unknown'} and is auto-removed (--rm); there is nothing to restart, escalating`) }
+      : { stage: 'story', decision: escalate('removed', 'started with --rm (auto-remove): the doctor never restarts such a container, escalating') };
   }
-  if (death && down && trigger.kind === 'exited') {
+  if (death && down && (trigger.kind === 'exited' || manual)) {
     const ago = formatDuration(Math.max(0, now - death.at));
     if (death.cause === 'unknown') {
-      return now - death.at <= policy.freshExitMs
-        ? { decision: escalate('unknown-stop', `found exited ${ago} ago (code ${evidence.exitCode ?? 'unknown'}) and the engine no longer has the events to tell whether a person stopped it; leaving it down for a person to decide`) }
-        : { decision: none('stale-exit', `found exited ${ago} ago, before the doctor was watching (code ${evidence.exitCode ?? 'unknown'}); it has been down since, not restarting an old exit`) };
+      // `diagnose --fix` included: a person asking for a fix is not necessarily the one who stopped it.
+      return now - death.at <= policy.freshExitMs || manual
+        ? { stage: 'story', decision: escalate('unknown-stop', `found exited ${ago} ago (code ${evidence.exitCode ?? 'unknown'}) and the engine no longer has the events to tell whether a person stopped it; leaving it down for a person to decide`) }
+        : { stage: 'story', decision: none('stale-exit', `found exited ${ago} ago, before the doctor was watching (code ${evidence.exitCode ?? 'unknown'}); it has been down since, not restarting an old exit`) };
     }
-    if (now - death.at > policy.freshExitMs) {
-      return { decision: none('stale-exit', `crashed ${ago} ago (code ${evidence.exitCode ?? 'unknown'}), longer ago than FRESH_EXIT_WINDOW (${formatDuration(policy.freshExitMs)}); down since then, not restarting an old exit`) };
+    if (now - death.at > policy.freshExitMs && !manual) {
+      return { stage: 'story', decision: none('stale-exit', `crashed ${ago} ago (code ${evidence.exitCode ?? 'unknown'}), longer ago than FRESH_EXIT_WINDOW (${formatDuration(policy.freshExitMs)}); down since then, not restarting an old exit`) };
     }
   }
   const gaveUp = input.history.attemptsEnded;
@@ -120,7 +142,7 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
     const runStart = run.startedAt ?? parseTime(facts.startedAt);
     const ranWell = runStart !== null && runStart > since && (death ? death.at : now) - runStart >= HEALTHY_RUN_MS;
     if (!ranWell && !story.personActedSinceGaveUp) {
-      return { decision: escalate('restart-did-not-help', `an earlier restart did not help (${gaveUp.at}); no more automatic restarts until a person acts or it runs for ${formatDuration(HEALTHY_RUN_MS)}`) };
+      return { stage: 'story', decision: escalate('restart-did-not-help', `an earlier restart did not help (${gaveUp.at}); no more automatic restarts until a person acts or it runs for ${formatDuration(HEALTHY_RUN_MS)}`) };
     }
   }
   return undefined;

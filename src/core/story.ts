@@ -47,6 +47,7 @@ export interface StoryStep {
   readonly by?: Actor;
   /** doctor-restart: the incident it acts for, and the latest time the restart's own events can carry. */
   readonly incidentId?: string;
+  readonly occurrence?: number;
   readonly until?: number;
   /** doctor-restart: how many dies the restart itself causes (1 for a running container, 0 for an exited one). */
   readonly dies?: number;

@@ -203,7 +203,12 @@ export interface Decision {
 
 /** Result of acting, recorded beside the decision. */
 export interface Outcome {
-  readonly status: 'restarted' | 'restart-failed' | 'not-running-after-restart' | 'not-acted' | 'recovered-by-docker';
+  /**
+   * `pending`: written ahead of a restart; the outcome line that follows replaces it (a record
+   * left pending means the doctor stopped before it could verify). `stopped-by-person`: a person
+   * stopped it during the doctor's restart or settle check, which wins over the doctor.
+   */
+  readonly status: 'pending' | 'restarted' | 'restart-failed' | 'not-running-after-restart' | 'stopped-by-person' | 'not-acted' | 'recovered-by-docker';
   readonly detail: string;
   /** ISO time the outcome was verified. */
   readonly at: string;
@@ -309,5 +314,36 @@ export interface DeliveryFailureEvent {
   readonly status?: number;
 }
 
+/**
+ * The outcome of an action written ahead (write-ahead audit): appended after the restart was
+ * verified, joined to its record by incident id and occurrence by every reader.
+ */
+export interface OutcomeEvent {
+  readonly v: 1;
+  readonly kind: 'outcome';
+  readonly time: string;
+  readonly incidentId: string;
+  readonly occurrence: number;
+  /** The restart was really issued. */
+  readonly executed: boolean;
+  readonly outcome: Outcome;
+}
+
+/** What the doctor did that is not a new incident: counted a repeat, deferred a decision, saw a recovery. */
+export interface IncidentNoteEvent {
+  readonly v: 1;
+  readonly kind: 'repeat' | 'deferred' | 'recovery';
+  readonly time: string;
+  readonly container: ContainerRef;
+  readonly incidentId?: string;
+  readonly detail: string;
+  /** repeat: how many times it has been seen. */
+  readonly count?: number;
+  /** deferred: when it is looked at again. */
+  readonly until?: string;
+  /** recovery: ms from the incident to well again. */
+  readonly afterMs?: number;
+}
+
 /** Audit lines other than incident records. */
-export type AuditEvent = DeliveryFailureEvent;
+export type AuditEvent = DeliveryFailureEvent | OutcomeEvent | IncidentNoteEvent;

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
-import { resolvePolicy } from '../core/container-policy.js';
-import { decideAction } from '../core/decide.js';
+import { resolvePolicy, stopTimeoutSeconds } from '../core/container-policy.js';
 import type { Detector } from '../core/error-patterns.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
+import { findOpenIncident, hasTime, historyKey, parseTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
+import { judgeIncident, readStoryView, type Judgement } from '../core/judge.js';
 import { createRedactor } from '../core/redact.js';
-import { findOpenIncident, hasTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
+import { unfinishedRestart, type ContainerStory } from '../core/story.js';
 import type {
   AuditRecord,
   ContainerFacts,
@@ -23,40 +24,46 @@ import type {
   Trigger,
 } from '../core/types.js';
 import type { FeedListener } from './feed.js';
-import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier } from './ports.js';
+import { auditSubscriber, feedSubscriber, IncidentBus, notifierSubscriber } from './incident-bus.js';
+import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, StoryLedger } from './ports.js';
 import { SecondOpinions, type DiagnosisAllowance } from './second-opinion.js';
-import type { StopTracker } from './stop-tracker.js';
+import { verifyRestart } from './restart-verify.js';
 
 /** Where the doctor remembers each container. Implemented by the state file adapter. */
 export interface HistoryStore {
   history(key: string): ContainerHistory;
   setHistory(key: string, history: ContainerHistory): void;
+  renameHistory(fromKey: string, toKey: string): void;
   save(): Promise<void>;
 }
 
 export type { DiagnosisAllowance };
+export { historyKey };
 
 export interface HandlerDeps {
   readonly config: Config;
   readonly detector: Detector;
   readonly store: HistoryStore;
+  readonly stories: StoryLedger;
   readonly audit: AuditSink;
   readonly clock: Clock;
-  readonly stops: StopTracker;
   readonly feed: FeedListener;
   /** Waits; may return early when the doctor is shutting down. */
   readonly sleep: (ms: number) => Promise<void>;
-  /** Aborts when the doctor is shutting down: in-flight Claude calls give up (and so escalate). */
+  /** Aborts when the doctor is shutting down: in-flight AI calls give up (and so escalate). */
   readonly stopSignal?: AbortSignal;
-  readonly diagnoser?: Diagnoser;
+  /** Diagnosis backends in order: the first usable answer counts. */
+  readonly diagnosers?: readonly Diagnoser[];
   readonly allowance?: DiagnosisAllowance;
-  readonly notifier?: Notifier;
+  readonly notifiers?: readonly Notifier[];
   /** The doctor's own container id, when it runs in one. */
   readonly selfId?: string;
   /** The doctor's own secrets (API key, webhook URL), kept out of every record. */
   readonly secrets?: readonly string[];
   /** Same container, same signature within this window = the same incident. */
   readonly dedupeWindowMs?: number;
+  /** Whether a container is a job or one-off (never re-run): its kind, when it is one. */
+  readonly jobKind?: (facts: ContainerFacts) => string | undefined;
 }
 
 export interface IncidentInput {
@@ -66,21 +73,18 @@ export interface IncidentInput {
   readonly trigger: Trigger;
   /** Error lines already found (reconcile reads new log lines and detects before calling). */
   readonly findings?: readonly Finding[];
-  readonly stoppedByUser?: boolean;
   /** `doctor diagnose`: always produce a result, even for a healthy or already judged container. */
   readonly manual?: boolean;
   /** May restart (watch; `diagnose --fix`). */
   readonly act: boolean;
   /** Write the decision to state and the audit log, and notify. */
   readonly record: boolean;
-  /** Ask Claude when it helps (false with --no-ai). */
+  /** Ask the AI when it helps (false with --no-ai). */
   readonly askAi: boolean;
   /** This is the look-again after MIN_DEAD_TIME. */
   readonly recheck?: boolean;
   /** What the event said of the container (name, image, labels), for one removed before it is inspected. */
   readonly seen?: SeenContainer;
-  /** Time of the last `oom` event for this container: Docker's OOMKilled flag can miss a kill. */
-  readonly oomAtMs?: number;
 }
 
 export interface IncidentResult {
@@ -90,56 +94,227 @@ export interface IncidentResult {
   readonly evidence: Evidence;
   readonly signature: string;
   readonly rules: RulesVerdict;
-  /** The diagnosis shown and recorded: Claude's when it answered, else the rules'. */
+  /** The diagnosis shown and recorded: the AI's when it answered, else the rules'. */
   readonly diagnosis: Diagnosis;
   readonly ai?: Diagnosis;
   readonly aiNote?: string;
   readonly decision: Decision;
   readonly outcome: Outcome;
   readonly history: ContainerHistory;
+  readonly story: ContainerStory | undefined;
   /** What was written to the audit log, if anything. */
   readonly record?: AuditRecord;
   /** Why nothing was judged (already judged, container gone, a repeat). */
   readonly skipped?: string;
 }
 
+/** The container as its event described it. */
+export interface SeenContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Everything the judge reads, gathered with I/O. */
+interface Gathered {
+  readonly facts: ContainerFacts;
+  readonly logs: readonly LogLine[];
+  readonly findings: readonly Finding[];
+  readonly evidence: Evidence;
+  readonly signature: string;
+  readonly rules: RulesVerdict;
+  readonly key: string;
+  readonly history: ContainerHistory;
+  readonly story: ContainerStory | undefined;
+  readonly view: ReturnType<typeof readStoryView>;
+  readonly redact: (text: string) => string;
+  readonly now: number;
+  readonly exitTrigger: boolean;
+}
+
 const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
-const RESTART_STOP_TIMEOUT_S = 10;
 /** How far before its StartedAt a run's first log lines can be stamped. */
 const RUN_START_SLACK_MS = 200;
-/** An `oom` event this close to an exit marks it as an OOM kill. */
-const OOM_EVENT_NEAR_EXIT_MS = 10_000;
+/** The restart call is given the stop timeout plus this much for the kill and the start. */
+const RESTART_CALL_SLACK_S = 30;
 
 function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `inc-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A key per engine and container name: history survives the container being recreated. */
-export function historyKey(host: string, name: string): string {
-  return `${host || 'local'}/${name}`;
-}
-
 /**
- * One incident, start to finish: inspect and read logs, detect, diagnose (rules, then Claude when
- * the rules cannot settle it), decide, act and verify, record, notify. Callers serialise calls per
- * container; calls for different containers may run at once.
+ * One incident: gather (inspect, logs, story, history: all the I/O), judge (one pure function),
+ * act (restart and verify, written ahead), publish (one stream the audit log, feed, notifiers and
+ * follow-ups subscribe to). Callers serialise calls per container; different containers may run at once.
  */
 export class IncidentHandler {
-  /** Claude's answer (or failure) per container and failure, so one incident is asked about once. */
+  /** The AI's answer (or failure) per container and failure, so one incident is asked about once. */
   private readonly opinions: SecondOpinions;
+  readonly bus: IncidentBus;
 
   constructor(private readonly deps: HandlerDeps) {
     this.opinions = new SecondOpinions({ ...deps, dedupeWindowMs: deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS });
+    this.bus = new IncidentBus([
+      auditSubscriber(deps.audit),
+      feedSubscriber(deps.feed),
+      notifierSubscriber(deps.notifiers ?? [], (message) => deps.feed({ type: 'warning', message })),
+    ]);
   }
 
   async handle(input: IncidentInput): Promise<IncidentResult | undefined> {
+    const g = await this.gather(input);
+    if (!g) return undefined;
+    const { deps } = this;
+    let judged = this.judge(g, input);
+    let opinion: Awaited<ReturnType<SecondOpinions['ask']>> = {};
+    if (!judged.skip && judged.stage === 'table' && input.askAi && (input.manual || !g.rules.settled)) {
+      const open = findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs);
+      opinion = await this.opinions.ask({
+        facts: g.facts, evidence: g.evidence, logTail: () => g.logs.map((l) => g.redact(l.text)), rules: g.rules, history: g.history,
+        signature: g.signature, key: g.key, seenBefore: open !== undefined, manual: input.manual === true, now: g.now,
+      });
+      judged = this.judge(g, input, opinion.ai);
+    }
+    const { ai, aiNote, aiUsage } = opinion;
+    const base = { facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: ai ?? g.rules.diagnosis, ai, aiNote, story: g.story };
+    let history = g.history;
+    const { now } = g;
+
+    if (judged.skip && !input.manual) return undefined;
+    // Count crashes (never a person's stop or the doctor's own restart) towards the crash-loop and OOM limits.
+    const death = g.view.death;
+    const crashed = death !== undefined && (death.cause === 'crash' || death.cause === 'unknown');
+    if (input.record && g.exitTrigger && crashed && g.facts.finishedAt !== null && !hasTime(history.deaths, g.facts.finishedAt)) {
+      history = recordDeath(history, g.facts.finishedAt, now);
+      if (g.facts.oomKilled) history = recordOom(history, g.facts.finishedAt, now);
+    }
+    if (input.record && input.trigger.kind === 'oom' && g.facts.running) history = recordOom(history, input.trigger.at, now);
+
+    let decision = judged.decision;
+    if (decision.deferUntil && !input.manual) {
+      if (input.record) {
+        deps.store.setHistory(g.key, history);
+        await deps.store.save();
+        await this.publishQuietly({ type: 'deferred', container: g.facts.ref, until: decision.deferUntil, reason: decision.reason, at: now });
+      }
+      return { ...base, decision, outcome: notActed(now, 'deferred'), history };
+    }
+    if (judged.repeat) {
+      history = this.remember(history, g, judged.repeat.incidentId, decision);
+      if (input.record) {
+        deps.store.setHistory(g.key, history);
+        await deps.store.save();
+        await this.publishQuietly({ type: 'repeat', container: g.facts.ref, incidentId: judged.repeat.incidentId, count: judged.repeat.count + 1, at: now });
+      }
+      return { ...base, decision, outcome: notActed(now, 'same incident as before; already recorded'), history, skipped: 'repeat' };
+    }
+
+    const open = findOpenIncident(g.history, g.signature, now, this.dedupeWindowMs);
+    const incidentId = open?.incidentId ?? newIncidentId(now);
+    const occurrence = (open?.count ?? 0) + 1;
+    const record = (d: Decision, outcome: Outcome, occ = occurrence): AuditRecord => ({
+      v: 1, incidentId, occurrence: occ, time: iso(now), container: g.facts.ref, trigger: input.trigger, evidence: g.evidence, signature: g.signature,
+      diagnosis: ai ?? g.rules.diagnosis, ...(ai ? { rulesDiagnosis: g.rules.diagnosis } : {}), ...(aiNote ? { aiNote } : {}), ...(aiUsage ? { aiUsage } : {}),
+      decision: d, outcome,
+    });
+
+    if (decision.action === 'restart' && input.act) {
+      const acted = await this.restart(g, input, history, record(decision, pending(now)), incidentId, occurrence);
+      if (acted.record) return { ...base, decision: acted.record.decision, outcome: acted.record.outcome, history: acted.history, record: acted.record };
+      decision = acted.decision;
+      history = acted.history;
+    }
+    const outcome =
+      decision.guardrail === 'restart-policy-pending' && g.facts.running
+        ? { status: 'recovered-by-docker' as const, detail: `running again since ${g.facts.startedAt ?? 'unknown'}`, at: iso(now) }
+        : notActed(now, decision.action === 'restart' ? 'restart not performed (diagnose without --fix)' : 'no action taken');
+    const final = record(decision, outcome);
+    if (input.record) {
+      history = this.remember(history, g, incidentId, decision);
+      deps.store.setHistory(g.key, history);
+      await deps.store.save();
+      await this.bus.publish({ type: 'recorded', record: final, aheadWritten: false });
+    }
+    return { ...base, decision, outcome, history, record: input.record ? final : undefined };
+  }
+
+  /**
+   * Restarts a previous doctor wrote ahead but never finished (it was stopped or killed between
+   * the decision and the outcome): their outcome is read off the container now and recorded, so
+   * the audit log has every action the doctor took.
+   */
+  async resolveUnfinishedRestarts(engine: DockerEngine): Promise<void> {
+    const { deps } = this;
+    for (const story of deps.stories.storiesOf(engine.host)) {
+      const step = unfinishedRestart(story);
+      if (!step?.incidentId || step.occurrence === undefined) continue;
+      const now = deps.clock.now();
+      let outcome: Outcome;
+      try {
+        const facts = await engine.inspect(story.id);
+        const started = parseTime(facts.startedAt);
+        outcome = facts.running && started !== null && started >= step.at - 1_000
+          ? { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) }
+          : { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };
+      } catch (error) {
+        if (!(error instanceof ContainerNotFoundError)) continue; // the engine is unwell: try again on the next start
+        outcome = { status: 'not-running-after-restart', detail: 'the doctor was stopped during its restart; the container is gone since', at: iso(now) };
+      }
+      deps.stories.append(engine.host, story.id, story.name, { at: now, kind: 'doctor-restart-done', ok: outcome.status === 'restarted' }, now);
+      const ahead = await deps.audit.find(story.name, step.incidentId, step.occurrence).catch(() => undefined);
+      if (ahead) {
+        await this.publishQuietly({ type: 'recorded', record: { ...ahead, decision: { ...ahead.decision, executed: true }, outcome }, aheadWritten: true });
+      } else {
+        await deps.audit.appendEvent({ v: 1, kind: 'outcome', time: iso(now), incidentId: step.incidentId, occurrence: step.occurrence, executed: true, outcome }).catch(() => undefined);
+      }
+    }
+    await deps.stories.save().catch(() => undefined);
+  }
+
+  private get dedupeWindowMs(): number {
+    return this.deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+  }
+
+  private judge(g: Gathered, input: IncidentInput, ai?: Diagnosis): Judgement & { stage: 'story' | 'table' } {
+    const { deps } = this;
+    const policy = resolvePolicy(
+      g.facts,
+      { autoFix: deps.config.autoFix, maxRestartsPerHour: deps.config.maxRestartsPerHour, minDeadTimeMs: deps.config.minDeadTimeMs, freshExitMs: deps.config.freshExitMs },
+      { selfId: deps.selfId },
+    );
+    const judged = judgeIncident({
+      trigger: input.trigger, facts: g.facts, evidence: g.evidence, rules: g.rules, ai, history: g.history, policy, story: g.view,
+      open: findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs), manual: input.manual === true,
+      job: deps.jobKind?.(g.facts), now: g.now,
+    });
+    return judged;
+  }
+
+  /** Remembers the incident in the container's history (and that this exit is judged). */
+  private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision): ContainerHistory {
+    let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, rule: g.rules.rule }, g.now);
+    if (g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
+    return next;
+  }
+
+  /** Publishing a repeat or a deferral must not fail the incident: the decision stands, the warning shows. */
+  private async publishQuietly(event: Parameters<IncidentBus['publish']>[0]): Promise<void> {
+    try {
+      await this.bus.publish(event);
+    } catch (error) {
+      this.deps.feed({ type: 'warning', message: `could not record a ${event.type}: ${describeError(error)}` });
+    }
+  }
+
+  /** Inspect, read the story and the logs, detect, diagnose by rules: everything the judge reads. */
+  private async gather(input: IncidentInput): Promise<Gathered | undefined> {
     const { deps } = this;
     const { config } = deps;
     let facts: ContainerFacts;
     let removed = false;
     try {
-      facts = withOomEvent(withExitFromEvent(await input.engine.inspect(input.id), input.trigger), input.oomAtMs);
+      facts = withExitFromEvent(await input.engine.inspect(input.id), input.trigger);
     } catch (error) {
       if (!(error instanceof ContainerNotFoundError) || input.manual) throw error;
       // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event.
@@ -148,18 +323,16 @@ export class IncidentHandler {
       removed = true;
     }
     const key = historyKey(input.engine.host, facts.ref.name);
-    let history = deps.store.history(key);
-    const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited';
+    const history = deps.store.history(key);
+    const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited' || input.trigger.kind === 'restarting';
     // The same exit reaches the handler more than once (the die event, then reconcile's `exited`
-    // queued behind it); once judged, it stays judged even if the container is running again by now
-    // (restarted by the doctor or by Docker) and FinishedAt still names that exit.
-    const alreadyJudged = exitTrigger && facts.finishedAt !== null && history.lastHandledExit === facts.finishedAt;
-    if (alreadyJudged && !input.manual && !input.recheck) return undefined;
+    // queued behind it); once judged, it stays judged even if the container is running again by now.
+    const judgedExit = input.trigger.kind !== 'restarting' && exitTrigger && facts.finishedAt !== null && history.lastHandledExit === facts.finishedAt;
+    if (judgedExit && !input.manual && !input.recheck) return undefined;
     if (!input.manual && isStaleTrigger(input.trigger, facts)) return undefined;
 
-    // Error lines read from a run that has ended since (the scan raced a die and a restart) belong
-    // to that exit, which is judged on its own; judging them now would blame the new run.
-    // Docker stamps a line when it copies it, which under load can trail the exit, and a run's
+    // Error lines read from a run that has ended since belong to that exit, which is judged on its
+    // own. Docker stamps a line when it copies it, which under load can trail the exit, and a run's
     // first lines can be stamped just before its StartedAt: a line is the current run's only when
     // it is both after the last exit and no earlier than shortly before this run started.
     let given = input.findings;
@@ -173,183 +346,90 @@ export class IncidentHandler {
       });
       if (given.length === 0 && !input.manual) return undefined;
     }
+
+    const story = deps.stories.story(input.engine.host, facts.ref.id);
+    const view = readStoryView(story, facts, input.trigger, history);
+    const death = view.death;
+    if (death?.oom && !facts.oomKilled && (facts.exitCode ?? 0) !== 0 && exitTrigger) facts = { ...facts, oomKilled: true };
+
     const logs = removed ? [] : await readLogsUnlessGone(input.engine, facts, config.logLines);
     const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
     const findings = (given ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
-
-    // A death counts even when Docker has already started the container again: crash loops under
-    // restart policy `always` are mostly seen that way.
-    const isNewExit = exitTrigger && facts.finishedAt !== null && !hasTime(history.deaths, facts.finishedAt);
-    if (isNewExit && input.record) {
-      history = recordDeath(history, facts.finishedAt!, now);
-      if (facts.oomKilled) history = recordOom(history, facts.finishedAt!, now);
-    }
-    // A process inside was OOM-killed but the container lives on: it still counts towards a leak.
-    if (input.trigger.kind === 'oom' && facts.running && input.record) history = recordOom(history, input.trigger.at, now);
-
-    const evidence = buildEvidence({ facts, logs, findings, stoppedByUser: input.stoppedByUser ?? false, logTailLines: config.logLines, redact });
+    const stoppedByUser = death?.cause === 'person' || (facts.running && view.run.stopping !== undefined);
+    const evidence = buildEvidence({ facts, logs, findings, stoppedByUser, logTailLines: config.logLines, redact });
     const signature = signatureOf(evidence.matchedLines, stateSignatureKey(evidence, input.trigger.kind));
-    const open = findOpenIncident(history, signature, now, deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
     const rules = diagnoseByRules({ facts, evidence, trigger: input.trigger, history, now });
-    const policy = resolvePolicy(
-      facts,
-      { autoFix: config.autoFix, maxRestartsPerHour: config.maxRestartsPerHour, minDeadTimeMs: config.minDeadTimeMs },
-      { selfId: deps.selfId },
-    );
-
-    const aiLogTail = () => logs.map((l) => redact(l.text));
-    const { ai, aiNote, aiUsage } =
-      input.askAi && (input.manual || !rules.settled)
-        ? await this.opinions.ask({ facts, evidence, logTail: aiLogTail, rules, history, signature, key, seenBefore: open !== undefined, manual: input.manual === true, now })
-        : {};
-    let decision = decideAction({ incident: { trigger: input.trigger, evidence, facts }, rules, ai, history, policy, now });
-
-    if (decision.deferUntil && !input.manual) {
-      if (input.record) {
-        deps.store.setHistory(key, history);
-        await deps.store.save();
-      }
-      deps.feed({ type: 'deferred', host: input.engine.host, container: facts.ref.name, until: decision.deferUntil, reason: decision.reason });
-      return { facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision, outcome: notActed(now, 'deferred'), history };
-    }
-
-    const isRepeat = open !== undefined && open.lastAction === decision.action && decision.action !== 'restart';
-    if (isRepeat && !input.manual) {
-      history = recordIncident(history, { signature, incidentId: open.incidentId, at: iso(now), action: decision.action, rule: rules.rule }, now);
-      if (exitTrigger && facts.finishedAt !== null) history = { ...history, lastHandledExit: facts.finishedAt };
-      if (input.record) {
-        deps.store.setHistory(key, history);
-        await deps.store.save();
-      }
-      deps.feed({ type: 'repeat', host: input.engine.host, container: facts.ref.name, incidentId: open.incidentId, count: open.count + 1 });
-      return {
-        facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision,
-        outcome: notActed(now, 'same incident as before; already recorded'), history, skipped: 'repeat',
-      };
-    }
-
-    const incidentId = open?.incidentId ?? newIncidentId(now);
-    const occurrence = (open?.count ?? 0) + 1;
-    let outcome: Outcome;
-    if (decision.action === 'restart' && input.act) {
-      const acted = await this.restartAndVerify(input.engine, facts, key, history, now, incidentId);
-      history = acted.history;
-      outcome = acted.outcome;
-      decision = { ...decision, executed: acted.issued };
-    } else if (decision.guardrail === 'restart-policy-pending' && facts.running) {
-      outcome = { status: 'recovered-by-docker', detail: `running again since ${facts.startedAt ?? 'unknown'}`, at: iso(now) };
-    } else {
-      outcome = notActed(now, decision.action === 'restart' ? 'restart not performed (diagnose without --fix)' : 'no action taken');
-    }
-    const record: AuditRecord = {
-      v: 1,
-      incidentId,
-      occurrence,
-      time: new Date(now).toISOString(),
-      container: facts.ref,
-      trigger: input.trigger,
-      evidence,
-      signature,
-      diagnosis: ai ?? rules.diagnosis,
-      ...(ai ? { rulesDiagnosis: rules.diagnosis } : {}),
-      ...(aiNote ? { aiNote } : {}),
-      ...(aiUsage ? { aiUsage } : {}),
-      decision,
-      outcome,
-    };
-
-    if (input.record) {
-      history = recordIncident(history, { signature, incidentId, at: iso(now), action: decision.action, rule: rules.rule }, now);
-      if (exitTrigger && facts.finishedAt !== null) history = { ...history, lastHandledExit: facts.finishedAt };
-      deps.store.setHistory(key, history);
-      await deps.store.save();
-      await deps.audit.append(record);
-      deps.feed({ type: 'incident', record });
-      deps.notifier?.incident(record);
-      if (decision.executed && outcome.status !== 'restarted') await this.escalateFailedRestart(record, now);
-    }
-    return { facts, logs, findings, evidence, signature, rules, diagnosis: ai ?? rules.diagnosis, ai, aiNote, decision, outcome, history, record: input.record ? record : undefined };
+    return { facts, logs, findings, evidence, signature, rules, key, history, story, view, redact, now, exitTrigger };
   }
 
-  private async restartAndVerify(
-    engine: DockerEngine,
-    facts: ContainerFacts,
-    key: string,
+  /**
+   * Restart, written ahead: the restart is counted and the decision appended to the audit log
+   * (durably) before the call, the outcome after the settle check. If the decision cannot be
+   * recorded, the doctor does not act.
+   */
+  private async restart(
+    g: Gathered,
+    input: IncidentInput,
     history: ContainerHistory,
-    now: number,
+    ahead: AuditRecord,
     incidentId: string,
-  ): Promise<{ issued: boolean; outcome: Outcome; history: ContainerHistory }> {
+    occurrence: number,
+  ): Promise<{ record?: AuditRecord; decision: Decision; history: ContainerHistory }> {
     const { deps } = this;
+    const { facts } = g;
     const { ref } = facts;
-    deps.feed({ type: 'restarting', host: engine.host, container: ref.name, incidentId });
-    deps.stops.beginOwnRestart(ref.id, now, facts.running || facts.status === 'restarting' ? 1 : 0);
+    const timeoutSeconds = stopTimeoutSeconds(facts);
+    const now = g.now;
+    let next = this.remember(recordRestart(history, iso(now), now), g, incidentId, ahead.decision);
+    deps.store.setHistory(g.key, next);
+    deps.stories.append(input.engine.host, ref.id, ref.name, {
+      at: now, kind: 'doctor-restart', incidentId, occurrence,
+      dies: facts.running || facts.status === 'restarting' ? 1 : 0,
+      until: now + (timeoutSeconds + RESTART_CALL_SLACK_S) * 1000,
+    }, now);
     try {
-      await engine.restart(ref, { timeoutSeconds: RESTART_STOP_TIMEOUT_S });
+      await Promise.all([deps.store.save(), deps.stories.save()]);
+      await this.bus.publish({ type: 'decided', record: ahead });
     } catch (error) {
-      deps.stops.endOwnRestart(ref.id, deps.clock.now());
-      return { issued: false, history, outcome: { status: 'restart-failed', detail: `restart call failed: ${describeError(error)}`, at: iso(deps.clock.now()) } };
+      const decision: Decision = { ...ahead.decision, action: 'escalate', reason: `${ahead.decision.reason}; but the decision could not be recorded (${describeError(error)}), and the doctor never acts without a record`, executed: false };
+      deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-restart-done', ok: false }, deps.clock.now());
+      return { decision, history };
     }
-    deps.stops.endOwnRestart(ref.id, deps.clock.now());
-    // Count the restart and persist it before the settle wait, so a crash of the doctor during the
-    // wait cannot lose it (the throttle must hold across the doctor's own restarts).
-    const restarted = recordRestart(history, iso(now), now);
-    deps.store.setHistory(key, restarted);
+
+    deps.feed({ type: 'restarting', host: input.engine.host, container: ref.name, incidentId });
+    let callError: unknown;
+    try {
+      await input.engine.restart(ref, { timeoutSeconds });
+    } catch (error) {
+      callError = error;
+    }
+    const doneAt = deps.clock.now();
+    deps.stories.append(input.engine.host, ref.id, ref.name, { at: doneAt, kind: 'doctor-restart-done', ok: callError === undefined }, doneAt);
+    void deps.stories.save().catch(() => undefined);
+
+    const outcome: Outcome = callError !== undefined
+      ? { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) }
+      : await verifyRestart({ engine: input.engine, ref, stopSignal: facts.stopSignal, stories: deps.stories, clock: deps.clock, sleep: deps.sleep, settleMs: deps.config.settleTimeMs, doneAt });
+    const executed = callError === undefined;
+    const done: AuditRecord = { ...ahead, decision: { ...ahead.decision, executed }, outcome };
+    await this.bus.publish({ type: 'recorded', record: done, aheadWritten: true });
+    if (outcome.status === 'restarted' || outcome.status === 'stopped-by-person') return { record: done, decision: done.decision, history: next };
+
+    // A restart that did not hold ends the doctor's attempts for it until a person acts or it runs well.
+    next = { ...next, attemptsEnded: { at: iso(deps.clock.now()), incidentId } };
+    deps.store.setHistory(g.key, next);
     await deps.store.save();
-
-    let startedAt: string | null = null;
-    try {
-      startedAt = (await engine.inspect(ref.id)).startedAt;
-    } catch {
-      // judged after the settle time
-    }
-    const settleFrom = deps.clock.now();
-    await deps.sleep(deps.config.settleTimeMs);
-    try {
-      const after = await engine.inspect(ref.id);
-      // Measured, not configured: a shutdown cuts the wait short.
-      const settle = `${Math.round((deps.clock.now() - settleFrom) / 1000)} s`;
-      if (after.running && after.status === 'running' && (startedAt === null || after.startedAt === startedAt)) {
-        return { issued: true, history: restarted, outcome: { status: 'restarted', detail: `restarted; still running after ${settle}`, at: iso(deps.clock.now()) } };
-      }
-      const how = after.running ? `it was restarted again since (now ${after.status})` : `it is ${after.status} (exit code ${after.exitCode ?? 'none'})`;
-      return { issued: true, history: restarted, outcome: { status: 'not-running-after-restart', detail: `restarted, but ${settle} later ${how}`, at: iso(deps.clock.now()) } };
-    } catch (error) {
-      return { issued: true, history: restarted, outcome: { status: 'not-running-after-restart', detail: `restarted, but could not verify: ${describeError(error)}`, at: iso(deps.clock.now()) } };
-    }
-  }
-
-  /** A restart that did not hold becomes an escalation on record, and people are told. */
-  private async escalateFailedRestart(record: AuditRecord, now: number): Promise<void> {
     const escalation: AuditRecord = {
-      ...record,
-      occurrence: record.occurrence + 1,
-      time: new Date(Math.max(now, this.deps.clock.now())).toISOString(),
-      decision: {
-        action: 'escalate',
-        reason: `the restart did not help: ${record.outcome.detail}`,
-        guardrail: null,
-        executed: false,
-        decidedBy: record.decision.decidedBy,
-      },
-      outcome: notActed(this.deps.clock.now(), 'escalated to a person'),
+      ...done,
+      occurrence: occurrence + 1,
+      time: iso(Math.max(now, deps.clock.now())),
+      decision: { action: 'escalate', reason: `the restart did not help: ${outcome.detail}; no more automatic restarts until a person acts`, guardrail: 'restart-did-not-help', executed: false, decidedBy: ahead.decision.decidedBy },
+      outcome: notActed(deps.clock.now(), 'escalated to a person'),
     };
-    await this.deps.audit.append(escalation);
-    this.deps.feed({ type: 'incident', record: escalation });
-    this.deps.notifier?.incident(escalation);
+    await this.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
+    return { record: done, decision: done.decision, history: next };
   }
-}
-
-/**
- * A trigger whose condition no longer holds when the container is looked at: the health check
- * passed again (or the doctor already restarted it), the OOM was followed by a death that its own
- * `die` event judges, Docker stopped looping. Judging it would record an incident that is not there.
- */
-/** The container as its event described it. */
-export interface SeenContainer {
-  readonly name: string;
-  readonly image: string;
-  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** A container removed right after its exit (auto-remove), as far as the `die` event tells. */
@@ -359,7 +439,7 @@ function removedContainerFacts(host: string, id: string, seen: SeenContainer, tr
     status: 'removing',
     running: false,
     exitCode: trigger.exitCode ?? null,
-    oomKilled: trigger.oom === true,
+    oomKilled: false,
     stateError: '',
     startedAt: null,
     finishedAt: trigger.at,
@@ -389,26 +469,19 @@ async function readLogsUnlessGone(engine: DockerEngine, facts: ContainerFacts, t
 
 /**
  * When Docker restarted the container before it was inspected, inspect shows the new run: take the
- * exit code (and an OOM kill) of the death being judged from the `die` event instead.
+ * exit code of the death being judged from the `die` event instead.
  */
 function withExitFromEvent(facts: ContainerFacts, trigger: Trigger): ContainerFacts {
-  if (trigger.kind !== 'die') return facts;
-  const exitCode = facts.exitCode ?? trigger.exitCode ?? null;
-  const oomKilled = facts.oomKilled || (trigger.oom === true && !facts.running);
-  if (facts.running && trigger.exitCode !== undefined) return { ...facts, exitCode: trigger.exitCode, oomKilled: facts.oomKilled || trigger.oom === true };
-  return exitCode === facts.exitCode && oomKilled === facts.oomKilled ? facts : { ...facts, exitCode, oomKilled };
+  if (trigger.kind !== 'die' || trigger.exitCode === undefined) return facts;
+  if (facts.running) return { ...facts, exitCode: trigger.exitCode, oomKilled: false };
+  return facts.exitCode === null ? { ...facts, exitCode: trigger.exitCode } : facts;
 }
 
 /**
- * containerd can report the OOM after the exit, and then inspect says OOMKilled=false: an `oom`
- * event within seconds of the exit settles it.
+ * A trigger whose condition no longer holds when the container is looked at: the health check
+ * passed again (or the doctor already restarted it), the OOM was followed by a death that its own
+ * `die` event judges, Docker stopped looping. Judging it would record an incident that is not there.
  */
-function withOomEvent(facts: ContainerFacts, oomAtMs: number | undefined): ContainerFacts {
-  if (oomAtMs === undefined || facts.running || facts.oomKilled || facts.exitCode !== 137) return facts;
-  const finished = Date.parse(facts.finishedAt ?? '');
-  return Math.abs(finished - oomAtMs) <= OOM_EVENT_NEAR_EXIT_MS ? { ...facts, oomKilled: true } : facts;
-}
-
 function isStaleTrigger(trigger: Trigger, facts: ContainerFacts): boolean {
   // Errors read from a container that has died since: its exit is judged by its own trigger.
   if (trigger.kind === 'log-pattern') return !facts.running;
@@ -426,3 +499,6 @@ function notActed(now: number, detail: string): Outcome {
   return { status: 'not-acted', detail, at: iso(now) };
 }
 
+function pending(now: number): Outcome {
+  return { status: 'pending', detail: 'restart about to be issued', at: iso(now) };
+}

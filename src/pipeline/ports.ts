@@ -2,7 +2,8 @@
  * The interfaces the pipeline needs from the outside world. Adapters implement them; tests can
  * hand the pipeline real adapters pointed at local servers, or small in-memory ones.
  */
-import type { ContainerFacts, ContainerRef, Diagnosis, HealthStatus, LogLine, AuditRecord, ContainerHistory, RulesVerdict } from '../core/types.js';
+import type { ContainerStory, Coverage, StoryStep } from '../core/story.js';
+import type { AuditEvent, AuditRecord, ContainerFacts, ContainerHistory, ContainerRef, Diagnosis, HealthStatus, LogLine, RulesVerdict } from '../core/types.js';
 
 /** A container event from the engine's events stream, reduced to what the doctor uses. */
 export interface ContainerEvent {
@@ -104,9 +105,24 @@ export interface Notifier {
   flush(timeoutMs: number): Promise<void>;
 }
 
-/** Append-only record of every decision. */
+/** Append-only record of every decision, written durably before `append` resolves. */
 export interface AuditSink {
   append(record: AuditRecord): Promise<void>;
+  appendEvent(event: AuditEvent): Promise<void>;
+  /** One record as written (with its outcome joined when there is one); used to finish a restart a stopped doctor left pending. */
+  find(container: string, incidentId: string, occurrence: number): Promise<AuditRecord | undefined>;
+}
+
+/** Where containers' stories live (the story store). */
+export interface StoryLedger {
+  story(host: string, id: string): ContainerStory | undefined;
+  storiesOf(host: string): ContainerStory[];
+  append(host: string, id: string, name: string, step: StoryStep, now: number): ContainerStory;
+  coverage(host: string): Coverage & { readonly gaps: readonly { readonly from: number; readonly to: number }[] };
+  lastEventMs(host: string): number | undefined;
+  setLastEventMs(host: string, ms: number): void;
+  recordReplay(host: string, from: number, to: number, completeFrom: number): void;
+  save(): Promise<void>;
 }
 
 /** Injectable clock so guardrails are tested without sleeps. */

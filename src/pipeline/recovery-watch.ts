@@ -1,7 +1,7 @@
+import { historyKey } from '../core/history.js';
 import type { AuditRecord, ContainerFacts } from '../core/types.js';
-import type { FeedListener } from './feed.js';
-import { historyKey } from './incident-handler.js';
-import type { Clock, DockerEngine, Notifier } from './ports.js';
+import type { IncidentBus } from './incident-bus.js';
+import type { Clock, DockerEngine } from './ports.js';
 
 interface Pending {
   readonly record: AuditRecord;
@@ -45,8 +45,8 @@ export class RecoveryWatch {
   constructor(
     private readonly deps: {
       readonly clock: Clock;
-      readonly feed: FeedListener;
-      readonly notifier?: Notifier;
+      /** Where a recovery is published: the audit log, the feed and the notifiers hear it. */
+      readonly bus: IncidentBus;
       /** Without a health check, how long a container must stay up to count as recovered. */
       readonly stableMs: number;
     },
@@ -74,8 +74,7 @@ export class RecoveryWatch {
           if (!isWellAgain(pending, facts, now, this.deps.stableMs) || this.pending.get(key) !== pending) return;
           this.pending.delete(key);
           const afterMs = now - Date.parse(pending.record.time);
-          this.deps.feed({ type: 'recovered', host: engine.host, container: facts.ref.name, incidentId: pending.record.incidentId, afterMs });
-          this.deps.notifier?.recovered(pending.record, new Date(now).toISOString());
+          return this.deps.bus.publish({ type: 'recovered', record: pending.record, at: now, afterMs });
         })
         .catch(() => {
           // gone or unreachable: keep waiting until RECOVERY_WATCH_MS

@@ -2,7 +2,21 @@ import type { Config } from '../config/load-config.js';
 import { signatureOf } from '../core/signature.js';
 import type { AiUsage, ContainerFacts, ContainerHistory, Diagnosis, Evidence, RulesVerdict } from '../core/types.js';
 import type { FeedListener } from './feed.js';
-import type { Diagnoser, TokenUsage } from './ports.js';
+import type { Diagnoser, DiagnoserResult, DiagnosisRequest, TokenUsage } from './ports.js';
+
+/** The first usable answer of the backends, in order; the last failure when none answered. */
+async function askInOrder(diagnosers: readonly Diagnoser[], request: DiagnosisRequest, signal?: AbortSignal): Promise<DiagnoserResult> {
+  const errors: string[] = [];
+  let last: DiagnoserResult | undefined;
+  for (const diagnoser of diagnosers) {
+    if (signal?.aborted) break;
+    last = await diagnoser.diagnose(request, signal);
+    if (last.ok) return last;
+    errors.push(last.error);
+  }
+  if (last === undefined || last.ok) return { ok: false, error: 'the doctor is shutting down' };
+  return errors.length > 1 ? { ok: false, error: errors.join('; then '), ...(last.usage ? { usage: last.usage } : {}) } : last;
+}
 
 /** MAX_DIAGNOSES_PER_HOUR and token accounting. */
 export interface DiagnosisAllowance {
@@ -58,7 +72,8 @@ export class SecondOpinions {
     private readonly deps: {
       readonly config: Config;
       readonly feed: FeedListener;
-      readonly diagnoser?: Diagnoser;
+      /** Backends in order; a failure or an unusable answer falls through to the next. */
+      readonly diagnosers?: readonly Diagnoser[];
       readonly allowance?: DiagnosisAllowance;
       readonly dedupeWindowMs: number;
       readonly stopSignal?: AbortSignal;
@@ -66,8 +81,9 @@ export class SecondOpinions {
   ) {}
 
   async ask(req: OpinionRequest): Promise<SecondOpinion> {
-    const { diagnoser, allowance, config } = this.deps;
-    if (!diagnoser) return {};
+    const { allowance, config } = this.deps;
+    const diagnosers = this.deps.diagnosers ?? [];
+    if (diagnosers.length === 0) return {};
     const { facts, evidence, now } = req;
     // One question per incident: a crash loop repeats the same failure on every restart, and a
     // failed call is not retried on the next repeat either (that would be one call per restart).
@@ -83,14 +99,8 @@ export class SecondOpinions {
     if (allowance && !allowance.tryTake(now)) {
       return { aiNote: `MAX_DIAGNOSES_PER_HOUR (${config.anthropic.maxDiagnosesPerHour}) reached: diagnosed by rules only` };
     }
-    const result = await diagnoser.diagnose({
-      facts,
-      evidence,
-      rules: req.rules,
-      history: req.history,
-      signature: req.signature,
-      logTail: req.logTail(),
-    }, this.deps.stopSignal);
+    const request = { facts, evidence, rules: req.rules, history: req.history, signature: req.signature, logTail: req.logTail() };
+    const result = await askInOrder(diagnosers, request, this.deps.stopSignal);
     this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
     let aiUsage: AiUsage | undefined;
     if (result.usage) {

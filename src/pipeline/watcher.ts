@@ -1,16 +1,15 @@
 import { describeError } from '../core/errors.js';
+import { historyKey } from '../core/history.js';
 import type { ContainerRef, Finding, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
 import { IncidentHandler, type HandlerDeps, type SeenContainer } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { RecoveryWatch } from './recovery-watch.js';
-import { StopTracker } from './stop-tracker.js';
+import { stepFromEvent } from './story-feed.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
 
-export interface WatcherDeps extends Omit<HandlerDeps, 'stops'> {
+export interface WatcherDeps extends HandlerDeps {
   readonly engines: readonly DockerEngine[];
-  /** Records where each engine's events stream left off. */
-  readonly cursor: { lastEventMs(host: string): number | undefined; setLastEventMs(host: string, ms: number): void };
   readonly askAi: boolean;
   /** A container without a health check counts as recovered once it has run this long. Default 30 s. */
   readonly recoveryStableMs?: number;
@@ -34,6 +33,11 @@ interface EngineState {
   epoch: number;
   /** Counts lifecycle events, so an inspect that raced one is not cached. */
   lifecycle: number;
+  /** The story has been rebuilt from the engine's recent events since this doctor started. */
+  replayed: boolean;
+  /** Where the events stream picks up after the latest replay. */
+  streamFromMs: number | undefined;
+  replaying: Promise<void> | undefined;
 }
 
 /** Facts that stay true for one run of a container (until its next start, die or destroy). */
@@ -57,17 +61,15 @@ const EVENT_BACKOFF_MIN_MS = 500;
 const EVENT_BACKOFF_MAX_MS = 30_000;
 /** An OOM event without a die: a process inside was killed but the container lives on. */
 const OOM_SETTLE_MS = 1_000;
-/** An `oom` event this close before a `die` marks that death as an OOM kill. */
-const OOM_BEFORE_DIE_MS = 10_000;
 /** How long a SIGKILL exit waits for an `oom` event that arrives after the `die`. */
 const LATE_OOM_GRACE_MS = 750;
+/** A doctor that never watched this engine replays this far back (the engine keeps at most 256 events anyway). */
+const REPLAY_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 /** After a `die` event, reconcile leaves that exit to the event path for this long. */
 const DIE_OWNS_EXIT_MS = 5_000;
 
-const deathActions = new Set(['die']);
 /** Events after which cached run facts and judged exits no longer hold. */
-const lifecycleActions = new Set(['start', 'die', 'restart', 'destroy']);
-const stopActions = new Set(['kill', 'stop']);
+const lifecycleActions = new Set(['start', 'die', 'restart', 'destroy', 'pause', 'unpause', 'rename']);
 
 /**
  * The daemon: reconcile what exists, then follow each engine's events stream, and reconcile again
@@ -75,15 +77,11 @@ const stopActions = new Set(['kill', 'stop']);
  * at a time; different containers never wait for each other (a slow Claude call included).
  */
 export class Watcher {
-  readonly stops = new StopTracker();
   private readonly handler: IncidentHandler;
   private readonly engines: EngineState[];
   private readonly queues = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly recoveries: RecoveryWatch;
-  /** Per container id: time of the last `die` event, so an `oom` that preceded a die is not judged twice. */
-  private readonly lastDieMs = new Map<string, number>();
-  private readonly lastOomMs = new Map<string, number>();
   /** Per container id: when (doctor's clock) its last `die` event arrived. */
   private readonly dieReceivedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -94,11 +92,10 @@ export class Watcher {
   constructor(private readonly deps: WatcherDeps) {
     this.handler = new IncidentHandler({
       ...deps,
-      stops: this.stops,
       sleep: (ms) => sleepUnlessAborted(ms, this.shutdown.signal),
       stopSignal: this.shutdown.signal,
     });
-    this.recoveries = new RecoveryWatch({ clock: deps.clock, feed: deps.feed, notifier: deps.notifier, stableMs: deps.recoveryStableMs ?? 30_000 });
+    this.recoveries = new RecoveryWatch({ clock: deps.clock, bus: this.handler.bus, stableMs: deps.recoveryStableMs ?? 30_000 });
     this.engines = deps.engines.map((engine) => ({
       engine,
       connected: false,
@@ -112,6 +109,9 @@ export class Watcher {
       judgedExits: new Map(),
       epoch: 0,
       lifecycle: 0,
+      replayed: false,
+      streamFromMs: undefined,
+      replaying: undefined,
     }));
   }
 
@@ -131,6 +131,7 @@ export class Watcher {
   async runOnce(): Promise<void> {
     await Promise.all(this.engines.map((e) => this.reconcile(e)));
     await this.drain();
+    await this.deps.stories.save().catch(() => undefined);
   }
 
   /** Runs until `signal` aborts, then lets in-flight incidents finish. */
@@ -144,6 +145,41 @@ export class Watcher {
     for (const t of this.timers) clearTimeout(t);
     // In-flight incidents still finish and are recorded (a restart already issued is verified now).
     await this.drain();
+    await this.deps.stories.save().catch((error: unknown) => this.deps.feed({ type: 'warning', message: describeError(error) }));
+  }
+
+  /**
+   * Replay, before judging anything: the engine's recent events rebuild each container's story
+   * (who stopped what while no doctor watched). On the first replay of this process the events only
+   * tell the story; on a reconnect they are news that was missed, and go through the live path.
+   * Then restarts a previous doctor left half-done are verified and their outcome recorded.
+   */
+  private replay(state: EngineState): Promise<void> {
+    state.replaying ??= this.replayOnce(state).finally(() => {
+      state.replaying = undefined;
+    });
+    return state.replaying;
+  }
+
+  private async replayOnce(state: EngineState): Promise<void> {
+    const { engine } = state;
+    const { stories, clock } = this.deps;
+    const first = !state.replayed;
+    const now = clock.now();
+    const since = stories.lastEventMs(engine.host) ?? now - REPLAY_LOOKBACK_MS;
+    const replay = await engine.readEvents({ sinceMs: since, untilMs: now, signal: this.shutdown.signal });
+    for (const event of replay.events) this.takeIn(state, event, !first);
+    stories.recordReplay(engine.host, since, now, replay.complete ? since : Math.max(since, replay.oldestMs ?? now));
+    if (!replay.complete) {
+      this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: the engine no longer holds every event since ${new Date(since).toISOString()}; deaths before ${new Date(replay.oldestMs ?? now).toISOString()} count as unknown, never as crashes` });
+    }
+    state.streamFromMs = now;
+    state.replayed = true;
+    if (first) await this.handler.resolveUnfinishedRestarts(engine);
+  }
+
+  private async ensureReplayed(state: EngineState): Promise<void> {
+    if (!state.replayed) await this.replay(state);
   }
 
   private async drain(): Promise<void> {
@@ -163,6 +199,7 @@ export class Watcher {
     const { engine } = state;
     let listed;
     try {
+      await this.ensureReplayed(state);
       listed = await engine.listContainers();
       state.connected = true;
       state.lastError = null;
@@ -172,7 +209,7 @@ export class Watcher {
       this.deps.feed({ type: 'engine-down', host: engine.host, error: state.lastError, retryInMs: this.deps.config.checkIntervalMs });
       return;
     }
-    const targets = selectTargets(listed, this.deps.config.targets, this.deps.selfId);
+    const targets = selectTargets(listed, this.deps.config.targets, this.deps.selfId, this.deps.config.targetLabel);
     state.targets = targets.length;
     const live = new Set(targets.map((t) => t.id));
     for (const map of [state.logCursor, state.runFacts, state.judgedExits]) {
@@ -205,7 +242,6 @@ export class Watcher {
     if (dieSeen !== undefined && this.deps.clock.now() - dieSeen < DIE_OWNS_EXIT_MS) return;
     const { epoch } = state;
     this.enqueue(state.engine, id, trigger('exited', at), {
-      oomAtMs: this.lastOomMs.get(id),
       onHandled: () => {
         if (state.eventsStreaming && state.epoch === epoch) state.judgedExits.set(id, epoch);
       },
@@ -262,6 +298,8 @@ export class Watcher {
       const connectedAt = this.deps.clock.now();
       try {
         await engine.ping(signal);
+        // Every (re)connect first replays what the engine holds since the last event taken in.
+        await this.replay(state);
         if (!first) {
           this.deps.feed({ type: 'engine-up', host: engine.host });
           void this.reconcile(state);
@@ -270,8 +308,8 @@ export class Watcher {
         state.connected = true;
         state.eventsStreaming = true;
         state.epoch += 1;
-        const sinceMs = this.deps.cursor.lastEventMs(engine.host) ?? connectedAt;
-        await engine.streamEvents({ sinceMs, signal, onEvent: (event) => this.onEvent(state, event) });
+        const sinceMs = state.streamFromMs ?? connectedAt;
+        await engine.streamEvents({ sinceMs, signal, onEvent: (event) => this.takeIn(state, event, true) });
         if (signal.aborted) break;
         throw new Error('events stream ended');
       } catch (error) {
@@ -288,80 +326,72 @@ export class Watcher {
     state.eventsStreaming = false;
   }
 
-  private onEvent(state: EngineState, event: ContainerEvent): void {
+  /**
+   * One event: into its container's story first, then (when it is news rather than the story of a
+   * first replay) what it triggers.
+   */
+  private takeIn(state: EngineState, event: ContainerEvent, live: boolean): void {
     const { engine } = state;
-    this.deps.cursor.setLastEventMs(engine.host, event.timeMs);
+    const { stories, clock } = this.deps;
+    stories.setLastEventMs(engine.host, event.timeMs);
     if (!this.isTarget(event)) return;
+    const step = stepFromEvent(event);
+    if (!step) return;
+    const before = stories.story(engine.host, event.id);
+    const story = stories.append(engine.host, event.id, event.name, step, clock.now());
+    // Seen already (a replay overlapping the stream): it has told its story and triggered what it triggers.
+    if (story === before) return;
+    const appended = story.steps.find((s) => s.at === step.at && s.kind === step.kind) ?? step;
     const action = event.action;
     if (lifecycleActions.has(action)) {
       state.lifecycle += 1;
       state.runFacts.delete(event.id);
       state.judgedExits.delete(event.id);
     }
-    if (stopActions.has(action)) {
-      this.stops.noteStop(event.id, event.timeMs);
-      return;
+    if (step.kind === 'rename' && step.oldName && step.name) {
+      // History is kept by name: it follows the container, so its budgets do not start over.
+      this.deps.store.renameHistory(historyKey(engine.host, step.oldName), historyKey(engine.host, step.name));
     }
-    if (action === 'start') {
-      this.stops.noteStart(event.id);
+    if (!live) return;
+    if (action === 'start' || action === 'unpause') {
       this.recoveries.check(state.engine);
       return;
     }
     if (action === 'destroy') {
-      this.stops.forget(event.id);
       state.logCursor.delete(event.id);
-      this.lastDieMs.delete(event.id);
-      this.lastOomMs.delete(event.id);
       this.dieReceivedAt.delete(event.id);
       return;
     }
-    if (deathActions.has(action)) {
-      this.lastDieMs.set(event.id, event.timeMs);
-      this.dieReceivedAt.set(event.id, this.deps.clock.now());
-      if (this.stops.consumeOwnRestartDie(event.id, event.timeMs)) return;
-      const stoppedByUser = this.stops.wasStoppedByUser(event.id, event.timeMs);
-      const exitCode = Number.parseInt(event.attributes.exitCode ?? '', 10);
+    if (action === 'die') {
+      this.dieReceivedAt.set(event.id, clock.now());
+      // The die of the doctor's own restart: the story says so, and the restart is verified by its own check.
+      if (appended.by === 'doctor') return;
+      const exitCode = appended.exitCode;
       // Event attributes carry the container's labels beside name, image, exitCode and signal.
       const seen: SeenContainer = { name: event.name, image: event.image, labels: event.attributes };
-      const makeTrigger = (): Trigger => {
-        const oomAt = this.lastOomMs.get(event.id);
-        const oom = oomAt !== undefined && Math.abs(event.timeMs - oomAt) <= OOM_BEFORE_DIE_MS;
-        return {
-          kind: 'die',
-          at: new Date(event.timeMs).toISOString(),
-          event: action,
-          ...(Number.isFinite(exitCode) ? { exitCode } : {}),
-          ...(oom ? { oom: true } : {}),
-        };
-      };
-      // containerd can deliver the OOM notice after the exit, and then Docker reports
-      // OOMKilled=false and emits `oom` after `die`: give a SIGKILL exit a moment for it.
-      if (exitCode === 137 && !stoppedByUser && !this.lastOomMs.has(event.id)) {
-        this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser, seen }));
-      } else {
-        this.enqueue(engine, event.id, makeTrigger(), { stoppedByUser, seen });
-      }
+      const t: Trigger = { kind: 'die', at: new Date(event.timeMs).toISOString(), event: action, ...(exitCode !== undefined ? { exitCode } : {}) };
+      // containerd can deliver the OOM notice after the exit: give a SIGKILL exit a moment for it.
+      const oomSeen = story.steps.some((s) => s.kind === 'oom' && Math.abs(s.at - event.timeMs) <= 10_000);
+      if (exitCode === 137 && !oomSeen) this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, t, { seen }));
+      else this.enqueue(engine, event.id, t, { seen });
       return;
     }
     if (action === 'oom') {
-      this.lastOomMs.set(event.id, event.timeMs);
-      if (this.lastOomMs.size > 10_000) this.lastOomMs.delete(this.lastOomMs.keys().next().value!);
       // The die that usually follows carries the verdict; an OOM with no die is its own incident.
       this.later(OOM_SETTLE_MS, () => {
-        if (Math.abs((this.lastDieMs.get(event.id) ?? 0) - event.timeMs) <= OOM_BEFORE_DIE_MS) return;
-        this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
+        const died = this.deps.stories.story(engine.host, event.id)?.steps.some((s) => s.kind === 'die' && Math.abs(s.at - event.timeMs) <= 10_000);
+        if (!died) this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
       });
       return;
     }
-    if (action.startsWith('health_status')) {
-      const status = action.slice(action.indexOf(':') + 1).trim();
-      if (status === 'unhealthy') this.enqueue(engine, event.id, { kind: 'unhealthy', at: new Date(event.timeMs).toISOString(), event: action });
-      else if (status === 'healthy') this.recoveries.check(state.engine);
+    if (step.kind === 'health') {
+      if (step.health === 'unhealthy') this.enqueue(engine, event.id, { kind: 'unhealthy', at: new Date(event.timeMs).toISOString(), event: action });
+      else if (step.health === 'healthy') this.recoveries.check(state.engine);
     }
   }
 
   private isTarget(event: ContainerEvent): boolean {
-    return selectTargets([{ id: event.id, name: event.name, labels: event.attributes }], this.deps.config.targets, this.deps.selfId).length > 0;
+    return selectTargets([{ id: event.id, name: event.name, labels: event.attributes }], this.deps.config.targets, this.deps.selfId, this.deps.config.targetLabel).length > 0;
   }
 
   /** Incidents for one container run one after another, in arrival order. */
@@ -369,7 +399,7 @@ export class Watcher {
     engine: DockerEngine,
     id: string,
     t: Trigger,
-    extra: { findings?: Finding[]; stoppedByUser?: boolean; recheck?: boolean; seen?: SeenContainer; oomAtMs?: number; onHandled?: () => void } = {},
+    extra: { findings?: Finding[]; recheck?: boolean; seen?: SeenContainer; onHandled?: () => void } = {},
   ): void {
     if (this.stopping) return;
     const key = `${engine.host}|${id}`;
@@ -381,10 +411,8 @@ export class Watcher {
           id,
           trigger: t,
           findings: extra.findings,
-          stoppedByUser: extra.stoppedByUser,
           recheck: extra.recheck,
           seen: extra.seen,
-          oomAtMs: extra.oomAtMs,
           act: true,
           record: true,
           askAi: this.deps.askAi,

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { AuditLog, readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import { createDockerEngine } from '../../src/adapters/docker/docker-engine.js';
 import { StateStore } from '../../src/adapters/state/state-store.js';
+import { StoryStore } from '../../src/adapters/state/story-store.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { compileDetector } from '../../src/core/error-patterns.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import type { FeedEvent } from '../../src/pipeline/feed.js';
 import { IncidentHandler, type DiagnosisAllowance } from '../../src/pipeline/incident-handler.js';
 import type { Diagnoser, DockerEngine, Notifier } from '../../src/pipeline/ports.js';
-import { StopTracker } from '../../src/pipeline/stop-tracker.js';
 import { Watcher } from '../../src/pipeline/watcher.js';
 import { testDockerHost } from './engine.js';
 
@@ -43,6 +43,7 @@ export interface Harness {
   readonly stateDir: string;
   readonly engine: DockerEngine;
   readonly store: StateStore;
+  readonly stories: StoryStore;
   readonly audit: AuditLog;
   readonly feed: FeedEvent[];
   readonly watcher: Watcher;
@@ -74,25 +75,26 @@ export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
   });
   const engine = createDockerEngine(config.dockerHosts[0]!);
   const store = await StateStore.open(stateDir);
+  const stories = await StoryStore.open(stateDir);
   const audit = await AuditLog.open(path.join(stateDir, 'audit.jsonl'));
   const feed: FeedEvent[] = [];
   const common = {
     config,
     detector: compileDetector(config.errorPatterns.length > 0 ? config.errorPatterns : undefined),
     store,
+    stories,
     audit,
     clock: { now: () => Date.now() },
     feed: (e: FeedEvent) => feed.push(e),
     sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-    diagnoser: opts.diagnoser,
+    diagnosers: opts.diagnoser ? [opts.diagnoser] : [],
     allowance: opts.allowance,
-    notifier: opts.notifier,
+    notifiers: opts.notifier ? [opts.notifier] : [],
     selfId: opts.selfId,
   };
   const watcher = new Watcher({
     ...common,
     engines: [engine],
-    cursor: store,
     askAi: opts.diagnoser !== undefined,
     recoveryStableMs: opts.recoveryStableMs ?? 1_000,
   });
@@ -104,7 +106,8 @@ export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
     audit,
     feed,
     watcher,
-    handler: () => new IncidentHandler({ ...common, stops: new StopTracker() }),
+    stories,
+    handler: () => new IncidentHandler(common),
     startWatching() {
       const controller = new AbortController();
       const running = watcher.run(controller.signal);
@@ -119,6 +122,7 @@ export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
     },
     async close() {
       await store.save();
+      await stories.save();
       await audit.close();
       if (ownDir) await rm(stateDir, { recursive: true, force: true });
     },

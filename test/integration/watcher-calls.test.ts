@@ -12,6 +12,7 @@ import path from 'node:path';
 import { AuditLog } from '../../src/adapters/audit/audit-log.js';
 import { createDockerEngine } from '../../src/adapters/docker/docker-engine.js';
 import { StateStore } from '../../src/adapters/state/state-store.js';
+import { StoryStore } from '../../src/adapters/state/story-store.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { compileDetector } from '../../src/core/error-patterns.js';
 import type { FeedEvent } from '../../src/pipeline/feed.js';
@@ -90,7 +91,7 @@ describe('reconcile cycles with the events stream up', () => {
       engines: [counted.engine],
       detector: compileDetector(),
       store,
-      cursor: store,
+      stories: await StoryStore.open(stateDir),
       audit,
       clock: { now: () => Date.now() },
       feed: (e) => feed.push(e),

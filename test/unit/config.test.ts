@@ -138,6 +138,8 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
     ['MIN_DEAD_TIME', '-1'],
     ['MIN_DEAD_TIME', 'a minute'],
     ['RESTART_SETTLE_TIME', '601'],
+    ['FRESH_EXIT_WINDOW', 'ten minutes'],
+    ['TARGET_LABEL', '=true'],
     ['STATE_DIR', '   '],
     ['ANTHROPIC_BASE_URL', 'ftp://example.com'],
     ['ANTHROPIC_BASE_URL', 'not a url'],

@@ -74,7 +74,7 @@ describe('resolvePolicy', () => {
   test('copies the configured limits and applies default crash-loop and OOM-leak thresholds', () => {
     const policy = resolvePolicy(makeFacts(), { ...base, autoFix: false });
     assert.deepEqual(policy, {
-      autoFix: false, maxRestartsPerHour: 3, minDeadTimeMs: 60_000,
+      autoFix: false, maxRestartsPerHour: 3, minDeadTimeMs: 60_000, freshExitMs: 10 * 60_000,
       crashLoop: DEFAULT_CRASH_LOOP, oomLeak: DEFAULT_OOM_LEAK,
       restartNever: false, stateful: false, isSelf: false,
     });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { StateStore, containerKey } from '../../src/adapters/state/state-store.js';
+import { StateStore } from '../../src/adapters/state/state-store.js';
+import { historyKey } from '../../src/core/history.js';
 import { StateError } from '../../src/core/errors.js';
 import type { ContainerHistory } from '../../src/core/types.js';
 
@@ -46,14 +47,14 @@ describe('StateStore', () => {
   test('histories and the events cursor survive a new store on the same directory', async () => {
     const dir = await freshDir();
     const first = await StateStore.open(dir);
-    first.setHistory(containerKey('unix:///a.sock', 'web'), history);
+    first.setHistory(historyKey('unix:///a.sock', 'web'), history);
     first.setLastEventMs('unix:///a.sock', 1_700_000_000_123);
     first.setLastEventMs('', 42);
     await first.save();
 
     const second = await StateStore.open(dir);
-    assert.deepEqual(second.history(containerKey('unix:///a.sock', 'web')), history);
-    assert.deepEqual(second.history(containerKey('unix:///b.sock', 'web')).deaths, [], 'keyed per engine');
+    assert.deepEqual(second.history(historyKey('unix:///a.sock', 'web')), history);
+    assert.deepEqual(second.history(historyKey('unix:///b.sock', 'web')).deaths, [], 'keyed per engine');
     assert.equal(second.lastEventMs('unix:///a.sock'), 1_700_000_000_123);
     assert.equal(second.lastEventMs(''), 42, 'the default engine is kept under "local"');
     assert.equal(second.recoveredFrom, undefined);

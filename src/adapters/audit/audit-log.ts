@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { StateError } from '../../core/errors.js';
-import type { AuditEvent, AuditRecord } from '../../core/types.js';
+import type { AuditEvent, AuditRecord, OutcomeEvent } from '../../core/types.js';
 import type { AuditSink } from '../../pipeline/ports.js';
 
 /**
@@ -11,7 +11,9 @@ import type { AuditSink } from '../../pipeline/ports.js';
  * sealed with a newline on open, so the next record never fuses with it, and readers skip it.
  *
  * Two kinds of line share the file, in the order they happened: incident records (`AuditRecord`,
- * no `kind` field) and events (`AuditEvent`, with a `kind`, e.g. a Slack delivery failure).
+ * no `kind` field) and events (`AuditEvent`, with a `kind`: the outcome of an action written
+ * ahead, a repeat, a deferral, a recovery, a Slack delivery failure). A restart is written ahead:
+ * its record (outcome `pending`) before the restart call, its `outcome` line after the check.
  */
 export class AuditLog implements AuditSink {
   private tail: Promise<void> = Promise.resolve();
@@ -65,6 +67,12 @@ export class AuditLog implements AuditSink {
     });
   }
 
+  async find(container: string, incidentId: string, occurrence: number): Promise<AuditRecord | undefined> {
+    await this.tail;
+    const { records } = await readAuditLog(this.file, { container });
+    return records.find((r) => r.incidentId === incidentId && r.occurrence === occurrence);
+  }
+
   async close(): Promise<void> {
     await this.tail;
     await this.handle.close();
@@ -87,8 +95,10 @@ export interface AuditReadResult {
 }
 
 /** Event lines carry a `kind`; incident records never do. */
-function isEvent(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string';
+function eventKind(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const kind = (value as { kind?: unknown }).kind;
+  return typeof kind === 'string' ? kind : undefined;
 }
 
 function isRecord(value: unknown): value is AuditRecord {
@@ -97,10 +107,24 @@ function isRecord(value: unknown): value is AuditRecord {
   return typeof r.incidentId === 'string' && typeof r.time === 'string' && typeof r.container?.name === 'string';
 }
 
+function isOutcome(value: unknown): value is OutcomeEvent {
+  const o = value as Partial<OutcomeEvent>;
+  return typeof o.incidentId === 'string' && typeof o.occurrence === 'number' && typeof o.outcome?.status === 'string';
+}
+
+const recordKey = (incidentId: string, occurrence: number) => `${incidentId}#${occurrence}`;
+
+/** A record written ahead whose outcome line never came: the doctor stopped before it could verify. */
+function withUnverified(record: AuditRecord): AuditRecord {
+  if (record.outcome.status !== 'pending') return record;
+  return { ...record, outcome: { ...record.outcome, detail: `${record.outcome.detail}; no outcome was recorded (the doctor stopped before it could verify)` } };
+}
+
 /**
  * Streams the log and keeps only the incident records the query asks for, so memory stays bounded
- * by `limit` however long the file has grown. Event lines are passed over (they are not damage).
- * A missing file is an empty log.
+ * by `limit` however long the file has grown. An outcome line (write-ahead audit) is joined to the
+ * record it completes; other event lines are passed over (they are not damage). A missing file is
+ * an empty log.
  */
 export async function readAuditLog(file: string, query: AuditQuery = {}): Promise<AuditReadResult> {
   try {
@@ -110,9 +134,19 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
     throw new StateError(`cannot read audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   const limit = query.limit ?? Number.POSITIVE_INFINITY;
-  const kept: AuditRecord[] = [];
+  let kept: AuditRecord[] = [];
+  /** Records written ahead and still waiting for their outcome line, by incident and occurrence. */
+  const awaiting = new Map<string, number>();
   let skipped = 0;
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const trim = (): void => {
+    if (!Number.isFinite(limit) || kept.length <= limit * 2) return;
+    kept = kept.slice(kept.length - limit);
+    awaiting.clear();
+    kept.forEach((r, i) => {
+      if (r.outcome.status === 'pending') awaiting.set(recordKey(r.incidentId, r.occurrence), i);
+    });
+  };
   try {
     for await (const line of lines) {
       if (line.trim().length === 0) continue;
@@ -123,7 +157,18 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
         skipped += 1;
         continue;
       }
-      if (isEvent(parsed)) continue;
+      const kind = eventKind(parsed);
+      if (kind === 'outcome' && isOutcome(parsed)) {
+        const key = recordKey(parsed.incidentId, parsed.occurrence);
+        const at = awaiting.get(key);
+        if (at !== undefined && kept[at]) {
+          const record = kept[at]!;
+          kept[at] = { ...record, decision: { ...record.decision, executed: parsed.executed }, outcome: parsed.outcome };
+          awaiting.delete(key);
+        }
+        continue;
+      }
+      if (kind !== undefined) continue;
       if (!isRecord(parsed)) {
         skipped += 1;
         continue;
@@ -131,7 +176,8 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
       if (query.container && parsed.container.name !== query.container && parsed.container.id !== query.container) continue;
       if (query.sinceMs !== undefined && Date.parse(parsed.time) < query.sinceMs) continue;
       kept.push(parsed);
-      if (kept.length > limit * 2 && Number.isFinite(limit)) kept.splice(0, kept.length - limit);
+      if (parsed.outcome.status === 'pending') awaiting.set(recordKey(parsed.incidentId, parsed.occurrence), kept.length - 1);
+      trim();
     }
   } catch (error) {
     throw new StateError(`cannot read audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
@@ -139,7 +185,7 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
   // File order is the order records were written; incidents handled at the same time finish in
   // any order (a restart waits for its settle time), so "newest" goes by the incident's own time.
   const newestFirst = kept
-    .map((record, index) => ({ record, index, at: Date.parse(record.time) || Number.NEGATIVE_INFINITY }))
+    .map((record, index) => ({ record: withUnverified(record), index, at: Date.parse(record.time) || Number.NEGATIVE_INFINITY }))
     .sort((a, b) => (a.at !== b.at ? (b.at > a.at ? 1 : -1) : b.index - a.index))
     .map((x) => x.record);
   return { records: Number.isFinite(limit) ? newestFirst.slice(0, limit) : newestFirst, skipped };

@@ -6,7 +6,7 @@ import { readJsonFile, writeJsonAtomic } from './json-file.js';
 interface StateFile {
   readonly v: 1;
   readonly savedAt: string;
-  /** Keyed by `containerKey()`: host and name, so history survives a container being recreated. */
+  /** Keyed by `historyKey()`: host and name, so history survives a container being recreated. */
   readonly containers: Record<string, ContainerHistory>;
   /** Per engine: time of the last event handled, to resume the events stream after a restart. */
   readonly lastEventMs: Record<string, number>;
@@ -20,10 +20,6 @@ function isStateFile(v: unknown): v is StateFile {
   return s.v === 1 && typeof s.containers === 'object' && s.containers !== null && typeof s.lastEventMs === 'object';
 }
 
-/** The key a container's history is kept under. */
-export function containerKey(host: string, name: string): string {
-  return `${host || 'local'}/${name}`;
-}
 
 /**
  * The doctor's memory across its own restarts: per-container death, OOM, restart and incident
@@ -56,6 +52,15 @@ export class StateStore {
 
   history(key: string): ContainerHistory {
     return this.state.containers[key] ?? emptyHistory;
+  }
+
+  /** `docker rename`: the history follows the container to its new name (unless that name has one). */
+  renameHistory(fromKey: string, toKey: string): void {
+    const history = this.state.containers[fromKey];
+    if (history === undefined || fromKey === toKey || this.state.containers[toKey] !== undefined) return;
+    this.state.containers[toKey] = history;
+    delete this.state.containers[fromKey];
+    this.dirty = true;
   }
 
   setHistory(key: string, history: ContainerHistory): void {

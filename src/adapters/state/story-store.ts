@@ -73,9 +73,11 @@ export class StoryStore {
     /** Set when a damaged story file was moved aside at open. */
     readonly recoveredFrom: string | undefined,
     private readonly flushMs: number,
+    private readonly readOnly: boolean,
   ) {}
 
-  static async open(stateDir: string, opts: { flushMs?: number } = {}): Promise<StoryStore> {
+  /** `readOnly`: stories are read and may be added to in memory, never written (`doctor diagnose` without --fix). */
+  static async open(stateDir: string, opts: { flushMs?: number; readOnly?: boolean } = {}): Promise<StoryStore> {
     const file = path.join(stateDir, 'stories.json');
     try {
       const read = await readJsonFile(file, isStoryFile);
@@ -86,6 +88,7 @@ export class StoryStore {
         new Map(Object.entries(value?.stories ?? {})),
         read.kind === 'corrupt' ? read.movedTo : undefined,
         opts.flushMs ?? 1_000,
+        opts.readOnly === true,
       );
     } catch (error) {
       throw new StateError(`cannot read story file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
@@ -94,6 +97,10 @@ export class StoryStore {
 
   story(host: string, id: string): ContainerStory | undefined {
     return this.stories.get(storyKey(host, id));
+  }
+
+  storiesOf(host: string): ContainerStory[] {
+    return [...this.stories.values()].filter((s) => s.host === host);
   }
 
   /** Adds one step to a container's story (creating it), returning the story as it now stands. */
@@ -166,7 +173,7 @@ export class StoryStore {
 
   private markDirty(): void {
     this.dirty = true;
-    if (this.timer || this.flushMs <= 0) return;
+    if (this.timer || this.flushMs <= 0 || this.readOnly) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.save().catch(() => undefined);
@@ -181,7 +188,7 @@ export class StoryStore {
       this.timer = undefined;
     }
     const next = this.saving.then(async () => {
-      if (!this.dirty) return;
+      if (!this.dirty || this.readOnly) return;
       this.dirty = false;
       const snapshot: StoryFile = { v: 1, savedAt: new Date().toISOString(), hosts: this.hosts, stories: Object.fromEntries(this.stories) };
       try {

@@ -37,7 +37,6 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
   const watcher = new Watcher({
     ...handlerDeps(runtime, feed),
     engines: runtime.engines,
-    cursor: runtime.store,
     askAi: flags.ai !== false,
   });
   feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifier !== undefined });

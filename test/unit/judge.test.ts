@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideAction, dockerWillRestart, type DecisionInput } from '../../src/core/decide.js';
+import { dockerWillRestart } from '../../src/core/decide.js';
+import { judgeIncident, readStoryView, type JudgeInput } from '../../src/core/judge.js';
 import { diagnoseByRules } from '../../src/core/rules-catalog.js';
+import { appendStep, emptyStory, type ContainerStory, type StoryStep } from '../../src/core/story.js';
 import type { Action, ContainerFacts, ContainerHistory, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from '../../src/core/types.js';
 import { HOUR, MIN, NOW, SEC, ago, makeEvidence, makeFacts, makeHistory, makePolicy, makeRunningFacts, makeTrigger, makeVerdict } from '../helpers/facts.js';
 
@@ -15,6 +17,13 @@ interface Row {
   /** Defaults to what the real catalog says about the facts and evidence. */
   readonly rules?: RulesVerdict;
   readonly ai?: Partial<Diagnosis>;
+  /**
+   * The container's story, oldest first. Default: started at StartedAt and, for an exit, a die
+   * at the exit time with nothing before it (a crash the doctor saw).
+   */
+  readonly steps?: readonly StoryStep[];
+  readonly job?: string;
+  readonly manual?: boolean;
   readonly expect: {
     readonly action: Action;
     readonly guardrail: Guardrail | null;
@@ -31,9 +40,15 @@ const aiSays = (d: Partial<Diagnosis>): Diagnosis => ({
 });
 const exit1 = makeFacts({ exitCode: 1 });
 const oom = makeFacts({ exitCode: 137, oomKilled: true, memoryLimit: 256 * 1024 * 1024 });
-const unhealthy = makeRunningFacts({ health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'HTTP 503' } });
+const probe = (agoMs: number, exitCode: number) => ({ start: ago(agoMs), end: ago(agoMs - 50), exitCode });
+const unhealthy = makeRunningFacts({ health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'HTTP 503', probes: [probe(25 * SEC, 1), probe(15 * SEC, 1), probe(5 * SEC, 1)] } });
 const diskFull = { matchedLines: ['write /data/wal: no space left on device'], logTail: ['write /data/wal: no space left on device'] };
 const restarts = (...agoMs: number[]) => agoMs.map((ms) => ago(ms));
+
+const start = (agoMs: number): StoryStep => ({ at: NOW - agoMs, kind: 'start' });
+const kill = (agoMs: number, signal: string, by: 'person' | 'doctor' = 'person'): StoryStep => ({ at: NOW - agoMs, kind: 'kill', signal, by });
+const die = (agoMs: number, exitCode: number): StoryStep => ({ at: NOW - agoMs, kind: 'die', exitCode });
+const exitAt = (facts: ContainerFacts) => Date.parse(facts.finishedAt ?? '') - NOW;
 
 const rows: Row[] = [
   // States where there is nothing to restart.
@@ -41,20 +56,20 @@ const rows: Row[] = [
   {
     name: 'stopped by a person (kill/stop before die) is left alone',
     facts: makeFacts({ exitCode: 137 }),
-    evidence: { stoppedByUser: true },
-    expect: { action: 'none', guardrail: 'manual-stop', says: ['code 137'] },
+    steps: [start(10 * MIN), kill(6 * SEC, 'SIGKILL'), die(0, 137)],
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['code 137', 'SIGKILL'] },
   },
   {
     name: 'docker restart by a person: the die after its kill is theirs, and the container is back',
     facts: makeRunningFacts({ exitCode: 143, startedAt: ago(SEC) }),
-    evidence: { stoppedByUser: true, exitCode: 143 },
-    trigger: makeTrigger('die'),
+    trigger: makeTrigger('die', ago(2 * SEC)),
+    steps: [start(HOUR), kill(3 * SEC, 'SIGTERM'), die(2 * SEC, 143), { at: NOW - 2 * SEC + 5, kind: 'stop' }, start(SEC), { at: NOW - SEC + 5, kind: 'restart' }],
     expect: { action: 'none', guardrail: 'manual-stop', says: ['running again'] },
   },
   {
     name: 'auto-removed right after a failed exit: nothing to restart, a person is told',
-    facts: makeFacts({ status: 'removing', exitCode: 1 }),
-    expect: { action: 'escalate', guardrail: 'removed', says: ['code 1', 'removed'] },
+    facts: makeFacts({ status: 'removing', exitCode: 1, autoRemove: true }),
+    expect: { action: 'escalate', guardrail: 'removed', says: ['code 1', '--rm'] },
   },
   {
     name: 'auto-removed after exit 0: a finished job',
@@ -65,7 +80,7 @@ const rows: Row[] = [
   { name: 'exit 0 is a completed job', facts: makeFacts({ exitCode: 0, restartPolicy: { name: 'on-failure' } }), expect: { action: 'none', guardrail: 'completed', says: ['code 0'] } },
   {
     name: 'an exit found at start-up hours after it happened is stale',
-    facts: makeFacts({ exitCode: 1, finishedAt: ago(3 * HOUR) }),
+    facts: makeFacts({ exitCode: 1, finishedAt: ago(3 * HOUR), startedAt: ago(4 * HOUR) }),
     trigger: makeTrigger('exited'),
     expect: { action: 'none', guardrail: 'stale-exit', says: ['3 h ago'] },
   },
@@ -74,6 +89,124 @@ const rows: Row[] = [
     facts: makeFacts({ exitCode: 1, finishedAt: ago(4 * MIN) }),
     trigger: makeTrigger('exited'),
     expect: { action: 'restart', guardrail: null },
+  },
+  // Who did what: the story decides before any diagnosis.
+  {
+    name: 'a stop whose drain took 60 s is still a person\'s stop',
+    facts: makeFacts({ exitCode: 143, startedAt: ago(HOUR), finishedAt: ago(0) }),
+    steps: [start(HOUR), kill(60 * SEC, 'SIGTERM'), die(0, 143)],
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['SIGTERM', '1 min'] },
+  },
+  {
+    name: 'docker kill -s HUP is a reload, not a stop: a crash after it is judged as a crash',
+    facts: makeFacts({ exitCode: 1, startedAt: ago(HOUR), finishedAt: ago(0) }),
+    steps: [start(HOUR), kill(10 * SEC, 'SIGHUP'), die(0, 1)],
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: "the container's own StopSignal (httpd's SIGWINCH) from a person is a stop",
+    facts: makeFacts({ exitCode: 0, stopSignal: 'SIGWINCH', startedAt: ago(HOUR), finishedAt: ago(0) }),
+    steps: [start(HOUR), kill(2 * SEC, 'SIGWINCH'), die(0, 0)],
+    expect: { action: 'none', guardrail: 'manual-stop' },
+  },
+  {
+    name: 'unhealthy while a person is stopping it (draining): left alone',
+    facts: unhealthy,
+    trigger: makeTrigger('unhealthy'),
+    steps: [start(HOUR), kill(20 * SEC, 'SIGTERM')],
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['draining'] },
+  },
+  {
+    name: 'a SIGUSR1 log rotation does not make an unhealthy container a person\'s',
+    facts: unhealthy,
+    trigger: makeTrigger('unhealthy'),
+    steps: [start(HOUR), kill(20 * SEC, 'SIGUSR1')],
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'found dead at start-up after a person stopped it minutes ago: stays stopped',
+    facts: makeFacts({ exitCode: 137, startedAt: ago(HOUR), finishedAt: ago(5 * MIN) }),
+    trigger: makeTrigger('exited'),
+    steps: [start(HOUR), kill(5 * MIN + 10 * SEC, 'SIGTERM'), kill(5 * MIN, 'SIGKILL'), die(5 * MIN, 137)],
+    expect: { action: 'none', guardrail: 'manual-stop' },
+  },
+  {
+    name: 'found dead minutes ago with no events left to tell who stopped it: a person decides',
+    facts: makeFacts({ exitCode: 1, startedAt: ago(HOUR), finishedAt: ago(3 * MIN) }),
+    trigger: makeTrigger('exited'),
+    steps: [],
+    expect: { action: 'escalate', guardrail: 'unknown-stop', says: ['3 min ago'] },
+  },
+  {
+    name: 'found dead months ago with no story: reported, never restarted',
+    facts: makeFacts({ exitCode: 1, startedAt: ago(100 * 24 * HOUR), finishedAt: ago(90 * 24 * HOUR) }),
+    trigger: makeTrigger('exited'),
+    steps: [],
+    expect: { action: 'none', guardrail: 'stale-exit' },
+  },
+  {
+    name: 'found dead after a crash the replay saw 20 minutes ago: older than FRESH_EXIT_WINDOW, not restarted',
+    facts: makeFacts({ exitCode: 1, startedAt: ago(HOUR), finishedAt: ago(20 * MIN) }),
+    trigger: makeTrigger('exited'),
+    expect: { action: 'none', guardrail: 'stale-exit', says: ['FRESH_EXIT_WINDOW'] },
+  },
+  {
+    name: 'exit 0 is a finished job even when Docker still says OOMKilled (a child was killed)',
+    facts: makeFacts({ exitCode: 0, oomKilled: true }),
+    expect: { action: 'none', guardrail: 'completed', says: ['OOMKilled'] },
+  },
+  {
+    name: 'unhealthy only from probes that ran while it was paused: not an incident',
+    facts: makeRunningFacts({ startedAt: ago(HOUR), health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'container is paused', probes: [probe(50 * SEC, -1), probe(40 * SEC, -1)] } }),
+    trigger: makeTrigger('unhealthy'),
+    steps: [start(HOUR), { at: NOW - 60 * SEC, kind: 'pause' }, { at: NOW - 2 * SEC, kind: 'unpause' }],
+    expect: { action: 'none', guardrail: null },
+  },
+  {
+    name: 'unhealthy from a failing probe after the unpause is real',
+    facts: makeRunningFacts({ startedAt: ago(HOUR), health: { status: 'unhealthy', failingStreak: 4, lastOutput: 'HTTP 500', probes: [probe(40 * SEC, -1), probe(SEC, 1)] } }),
+    trigger: makeTrigger('unhealthy'),
+    steps: [start(HOUR), { at: NOW - 60 * SEC, kind: 'pause' }, { at: NOW - 2 * SEC, kind: 'unpause' }],
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'an auto-removed (--rm) container is never restarted, even running and unhealthy',
+    facts: { ...unhealthy, autoRemove: true },
+    trigger: makeTrigger('unhealthy'),
+    expect: { action: 'escalate', guardrail: 'removed' },
+  },
+  {
+    name: 'a failed job container is reported, never re-run',
+    facts: exit1,
+    job: 'compose one-off container (docker compose run)',
+    expect: { action: 'escalate', guardrail: 'job', says: ['docker compose run'] },
+  },
+  {
+    name: "the die of the doctor's own restart is not an incident",
+    facts: makeRunningFacts({ startedAt: ago(SEC) }),
+    trigger: makeTrigger('die', ago(2 * SEC)),
+    steps: [start(HOUR), { at: NOW - 3 * SEC, kind: 'doctor-restart', incidentId: 'inc-1', occurrence: 1, dies: 1, until: NOW + 40 * SEC }, kill(3 * SEC - 10, 'SIGTERM'), die(2 * SEC, 143), start(SEC), { at: NOW - SEC + 10, kind: 'doctor-restart-done', ok: true }],
+    expect: { action: 'none', guardrail: null },
+  },
+  {
+    name: 'after a restart that did not help, no more restarts until a person acts',
+    facts: exit1,
+    history: makeHistory({ attemptsEnded: { at: ago(4 * MIN), incidentId: 'inc-1' } }),
+    expect: { action: 'escalate', guardrail: 'restart-did-not-help' },
+  },
+  {
+    name: 'a person starting it after the doctor gave up lets the doctor act again',
+    facts: makeFacts({ exitCode: 1, startedAt: ago(2 * MIN), finishedAt: ago(0) }),
+    history: makeHistory({ attemptsEnded: { at: ago(4 * MIN), incidentId: 'inc-1' } }),
+    steps: [die(5 * MIN, 1), start(2 * MIN), die(0, 1)],
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'diagnose --fix on a container a person stopped does not restart it',
+    facts: makeFacts({ exitCode: 137, startedAt: ago(HOUR), finishedAt: ago(3 * HOUR / 60) }),
+    trigger: makeTrigger('manual'),
+    steps: [start(HOUR), kill(3 * MIN + SEC, 'SIGKILL'), die(3 * MIN, 137)],
+    expect: { action: 'none', guardrail: 'manual-stop' },
   },
   // Crash loops.
   {
@@ -294,26 +427,48 @@ const rows: Row[] = [
   },
 ];
 
-function inputFor(row: Row): DecisionInput {
+/** The story a row gives, or the default: started, and for an exit a die the doctor saw. */
+function storyFor(row: Row, facts: ContainerFacts, trigger: Trigger): ContainerStory {
+  let steps = row.steps;
+  if (steps === undefined) {
+    const started = Date.parse(facts.startedAt ?? '');
+    const isExit = trigger.kind === 'die' || trigger.kind === 'exited' || trigger.kind === 'restarting' || !facts.running;
+    const diedAt = trigger.kind === 'die' ? Date.parse(trigger.at) : NOW + exitAt(facts);
+    steps = [
+      ...(Number.isNaN(started) ? [] : [{ at: started, kind: 'start' } as StoryStep]),
+      ...(isExit && !Number.isNaN(diedAt) ? [{ at: diedAt, kind: 'die', exitCode: facts.exitCode ?? undefined } as StoryStep] : []),
+    ];
+  }
+  return steps.reduce((story, step) => appendStep(story, step, NOW), emptyStory(facts.ref.id, facts.ref.host, facts.ref.name));
+}
+
+function inputFor(row: Row): JudgeInput {
   const facts = row.facts ?? exit1;
   const evidence = makeEvidence(facts, row.evidence);
-  const trigger = row.trigger ?? makeTrigger('die');
+  const trigger = row.trigger ?? makeTrigger('die', facts.running ? ago(0) : facts.finishedAt ?? ago(0));
   const history = row.history ?? makeHistory();
   const rules = row.rules ?? diagnoseByRules({ facts, evidence, trigger, history, now: NOW });
   return {
-    incident: { trigger, evidence, facts },
+    trigger,
+    facts,
+    evidence,
     rules,
     ...(row.ai ? { ai: aiSays(row.ai) } : {}),
     history,
     policy: makePolicy(row.policy),
+    story: readStoryView(storyFor(row, facts, trigger), facts, trigger, history),
+    manual: row.manual ?? trigger.kind === 'manual',
+    ...(row.job ? { job: row.job } : {}),
     now: NOW,
   };
 }
 
-describe('decideAction', () => {
+const decide = (input: JudgeInput) => judgeIncident(input).decision;
+
+describe('judgeIncident', () => {
   for (const row of rows) {
     test(row.name, () => {
-      const decision = decideAction(inputFor(row));
+      const decision = decide(inputFor(row));
       assert.deepEqual(
         { action: decision.action, guardrail: decision.guardrail },
         { action: row.expect.action, guardrail: row.expect.guardrail },
@@ -330,10 +485,10 @@ describe('decideAction', () => {
     });
   }
 
-  test('Claude never turns a no-restart into a restart, whatever it says', () => {
+  test('the AI never turns a no-restart into a restart, whatever it says', () => {
     for (const row of rows.filter((r) => r.expect.action !== 'restart' && !r.ai)) {
       for (const ai of [aiSays({ severity: 'high', auto_restart_safe: true }), aiSays({ severity: 'low', auto_restart_safe: true })]) {
-        const decision = decideAction({ ...inputFor(row), ai });
+        const decision = decide({ ...inputFor(row), ai });
         assert.notEqual(decision.action, 'restart', `${row.name}: ${decision.reason}`);
       }
     }
@@ -342,8 +497,8 @@ describe('decideAction', () => {
   test('the decision does not depend on the wall clock', () => {
     const row = rows.find((r) => r.name.startsWith('restart policy always, died 5 s'))!;
     const input = inputFor(row);
-    assert.deepEqual(decideAction(input), decideAction({ ...input }));
-    assert.equal(decideAction({ ...input, now: NOW + 2 * MIN }).action, 'restart');
+    assert.deepEqual(decide(input), decide({ ...input }));
+    assert.equal(decide({ ...input, now: NOW + 2 * MIN }).action, 'restart');
   });
 });
 

@@ -1,0 +1,107 @@
+import { describeError } from '../core/errors.js';
+import type { AuditRecord, ContainerRef, IncidentNoteEvent } from '../core/types.js';
+import type { FeedListener } from './feed.js';
+import type { AuditSink, Notifier } from './ports.js';
+
+/**
+ * The one stream of what happens to incidents. The audit log, the live feed, the notifiers and the
+ * recovery follow-ups all subscribe to it; the incident handler only publishes.
+ */
+export type IncidentEvent =
+  /** About to act: written ahead, so a doctor killed mid-restart leaves a record of it. */
+  | { readonly type: 'decided'; readonly record: AuditRecord }
+  /** The incident with its outcome. `aheadWritten`: its record went out as `decided` first, only the outcome is new. */
+  | { readonly type: 'recorded'; readonly record: AuditRecord; readonly aheadWritten: boolean }
+  | { readonly type: 'repeat'; readonly container: ContainerRef; readonly incidentId: string; readonly count: number; readonly at: number }
+  | { readonly type: 'deferred'; readonly container: ContainerRef; readonly until: string; readonly reason: string; readonly at: number }
+  | { readonly type: 'recovered'; readonly record: AuditRecord; readonly at: number; readonly afterMs: number };
+
+export type IncidentSubscriber = (event: IncidentEvent) => void | Promise<void>;
+
+/**
+ * Delivers each event to every subscriber in order. A subscriber that fails (the audit log on a
+ * full disk) does not keep the others from hearing; its error is thrown after they have run, so
+ * the handler can refuse to act on a decision it could not record.
+ */
+export class IncidentBus {
+  constructor(private readonly subscribers: readonly IncidentSubscriber[]) {}
+
+  async publish(event: IncidentEvent): Promise<void> {
+    let failure: unknown;
+    for (const subscriber of this.subscribers) {
+      try {
+        await subscriber(event);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The audit log's view: every decision before its action, outcomes after, repeats, deferrals and recoveries. */
+export function auditSubscriber(audit: AuditSink): IncidentSubscriber {
+  return async (event) => {
+    switch (event.type) {
+      case 'decided':
+        return audit.append(event.record);
+      case 'recorded': {
+        const { record } = event;
+        if (!event.aheadWritten) return audit.append(record);
+        return audit.appendEvent({
+          v: 1,
+          kind: 'outcome',
+          time: record.outcome.at,
+          incidentId: record.incidentId,
+          occurrence: record.occurrence,
+          executed: record.decision.executed,
+          outcome: record.outcome,
+        });
+      }
+      case 'repeat':
+        return audit.appendEvent(note('repeat', event.at, event.container, `seen again (${event.count} times in all); same decision, not recorded again`, { incidentId: event.incidentId, count: event.count }));
+      case 'deferred':
+        return audit.appendEvent(note('deferred', event.at, event.container, event.reason, { until: event.until }));
+      case 'recovered':
+        return audit.appendEvent(note('recovery', event.at, event.record.container, 'well again', { incidentId: event.record.incidentId, afterMs: event.afterMs }));
+    }
+  };
+}
+
+function note(kind: IncidentNoteEvent['kind'], at: number, container: ContainerRef, detail: string, extra: Partial<IncidentNoteEvent>): IncidentNoteEvent {
+  return { v: 1, kind, time: iso(at), container, detail, ...extra };
+}
+
+/** The live feed's view (terminal, JSON lines, metrics). */
+export function feedSubscriber(feed: FeedListener): IncidentSubscriber {
+  return (event) => {
+    switch (event.type) {
+      case 'recorded':
+        return feed({ type: 'incident', record: event.record });
+      case 'repeat':
+        return feed({ type: 'repeat', host: event.container.host, container: event.container.name, incidentId: event.incidentId, count: event.count });
+      case 'deferred':
+        return feed({ type: 'deferred', host: event.container.host, container: event.container.name, until: event.until, reason: event.reason });
+      case 'recovered':
+        return feed({ type: 'recovered', host: event.record.container.host, container: event.record.container.name, incidentId: event.record.incidentId, afterMs: event.afterMs });
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** Every notifier hears of each recorded incident and each recovery; they queue and never block. */
+export function notifierSubscriber(notifiers: readonly Notifier[], onError: (message: string) => void): IncidentSubscriber {
+  return (event) => {
+    for (const notifier of notifiers) {
+      try {
+        if (event.type === 'recorded') notifier.incident(event.record);
+        else if (event.type === 'recovered') notifier.recovered(event.record, iso(event.at));
+      } catch (error) {
+        onError(`notifier failed: ${describeError(error)}`);
+      }
+    }
+  };
+}
