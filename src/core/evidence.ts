@@ -58,13 +58,12 @@ export function buildEvidence(input: {
 
 /** The part of an incident's identity that comes from state rather than log text. */
 export function stateSignatureKey(evidence: Evidence, triggerKind: string): string {
-  // A death is the same failure whether inspect caught the container exited, restarting or
-  // already running again: key it by how it died.
-  const death = triggerKind === 'die' || triggerKind === 'exited';
-  if (death && evidence.exitCode !== null) return `exit:${evidence.exitCode}${evidence.oomKilled ? ':oom' : ''}`;
+  // A death is the same failure whether it was seen as a die event, found exited by reconcile, or
+  // seen as Docker's `restarting` status (a crash loop under on-failure shows all three): key it
+  // by how it died, whatever reported it.
+  const death = triggerKind === 'die' || triggerKind === 'exited' || triggerKind === 'restarting' || evidence.status === 'restarting';
+  if ((death || evidence.status !== 'running') && evidence.exitCode !== null) return `exit:${evidence.exitCode}${evidence.oomKilled ? ':oom' : ''}`;
   if (evidence.status === 'running' && evidence.health === 'unhealthy') return 'unhealthy';
   if (triggerKind === 'log-pattern') return 'log';
-  if (evidence.status === 'restarting') return 'restarting';
-  if (evidence.exitCode !== null && evidence.status !== 'running') return `exit:${evidence.exitCode}${evidence.oomKilled ? ':oom' : ''}`;
   return triggerKind;
 }

@@ -50,12 +50,20 @@ export function normaliseErrorLine(line: string): string {
 }
 
 /**
+ * What a signature hashes: the normalised line with every kind of variable token alike, so one
+ * error logged with an all-digit request id, a hex id, a UUID or a timestamp is one incident.
+ */
+export function signatureShape(line: string): string {
+  return normaliseErrorLine(line).replace(/<(?:n|hex|uuid|id|time)>/g, '<v>');
+}
+
+/**
  * A short stable hash (16 hex characters of SHA-256) of a set of error lines: order and repeats
  * do not matter, and only the first {@link SIGNATURE_MAX_LINES} distinct normalised lines (sorted)
  * count. `extra` adds what the lines do not say (`exit:1`, a trigger kind).
  */
 export function signatureOf(lines: readonly string[], extra = ''): string {
-  const distinct = [...new Set(lines.map(normaliseErrorLine).filter((line) => line.length > 0))].sort();
+  const distinct = [...new Set(lines.map(signatureShape).filter((line) => line.length > 0))].sort();
   const hash = createHash('sha256');
   hash.update(`${extra}\n`);
   for (const line of distinct.slice(0, SIGNATURE_MAX_LINES)) hash.update(`${line}\n`);

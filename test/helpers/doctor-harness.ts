@@ -51,8 +51,8 @@ export interface Harness {
   handler(): IncidentHandler;
   /** Starts `watch` in the background; returns a function that stops it and waits. */
   startWatching(): () => Promise<void>;
-  /** Audit records, oldest first. */
-  records(container?: string): Promise<AuditRecord[]>;
+  /** Audit records, oldest first; records written ahead whose outcome has not come yet only with `pending`. */
+  records(container?: string, opts?: { pending?: boolean }): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }
 
@@ -116,9 +116,10 @@ export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
         await running;
       };
     },
-    async records(container?: string) {
+    async records(container?: string, opts: { pending?: boolean } = {}) {
       const { records } = await readAuditLog(path.join(stateDir, 'audit.jsonl'), { container });
-      return records.reverse();
+      // A restart's record is written ahead and completed by its outcome line; until then it is pending.
+      return records.reverse().filter((r) => opts.pending === true || r.outcome.status !== 'pending');
     },
     async close() {
       await store.save();

@@ -98,7 +98,7 @@ describe('stateSignatureKey', () => {
   const rows = [
     { name: 'running and unhealthy', evidence: makeEvidence(makeRunningFacts({ health: { status: 'unhealthy' } })), trigger: 'unhealthy', expect: 'unhealthy' },
     { name: 'running with error lines', evidence: makeEvidence(makeRunningFacts()), trigger: 'log-pattern', expect: 'log' },
-    { name: 'Docker restarting it', evidence: makeEvidence(makeFacts({ status: 'restarting' })), trigger: 'restarting', expect: 'restarting' },
+    { name: 'Docker restarting it after exit 1 is the same incident as the die (one crash loop, one incident)', evidence: makeEvidence(makeFacts({ status: 'restarting' })), trigger: 'restarting', expect: 'exit:1' },
     { name: 'exit 1', evidence: makeEvidence(makeFacts({ exitCode: 1 })), trigger: 'die', expect: 'exit:1' },
     { name: 'exit 1 found by reconcile is the same incident as the die', evidence: makeEvidence(makeFacts({ exitCode: 1 })), trigger: 'exited', expect: 'exit:1' },
     { name: 'exit 137 with OOMKilled differs from a plain SIGKILL', evidence: makeEvidence(makeFacts({ exitCode: 137, oomKilled: true })), trigger: 'die', expect: 'exit:137:oom' },

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SIGNATURE_MAX_LINES, normaliseErrorLine, signatureOf, stateSignature } from '../../src/core/signature.js';
+import { SIGNATURE_MAX_LINES, normaliseErrorLine, signatureOf, signatureShape, stateSignature } from '../../src/core/signature.js';
 
 describe('normaliseErrorLine', () => {
   const cases: Array<[line: string, want: string]> = [
@@ -81,5 +81,23 @@ describe('stateSignature', () => {
     assert.notEqual(stateSignature('oom'), stateSignature('exit:1'));
     assert.notEqual(stateSignature('exit:1', ['Error: boom']), stateSignature('exit:1'));
     assert.equal(stateSignature('exit:1', ['pid 12 Error: boom']), stateSignature('exit:1', ['pid 99 Error: boom']));
+  });
+});
+
+describe('one error, one signature, whatever its ids look like', () => {
+  const variants = [
+    'request 4839201 failed: upstream closed the connection',
+    'request 9f8e7d6c5b failed: upstream closed the connection',
+    'request 123e4567-e89b-12d3-a456-426614174000 failed: upstream closed the connection',
+    'request 1733022000 failed: upstream closed the connection',
+    'request 2026-11-30T03:00:00Z failed: upstream closed the connection',
+    'request a1b2c3d4e5f6g7 failed: upstream closed the connection',
+  ];
+  test('all-digit ids, hex ids, UUIDs and timestamps hash the same', () => {
+    const signatures = new Set(variants.map((v) => signatureOf([v], 'exit:1')));
+    assert.equal(signatures.size, 1, [...variants.map(signatureShape)].join('\n'));
+  });
+  test('a different error still hashes differently', () => {
+    assert.notEqual(signatureOf([variants[0]!], 'exit:1'), signatureOf(['request 4839201 failed: disk quota exceeded'], 'exit:1'));
   });
 });

@@ -1,0 +1,167 @@
+/** The container's story: who caused each step, and what a death or a run reads as. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  appendStep,
+  emptyStory,
+  isTerminatingSignal,
+  personActedSince,
+  readDeath,
+  readRun,
+  signalName,
+  storyLimits,
+  unfinishedRestart,
+  type ContainerStory,
+  type StoryStep,
+} from '../../src/core/story.js';
+
+const T = Date.parse('2026-11-30T03:00:00.000Z');
+const S = 1000;
+
+function storyOf(steps: StoryStep[], now = T + 60 * S): ContainerStory {
+  return steps.reduce((story, step) => appendStep(story, step, now), emptyStory('c1', 'local', 'web'));
+}
+
+const ownRestart = (at: number, dies = 1): StoryStep => ({ at, kind: 'doctor-restart', incidentId: 'inc-1', occurrence: 1, dies, until: at + 40 * S });
+
+describe('appendStep', () => {
+  test('events outside a doctor restart are a person\'s; inside it, the doctor\'s', () => {
+    const story = storyOf([
+      { at: T, kind: 'start' },
+      { at: T + 5 * S, kind: 'kill', signal: 'SIGTERM' },
+      ownRestart(T + 20 * S),
+      { at: T + 20 * S + 10, kind: 'kill', signal: 'SIGTERM' },
+      { at: T + 21 * S, kind: 'die', exitCode: 143 },
+      { at: T + 21 * S + 50, kind: 'start' },
+      { at: T + 21 * S + 80, kind: 'doctor-restart-done', ok: true },
+      { at: T + 40 * S, kind: 'kill', signal: 'SIGKILL' },
+    ]);
+    const by = story.steps.filter((s) => s.kind === 'kill' || s.kind === 'die' || s.kind === 'start').map((s) => `${s.kind}:${s.by ?? '-'}`);
+    assert.deepEqual(by, ['start:-', 'kill:person', 'kill:doctor', 'die:doctor', 'start:doctor', 'kill:person']);
+  });
+
+  test('only the die the restart causes is its own: a crash right after it is a crash', () => {
+    const story = storyOf([
+      ownRestart(T),
+      { at: T + 100, kind: 'kill', signal: 'SIGTERM' },
+      { at: T + 200, kind: 'die', exitCode: 143 },
+      { at: T + 300, kind: 'start' },
+      { at: T + 400, kind: 'doctor-restart-done', ok: true },
+      { at: T + 1500, kind: 'die', exitCode: 1 },
+    ]);
+    const dies = story.steps.filter((s) => s.kind === 'die');
+    assert.deepEqual(dies.map((d) => d.by), ['doctor', undefined]);
+  });
+
+  test('restarting an exited container causes no die: a die inside the window is a crash', () => {
+    const story = storyOf([ownRestart(T, 0), { at: T + 100, kind: 'start' }, { at: T + 300, kind: 'die', exitCode: 2 }]);
+    assert.equal(story.steps.find((s) => s.kind === 'die')?.by, undefined);
+  });
+
+  test('a replayed event seen live already is not added twice, and late ones go in time order', () => {
+    const first = storyOf([{ at: T, kind: 'start' }, { at: T + 2 * S, kind: 'die', exitCode: 1 }]);
+    const again = appendStep(first, { at: T + 2 * S, kind: 'die', exitCode: 1 }, T + 60 * S);
+    assert.equal(again, first);
+    const late = appendStep(first, { at: T + S, kind: 'kill', signal: 'SIGTERM' }, T + 60 * S);
+    assert.deepEqual(late.steps.map((s) => s.kind), ['start', 'kill', 'die']);
+  });
+
+  test('bounded by count and age; a rename changes the name', () => {
+    const steps: StoryStep[] = [];
+    for (let i = 0; i < storyLimits.steps + 30; i += 1) steps.push({ at: T + i, kind: 'health', health: i % 2 ? 'healthy' : 'unhealthy' });
+    const story = storyOf(steps);
+    assert.equal(story.steps.length, storyLimits.steps);
+    const aged = appendStep(story, { at: T + storyLimits.ageMs + 10 * S, kind: 'start' }, T + storyLimits.ageMs + 10 * S);
+    assert.deepEqual(aged.steps.map((s) => s.kind), ['start']);
+    assert.equal(appendStep(story, { at: T + 9 * S, kind: 'rename', name: 'web-2', oldName: 'web' }, T + 60 * S).name, 'web-2');
+  });
+});
+
+describe('signals', () => {
+  test('the kill event\'s numeric signal reads as a name', () => {
+    assert.equal(signalName('15'), 'SIGTERM');
+    assert.equal(signalName('1'), 'SIGHUP');
+    assert.equal(signalName('usr1'), 'SIGUSR1');
+    assert.equal(signalName(undefined), 'SIGKILL');
+  });
+  const cases: Array<[string, string, boolean]> = [
+    ['SIGTERM', 'SIGTERM', true],
+    ['SIGKILL', 'SIGTERM', true],
+    ['SIGINT', 'SIGTERM', true],
+    ['SIGQUIT', 'SIGTERM', true],
+    ['SIGHUP', 'SIGTERM', false],
+    ['SIGUSR1', 'SIGTERM', false],
+    ['SIGUSR2', 'SIGTERM', false],
+    ['SIGWINCH', 'SIGTERM', false],
+    ['SIGWINCH', 'SIGWINCH', true],
+  ];
+  for (const [signal, stopSignal, stops] of cases) {
+    test(`${signal} with StopSignal ${stopSignal}: ${stops ? 'a stop' : 'not a stop'}`, () => assert.equal(isTerminatingSignal(signal, stopSignal), stops));
+  }
+});
+
+describe('readDeath', () => {
+  const opts = { stopSignal: 'SIGTERM', startedAt: T };
+  test('a die with nothing before it is a crash', () => {
+    const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 9 * S, kind: 'die', exitCode: 1 }]), T + 9 * S + 3, opts);
+    assert.equal(d.cause, 'crash');
+    assert.equal(d.seen, true);
+  });
+  test('a person\'s TERM long before the die (a long drain) made it', () => {
+    const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 10 * S, kind: 'kill', signal: 'SIGTERM' }, { at: T + 190 * S, kind: 'die', exitCode: 0 }], T + 200 * S), T + 190 * S, opts);
+    assert.deepEqual({ cause: d.cause, stop: d.stop }, { cause: 'person', stop: { at: T + 10 * S, signal: 'SIGTERM' } });
+  });
+  test('a kill in an earlier run does not make this death a person\'s', () => {
+    const d = readDeath(
+      storyOf([{ at: T, kind: 'kill', signal: 'SIGTERM' }, { at: T + S, kind: 'die', exitCode: 143 }, { at: T + 5 * S, kind: 'start' }, { at: T + 50 * S, kind: 'die', exitCode: 1 }]),
+      T + 50 * S,
+      { stopSignal: 'SIGTERM', startedAt: T + 5 * S },
+    );
+    assert.equal(d.cause, 'crash');
+  });
+  test('a HUP is not a stop', () => {
+    const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 3 * S, kind: 'kill', signal: 'SIGHUP' }, { at: T + 9 * S, kind: 'die', exitCode: 129 }]), T + 9 * S, opts);
+    assert.equal(d.cause, 'crash');
+  });
+  test('a death the story never saw is unknown, never a crash', () => {
+    assert.equal(readDeath(storyOf([]), T + 9 * S, opts).cause, 'unknown');
+    assert.equal(readDeath(undefined, T + 9 * S, opts).cause, 'unknown');
+  });
+  test('an oom just before (or just after) the die belongs to it', () => {
+    const before = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 8 * S, kind: 'oom' }, { at: T + 9 * S, kind: 'die', exitCode: 137 }]), T + 9 * S, opts);
+    const after = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 9 * S, kind: 'die', exitCode: 137 }, { at: T + 9 * S + 600, kind: 'oom' }]), T + 9 * S, opts);
+    const long = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 2 * S, kind: 'oom' }, { at: T + 40 * S, kind: 'die', exitCode: 1 }]), T + 40 * S, opts);
+    assert.deepEqual([before.oom, after.oom, long.oom], [true, true, false]);
+  });
+  test('the doctor\'s own restart made its die', () => {
+    const d = readDeath(storyOf([ownRestart(T + 10 * S), { at: T + 10 * S + 5, kind: 'kill', signal: 'SIGTERM' }, { at: T + 11 * S, kind: 'die', exitCode: 143 }]), T + 11 * S, { stopSignal: 'SIGTERM', startedAt: null });
+    assert.equal(d.cause, 'doctor');
+  });
+});
+
+describe('readRun', () => {
+  test('a person\'s stop in progress (draining) until the die', () => {
+    const draining = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + 5 * S, kind: 'kill', signal: 'SIGTERM' }]), { stopSignal: 'SIGTERM', startedAt: T });
+    assert.deepEqual(draining.stopping, { at: T + 5 * S, signal: 'SIGTERM' });
+    const restarted = readRun(storyOf([{ at: T, kind: 'kill', signal: 'SIGTERM' }, { at: T + S, kind: 'die', exitCode: 0 }, { at: T + 2 * S, kind: 'start' }]), { stopSignal: 'SIGTERM', startedAt: T + 2 * S });
+    assert.equal(restarted.stopping, undefined);
+  });
+  test('pause and unpause', () => {
+    const paused = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'pause' }]), { stopSignal: 'SIGTERM', startedAt: T });
+    assert.equal(paused.pausedSince, T + S);
+    const resumed = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'pause' }, { at: T + 3 * S, kind: 'unpause' }]), { stopSignal: 'SIGTERM', startedAt: T });
+    assert.deepEqual([resumed.pausedSince, resumed.unpausedAt], [undefined, T + 3 * S]);
+  });
+});
+
+describe('personActedSince and unfinished restarts', () => {
+  test('Docker\'s policy start right after a die is not a person; a start later, or a stop, is', () => {
+    assert.equal(personActedSince(storyOf([{ at: T, kind: 'die', exitCode: 1 }, { at: T + 200, kind: 'start' }]), T - S), false);
+    assert.equal(personActedSince(storyOf([{ at: T, kind: 'die', exitCode: 1 }, { at: T + 5 * 60 * S, kind: 'start' }], T + 6 * 60 * S), T - S), true);
+    assert.equal(personActedSince(storyOf([{ at: T, kind: 'kill', signal: 'SIGTERM' }]), T - S), true);
+  });
+  test('a restart written ahead without its done step is unfinished', () => {
+    assert.equal(unfinishedRestart(storyOf([ownRestart(T)]))?.incidentId, 'inc-1');
+    assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }])), undefined);
+  });
+});
