@@ -118,7 +118,11 @@ function ownRestartAround(story: ContainerStory, at: number): StoryStep | undefi
     const s = story.steps[i]!;
     if (s.kind !== 'doctor-restart') continue;
     if (at < s.at - 1_000) continue;
-    const done = story.steps.slice(i + 1).find((d) => d.kind === 'doctor-restart-done');
+    const after = story.steps.slice(i + 1);
+    // `docker restart` ends with its `restart` event: nothing after that is the doctor's doing.
+    const finished = after.find((d) => d.kind === 'restart' && d.by === 'doctor');
+    if (finished) return at <= finished.at ? s : undefined;
+    const done = after.find((d) => d.kind === 'doctor-restart-done');
     const until = done ? done.at + OWN_EVENT_SLACK_MS : (s.until ?? s.at);
     return at <= until ? s : undefined;
   }

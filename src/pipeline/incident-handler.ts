@@ -168,7 +168,9 @@ export class IncidentHandler {
     const { deps } = this;
     let judged = this.judge(g, input);
     let opinion: Awaited<ReturnType<SecondOpinions['ask']>> = {};
-    if (!judged.skip && judged.stage === 'table' && input.askAi && (input.manual || !g.rules.settled)) {
+    // The AI is asked only where its caution can matter (the guardrail table), or when a person
+    // asked for a diagnosis (`doctor diagnose`): it never changes what the story decided.
+    if (!judged.skip && input.askAi && (input.manual || (judged.stage === 'table' && !g.rules.settled))) {
       const open = findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs);
       opinion = await this.opinions.ask({
         facts: g.facts, evidence: g.evidence, logTail: () => g.logs.map((l) => g.redact(l.text)), rules: g.rules, history: g.history,
@@ -410,7 +412,7 @@ export class IncidentHandler {
 
     const outcome: Outcome = callError !== undefined
       ? { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) }
-      : await verifyRestart({ engine: input.engine, ref, stopSignal: facts.stopSignal, stories: deps.stories, clock: deps.clock, sleep: deps.sleep, settleMs: deps.config.settleTimeMs, doneAt });
+      : await verifyRestart({ engine: input.engine, ref, stopSignal: facts.stopSignal, stories: deps.stories, clock: deps.clock, sleep: deps.sleep, settleMs: deps.config.settleTimeMs, since: now });
     const executed = callError === undefined;
     const done: AuditRecord = { ...ahead, decision: { ...ahead.decision, executed }, outcome };
     await this.bus.publish({ type: 'recorded', record: done, aheadWritten: true });

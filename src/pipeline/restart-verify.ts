@@ -12,8 +12,8 @@ export interface VerifyInput {
   /** Waits; returns early when the doctor is shutting down. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly settleMs: number;
-  /** When the restart call returned. */
-  readonly doneAt: number;
+  /** When the doctor began the restart: a person's stop after it (the story attributes each) wins. */
+  readonly since: number;
 }
 
 /**
@@ -34,7 +34,7 @@ export async function verifyRestart(input: VerifyInput): Promise<Outcome> {
   const at = () => new Date(clock.now()).toISOString();
   // Measured, not configured: a shutdown cuts the wait short.
   const settle = `${Math.round((clock.now() - settleFrom) / 1000)} s`;
-  const stop = personStopAfter(input.stories.story(engine.host, ref.id)?.steps ?? [], input.doneAt, input.stopSignal);
+  const stop = personStopAfter(input.stories.story(engine.host, ref.id)?.steps ?? [], input.since, input.stopSignal);
   if (stop) {
     return { status: 'stopped-by-person', detail: `restarted, then a person or tool stopped it (${stop.kind === 'stop' ? 'docker stop' : stop.signal}) during the ${settle} settle check; their stop stands`, at: at() };
   }

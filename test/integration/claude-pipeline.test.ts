@@ -15,6 +15,7 @@ import { DiagnosisBudget } from '../../src/adapters/claude/diagnosis-budget.js';
 import { DEFAULT_PROMPT_LIMITS } from '../../src/core/diagnosis-prompt.js';
 import type { AuditRecord, ContainerHistory } from '../../src/core/types.js';
 import { historyKey, type IncidentResult } from '../../src/pipeline/incident-handler.js';
+import { replayContainer } from '../../src/pipeline/story-feed.js';
 import { openHarness, runCli, type Harness, type HarnessOptions } from '../helpers/doctor-harness.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { GOOD_DIAGNOSIS, startFakeAnthropic, type FakeAnthropic, type FakeReply, type RecordedRequest } from '../helpers/fake-anthropic.js';
@@ -57,12 +58,22 @@ async function crashed(name: string, cmd: string, extra: Partial<RunOptions> = {
   return c;
 }
 
+/** A container a person stopped (`docker stop`), as the engine records it. */
+async function stoppedByPerson(name: string, cmd: string): Promise<TestContainer> {
+  const c = await runContainer({ name, cmd, restartPolicy: 'no' });
+  await testDocker().getContainer(c.id).stop({ t: 1 });
+  return c;
+}
+
 async function finishedAt(c: TestContainer): Promise<string> {
   return (await testDocker().getContainer(c.id).inspect()).State.FinishedAt;
 }
 
 /** The doctor's handling of a death event for `c`, as `watch` would do it (act, record, ask). */
-async function handleDeath(h: Harness, c: TestContainer, extra: { stoppedByUser?: boolean; manual?: boolean } = {}): Promise<IncidentResult> {
+async function handleDeath(h: Harness, c: TestContainer, extra: { manual?: boolean } = {}): Promise<IncidentResult> {
+  // What the watcher would have seen: the container's events, in its story.
+  const info = await testDocker().getContainer(c.id).inspect();
+  await replayContainer(h.engine, h.stories, { id: c.id, name: c.name, sinceMs: Date.parse(info.Created) - 1_000 }, Date.now());
   const result = await h.handler().handle({
     engine: h.engine,
     id: c.id,
@@ -430,7 +441,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
         crashed('adv-throttle', cmd),
         crashed('adv-stateful', cmd, { labels: { 'doctor.stateful': 'true' } }),
         crashed('adv-never', cmd, { labels: { 'doctor.restart': 'never' } }),
-        crashed('adv-manual', cmd),
+        stoppedByPerson('adv-manual', `echo "starting"; echo "${INJECTION}"; echo "${UNKNOWN_ERROR}"; sleep 3600`),
         crashed('adv-down', cmd),
       ]);
       (['crash-loop', 'throttle', 'stateful', 'label-never', 'manual-stop', 'down'] as const).forEach((n, i) => scenes.set(n, made[i]!));
@@ -467,7 +478,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
 
           const run = (name: SceneName) => {
             const c = scenes.get(name)!;
-            if (name === 'manual-stop') return handleDeath(h, c, { stoppedByUser: true, manual: true });
+            if (name === 'manual-stop') return handleDeath(h, c, { manual: true });
             if (name === 'down') {
               // act: false keeps this shared container as it is for the next answer.
               return finishedAt(c).then((at) => h.handler().handle({ engine: h.engine, id: c.id, trigger: { kind: 'die', at, event: 'die' }, act: false, record: true, askAi: true }));
@@ -605,5 +616,8 @@ async function readAuditNames(stateDir: string): Promise<string[]> {
   return text
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => (JSON.parse(l) as AuditRecord).container.name);
+    .map((l) => JSON.parse(l) as AuditRecord & { kind?: string })
+    // Incident records only: outcome lines (write-ahead audit) and other events carry a `kind`.
+    .filter((r) => r.kind === undefined)
+    .map((r) => r.container.name);
 }

@@ -164,10 +164,12 @@ describe('doctor diagnose', { concurrency: 4 }, () => {
     assert.equal(out.decision.executed, true);
     assert.notEqual(await startedAt(c.id), before, 'Docker started it again');
     assert.equal(await statusOf(c.id), 'running');
-    const records = lines(await readFile(path.join(r.stateDir, 'audit.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { container: { name: string }; outcome: { status: string } });
-    assert.equal(records.length, 1);
-    assert.equal(records[0]!.container.name, c.name);
-    assert.equal(records[0]!.outcome.status, 'restarted');
+    // Written ahead: the decision before the restart call, its outcome after the settle check.
+    const written = lines(await readFile(path.join(r.stateDir, 'audit.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { kind?: string; incidentId: string; container?: { name: string }; outcome: { status: string } });
+    assert.equal(written.length, 2);
+    assert.equal(written[0]!.container?.name, c.name);
+    assert.equal(written[0]!.outcome.status, 'pending');
+    assert.deepEqual([written[1]!.kind, written[1]!.incidentId, written[1]!.outcome.status], ['outcome', written[0]!.incidentId, 'restarted']);
   });
 
   test('colours: none with NO_COLOR or off a terminal, some with FORCE_COLOR', async () => {

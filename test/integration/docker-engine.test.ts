@@ -235,18 +235,39 @@ describe('DockerodeEngine against the test engine', { timeout: 120_000 }, () => 
         assert.equal(die.attributes['exitCode'], '3');
         assert.equal(die.attributes['doctor.test'], '1', 'labels ride along');
         assert.ok(die.timeMs >= openedAt && die.timeMs <= Date.now() + 1000, `time in ms: ${die.timeMs}`);
-        assert.deepEqual(actionsOf(feed.events, crash.id), ['start', 'die']);
+        assert.deepEqual(actionsOf(feed.events, crash.id), ['create', 'start', 'die']);
 
         const kill = feed.events.find((e) => e.id === victim.id && e.action === 'kill');
         assert.equal(kill?.attributes['signal'], '9');
         const victimActions = actionsOf(feed.events, victim.id);
         assert.ok(victimActions.indexOf('kill') < victimActions.indexOf('die'), victimActions.join(','));
 
-        // Only what the doctor follows: no exec_* from the health probe, no create or attach.
-        for (const event of feed.events) assert.doesNotMatch(event.action, /^(exec_|create|attach)/);
+        // Only what the doctor follows: no exec_* from the health probe, no attach or network events.
+        for (const event of feed.events) assert.doesNotMatch(event.action, /^(exec_|attach|connect|disconnect)/);
       } finally {
         await feed.stop();
       }
+    });
+
+    test('readEvents replays a bounded span, and says when the engine\'s 256-event buffer no longer reaches back', async () => {
+      const since = Date.now() - 500;
+      const c = await runContainer({ name: 'ev-span', cmd: 'sleep 600' });
+      await testDocker().getContainer(c.id).kill({ signal: 'HUP' });
+      await testDocker().getContainer(c.id).rename({ name: `${c.name}-b` });
+      const span = await engine.readEvents({ sinceMs: since, untilMs: Date.now() + 50 });
+      const mine = span.events.filter((e) => e.id === c.id).map((e) => e.action);
+      assert.deepEqual(mine, ['create', 'start', 'kill', 'rename']);
+      assert.equal(span.events.find((e) => e.id === c.id && e.action === 'rename')?.attributes['oldName'], `/${c.name}`);
+      // 150 pause/unpause pairs push everything older out of the engine's buffer.
+      for (let i = 0; i < 150; i += 1) {
+        await testDocker().getContainer(c.id).pause();
+        await testDocker().getContainer(c.id).unpause();
+      }
+      const overrun = await engine.readEvents({ sinceMs: since, untilMs: Date.now() + 50 });
+      assert.equal(overrun.complete, false);
+      assert.ok(overrun.oldestMs !== null && overrun.oldestMs > since, 'the oldest event still held is after the span began');
+      assert.ok(!overrun.events.some((e) => e.id === c.id && e.action === 'create'), 'the create is gone from the buffer');
+      assert.equal(span.complete, true);
     });
 
     test('resuming with sinceMs replays what happened since, and nothing before', async () => {

@@ -40,6 +40,19 @@ describe('appendStep', () => {
     assert.deepEqual(by, ['start:-', 'kill:person', 'kill:doctor', 'die:doctor', 'start:doctor', 'kill:person']);
   });
 
+  test('a person\'s stop right after the doctor\'s restart ended (its restart event) is the person\'s', () => {
+    const story = storyOf([
+      ownRestart(T),
+      { at: T + 100, kind: 'kill', signal: 'SIGTERM' },
+      { at: T + 200, kind: 'die', exitCode: 143 },
+      { at: T + 300, kind: 'start' },
+      { at: T + 310, kind: 'restart' },
+      { at: T + 400, kind: 'doctor-restart-done', ok: true },
+      { at: T + 900, kind: 'kill', signal: 'SIGTERM' },
+    ]);
+    assert.deepEqual(story.steps.filter((s) => s.kind === 'kill' || s.kind === 'restart').map((s) => s.by), ['doctor', 'doctor', 'person']);
+  });
+
   test('only the die the restart causes is its own: a crash right after it is a crash', () => {
     const story = storyOf([
       ownRestart(T),

@@ -1,6 +1,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { IncidentResult } from '../../pipeline/incident-handler.js';
+import { describeStep } from '../../core/story.js';
 import { paintSeverity } from './colors.js';
+
+/** How many of the story's last steps the report shows. */
+const STORY_STEPS_SHOWN = 12;
 
 /** A container has a problem when it is down with a failure, unhealthy, or logging errors. */
 export function hasProblem(r: IncidentResult): boolean {
@@ -37,6 +41,7 @@ export function toDiagnoseJson(r: IncidentResult) {
     ...(r.aiNote ? { aiNote: r.aiNote } : {}),
     decision: r.decision,
     outcome: r.outcome,
+    story: (r.story?.steps ?? []).slice(-STORY_STEPS_SHOWN).map((s) => ({ ...s, at: new Date(s.at).toISOString(), says: describeStep(s) })),
     history: {
       deathsLast24h: r.history.deaths.length,
       oomsLast24h: r.history.ooms.length,
@@ -86,6 +91,12 @@ export function formatDiagnoseReport(c: ChalkInstance, r: IncidentResult): strin
     out.push(c.dim(`  seen before: ${past.count}x since ${past.firstSeen}, last action ${past.lastAction}`));
     // The times themselves show a pattern ("every night at 02:00") that a count hides.
     if (past.recent && past.recent.length > 1) out.push(c.dim(`  recent: ${past.recent.map((t) => t.replace('T', ' ').slice(0, 16)).join(', ')} (UTC)`));
+  }
+  const steps = (r.story?.steps ?? []).slice(-STORY_STEPS_SHOWN);
+  if (steps.length > 0) {
+    // Who did what, newest last: the story the decision was read from.
+    out.push('', c.bold('Story'));
+    for (const step of steps) out.push(`  ${c.dim(new Date(step.at).toISOString().replace('T', ' ').slice(0, 19))}  ${describeStep(step)}`);
   }
   return `${out.join('\n')}\n`;
 }

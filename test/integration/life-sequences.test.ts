@@ -1,0 +1,316 @@
+/**
+ * Real operator sequences against the real engine: people stop, kill, pause, rename and remove
+ * containers, and the doctor itself is started late, restarted and killed at the moments that
+ * matter. Each scene asserts on what the engine says happened (its own start events: who started
+ * what) and on the audit log. docs/decision-rules.md, "The story", lists the rules these exercise.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AuditRecord } from '../../src/core/types.js';
+import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js';
+import { startDoctorProcess } from '../helpers/doctor-process.js';
+import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { countStarts, doctorRestarts, failOnceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
+
+before(requireEngine);
+after(removeAllTestContainers);
+
+/** Two cores: a few scenes at a time, each with its own doctor, label scope and containers. */
+const PARALLEL = { concurrency: 3 };
+const SCENE_LABEL = 'doctor.scene';
+
+interface Scene {
+  readonly scope: string;
+  readonly c: TestContainer;
+  readonly starts: StartCounter;
+  /** A doctor on this scene's STATE_DIR (a second call after `stopDoctor` is the doctor restarted). */
+  startDoctor(env?: Record<string, string>): Promise<Harness>;
+  stopDoctor(): Promise<void>;
+  readonly stateDir: string;
+  close(): Promise<void>;
+}
+
+/** A container labelled with the scene's scope, and a doctor that watches only that scope (TARGET_LABEL). */
+async function scene(run: Omit<RunOptions, 'labels'> & { labels?: Record<string, string> }, env: Record<string, string> = {}): Promise<Scene> {
+  const scope = randomBytes(4).toString('hex');
+  const c = await runContainer({ ...run, labels: { ...run.labels, [SCENE_LABEL]: scope }, start: false });
+  const starts = await countStarts([c.id]);
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-life-'));
+  let current: { h: Harness; stop: () => Promise<void> } | undefined;
+  const s: Scene = {
+    scope,
+    c,
+    starts,
+    stateDir,
+    async startDoctor(extra = {}) {
+      const h = await openHarness({ env: { CHECK_INTERVAL: '1', TARGET_LABEL: `${SCENE_LABEL}=${scope}`, ...env, ...extra }, stateDir });
+      const stop = h.startWatching();
+      await waitFor(() => h.watcher.status()[0]?.eventsStreaming, { what: 'the events stream' });
+      current = { h, stop };
+      return h;
+    },
+    async stopDoctor() {
+      if (!current) return;
+      await current.stop();
+      await current.h.close();
+      current = undefined;
+    },
+    async close() {
+      starts.close();
+      await s.stopDoctor();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+  return s;
+}
+
+async function withScene(run: Parameters<typeof scene>[0], env: Record<string, string>, body: (s: Scene) => Promise<void>): Promise<void> {
+  const s = await scene(run, env);
+  try {
+    await body(s);
+  } finally {
+    await s.close();
+  }
+}
+
+const container = (c: TestContainer) => testDocker().getContainer(c.id);
+const exited = (c: TestContainer) => waitFor(async () => (await statusOf(c.id)) === 'exited', { what: `${c.name} to exit`, timeoutMs: 90_000 });
+
+async function records(stateDir: string, name: string): Promise<AuditRecord[]> {
+  const { readAuditLog } = await import('../../src/adapters/audit/audit-log.js');
+  return (await readAuditLog(path.join(stateDir, 'audit.jsonl'), { container: name })).records.reverse();
+}
+
+function brief(rs: readonly AuditRecord[]): string {
+  return JSON.stringify(rs.map((r) => ({ trigger: r.trigger.kind, exit: r.evidence.exitCode, action: r.decision.action, guardrail: r.decision.guardrail, reason: r.decision.reason, outcome: r.outcome.status })), null, 1);
+}
+
+describe('a person stopped it: the doctor never undoes that', PARALLEL, () => {
+  test('a doctor started after a person\'s docker stop (no state at all) leaves it stopped', async () => {
+    await withScene({ name: 'late-doctor', cmd: 'sleep 3600' }, {}, async (s) => {
+      await container(s.c).start();
+      await container(s.c).stop({ t: 1 });
+      await exited(s.c);
+      const h = await s.startDoctor();
+      const r = await waitForRecord(h, s.c.name, () => true, 'the found-stopped record');
+      await waitForCycles(h, 2);
+      assert.equal(r.decision.guardrail, 'manual-stop', brief([r]));
+      assert.equal(s.starts.count(s.c.id), 1, 'only the first start: the doctor did not start it');
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('a doctor restarted after a person stopped it (its saved cursor behind the stop) leaves it stopped', async () => {
+    await withScene({ name: 'doctor-restarted', cmd: 'sleep 3600' }, {}, async (s) => {
+      await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => (await statusOf(s.c.id)) === 'running', { what: 'running' });
+      await s.stopDoctor();
+      await container(s.c).stop({ t: 1 });
+      await exited(s.c);
+      const h = await s.startDoctor();
+      await waitForRecord(h, s.c.name, () => true, 'the found-stopped record');
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.ok(rs.every((r) => r.decision.action !== 'restart'), brief(rs));
+      assert.equal(rs[0]?.decision.guardrail, 'manual-stop', brief(rs));
+      assert.equal(s.starts.count(s.c.id), 1);
+    });
+  });
+
+  test('a stop whose drain takes longer than 30 s is still the person\'s stop', async () => {
+    // The app drains for 32 s on SIGTERM, as a worker with compose stop_grace_period: 60s does.
+    const cmd = "trap 'echo draining; sleep 32; echo drained; exit 143' TERM; while :; do sleep 1; done";
+    await withScene({ name: 'long-drain', cmd }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => (await statusOf(s.c.id)) === 'running', { what: 'running' });
+      await container(s.c).stop({ t: 60 });
+      await exited(s.c);
+      const r = await waitForRecord(h, s.c.name, (x) => x.trigger.kind === 'die', 'the die record');
+      await waitForCycles(h, 2);
+      assert.equal(r.evidence.exitCode, 143);
+      assert.equal(r.decision.guardrail, 'manual-stop', brief([r]));
+      assert.ok(r.decision.reason.includes('SIGTERM'), r.decision.reason);
+      assert.equal(s.starts.count(s.c.id), 1);
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('a person\'s stop of a container whose health check fails while it drains is not undone', async () => {
+    // Draining apps fail their health check: the TERM handler makes the probe fail at once.
+    const cmd = "trap 'touch /tmp/draining; sleep 6; exit 0' TERM; while :; do sleep 1; done";
+    await withScene({ name: 'stop-unhealthy', cmd, healthcheck: { test: '[ ! -f /tmp/draining ]', intervalMs: 300, retries: 1 } }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => (await container(s.c).inspect()).State.Health?.Status === 'healthy', { what: 'healthy' });
+      const stopping = container(s.c).stop({ t: 30 });
+      await waitFor(async () => (await container(s.c).inspect()).State.Health?.Status === 'unhealthy', { what: 'unhealthy while draining' });
+      await stopping;
+      await exited(s.c);
+      await waitForCycles(h, 2);
+      assert.equal(doctorRestarts(h, s.c.name), 0, 'the doctor never began a restart');
+      assert.equal(s.starts.count(s.c.id), 1);
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('docker diagnose --fix on a container a person stopped does not start it', async () => {
+    await withScene({ name: 'diagnose-fix', cmd: 'echo "Error: something" >&2; sleep 3600' }, {}, async (s) => {
+      await container(s.c).start();
+      await container(s.c).stop({ t: 1 });
+      await exited(s.c);
+      const result = await runCli(['diagnose', s.c.name, '--fix', '--no-ai', '--json'], { DOCKER_HOST: testDockerHost(), STATE_DIR: s.stateDir });
+      const out = JSON.parse(result.stdout) as { decision: { action: string; guardrail: string }; story: Array<{ kind: string; by?: string }> };
+      assert.equal(out.decision.guardrail, 'manual-stop', result.stdout);
+      assert.ok(out.story.some((st) => st.kind === 'kill' && st.by === 'person'), 'the report shows the person\'s kill');
+      assert.equal(s.starts.count(s.c.id), 1);
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('a person\'s stop during the doctor\'s settle check wins: no "did not help", and it stays stopped', async () => {
+    const run = { name: 'stop-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
+    await withScene(run, { RESTART_SETTLE_TIME: '6' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(() => doctorRestarts(h, s.c.name) > 0, { what: 'the doctor restarting it' });
+      await waitFor(async () => (await statusOf(s.c.id)) === 'running', { what: 'running again' });
+      await container(s.c).stop({ t: 1 });
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'stopped-by-person', brief(rs));
+      assert.ok(!rs.some((x) => /did not help/.test(x.decision.reason)), brief(rs));
+      assert.equal(s.starts.count(s.c.id), 2, 'its own start and the doctor\'s restart, nothing after the person\'s stop');
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+});
+
+describe('signals, pauses and reloads are not stops', PARALLEL, () => {
+  test('after docker kill -s HUP (a reload), a real crash is still restarted', async () => {
+    const cmd = failOnceThenRun("trap 'echo reloaded' HUP; i=0; while [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; echo 'Error: worker crashed' >&2; exit 1");
+    await withScene({ name: 'hup-then-crash', cmd }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await new Promise((r) => setTimeout(r, 1_000));
+      await container(s.c).kill({ signal: 'HUP' });
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'a restart', 30_000);
+      assert.equal(r.outcome.status, 'restarted', brief([r]));
+      assert.equal(s.starts.count(s.c.id), 2);
+    });
+  });
+
+  test('paused then unpaused: Docker\'s unhealthy from the paused probes does not get it restarted', async () => {
+    await withScene({ name: 'pause', cmd: 'sleep 3600', healthcheck: { test: 'true', intervalMs: 500, retries: 1, timeoutMs: 1000 } }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => (await container(s.c).inspect()).State.Health?.Status === 'healthy', { what: 'healthy' });
+      await container(s.c).pause();
+      await waitFor(async () => (await container(s.c).inspect()).State.Health?.Status === 'unhealthy', { what: 'unhealthy while paused', timeoutMs: 20_000 });
+      await container(s.c).unpause();
+      await waitFor(async () => (await container(s.c).inspect()).State.Health?.Status === 'healthy', { what: 'healthy again' });
+      await waitForCycles(h, 2);
+      assert.equal(doctorRestarts(h, s.c.name), 0);
+      assert.equal(s.starts.count(s.c.id), 1);
+    });
+  });
+
+  test('a batch job that exits 0 after a child was OOM-killed is not re-run', async () => {
+    // `tail` keeps its whole input when it has no newline: it is OOM-killed; the job goes on and finishes.
+    const cmd = 'head -c 96m /dev/zero | tail -n 1 > /dev/null; echo "batch done"; exit 0';
+    await withScene({ name: 'job-child-oom', cmd, memory: 16 * 1024 * 1024 }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await exited(s.c);
+      const r = await waitForRecord(h, s.c.name, (x) => x.trigger.kind === 'die', 'the die record');
+      await waitForCycles(h, 2);
+      assert.equal(r.evidence.exitCode, 0);
+      assert.equal(r.decision.guardrail, 'completed', brief([r]));
+      assert.equal(s.starts.count(s.c.id), 1);
+    });
+  });
+});
+
+describe('what the doctor knows before acting', PARALLEL, () => {
+  test('an exit older than FRESH_EXIT_WINDOW found at start-up is reported once and left alone', async () => {
+    await withScene({ name: 'old-exit', cmd: 'echo "Error: crashed" >&2; exit 1' }, { FRESH_EXIT_WINDOW: '2' }, async (s) => {
+      await container(s.c).start();
+      await exited(s.c);
+      await new Promise((r) => setTimeout(r, 4_000));
+      const h = await s.startDoctor();
+      const r = await waitForRecord(h, s.c.name, () => true, 'the found-dead record');
+      await waitForCycles(h, 3);
+      assert.equal(r.decision.guardrail, 'stale-exit', brief([r]));
+      assert.equal((await h.records(s.c.name)).length, 1, 'reported once');
+      assert.equal(s.starts.count(s.c.id), 1);
+    });
+  });
+
+  test('a --rm container that fails is escalated and never restarted', async () => {
+    await withScene({ name: 'rm', cmd: 'echo "Error: job failed" >&2; sleep 1; exit 3', autoRemove: true }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      const r = await waitForRecord(h, s.c.name, () => true, 'the escalation');
+      assert.equal(r.decision.action, 'escalate', brief([r]));
+      assert.equal(r.decision.guardrail, 'removed');
+      assert.equal(doctorRestarts(h, s.c.name), 0, 'no restart attempted');
+    });
+  });
+
+  test('after docker rename the restart budget goes on: the second crash is throttled, not restarted', async () => {
+    // Runs 3 s, then crashes: each restart holds for the settle check, then fails again.
+    const cmd = "sleep 3; echo 'Error: worker crashed' >&2; exit 1";
+    await withScene({ name: 'rename', cmd }, { MAX_RESTARTS_PER_HOUR: '1' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart' && x.outcome.status === 'restarted', 'the first restart');
+      const renamed = `${s.c.name}-renamed`;
+      await container(s.c).rename({ name: renamed });
+      const r = await waitForRecord(h, renamed, (x) => x.decision.action === 'escalate', 'the throttled escalation', 30_000);
+      assert.equal(r.decision.guardrail, 'restart-throttle', brief([r]));
+      assert.equal(s.starts.count(s.c.id), 2, 'its start and one restart');
+    });
+  });
+});
+
+describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
+  test('a restart whose doctor is killed (-9) in the settle check is on record, and the next doctor records its outcome', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const c = await runContainer({ name: 'kill9', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
+    const starts = await countStarts([c.id]);
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9-'));
+    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
+    try {
+      const first = await startDoctorProcess(env);
+      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
+      await container(c).start();
+      await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+      await waitFor(async () => (await statusOf(c.id)) === 'running' && starts.count(c.id) === 2, { what: 'the restart to happen' });
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(() => { try { process.kill(first.pid, 0); return false; } catch { return true; } }, { what: 'the doctor to die' });
+      const ahead = (await readFile(path.join(stateDir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      assert.ok(ahead.some((l) => l.decision?.action === 'restart' && l.outcome?.status === 'pending'), 'the decision was written before the restart');
+
+      const second = await startDoctorProcess(env);
+      try {
+        await waitFor(async () => (await records(stateDir, c.name)).some((r) => r.outcome.status === 'restarted'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
+        const rs = await records(stateDir, c.name);
+        const restart = rs.find((r) => r.decision.action === 'restart')!;
+        assert.match(restart.outcome.detail, /doctor itself started again/, brief(rs));
+        assert.equal(restart.decision.executed, true);
+        assert.equal(starts.count(c.id), 2, 'the next doctor did not restart it again');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      starts.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
