@@ -90,7 +90,11 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
   const { death, run } = story;
 
   if (death && isExit) {
-    if (death.cause === 'doctor' && !manual) return skip('the die of the doctor\'s own restart');
+    if (death.cause === 'doctor' && !manual) {
+      // Its own restart's die is checked by the restart itself; found down afterwards, that restart did not bring it back.
+      if (trigger.kind === 'die' || !down) return skip('the die of the doctor\'s own restart');
+      return { stage: 'story', decision: escalate('restart-did-not-help', `the doctor's restart left it ${facts.status} (exit code ${evidence.exitCode ?? 'unknown'}); a person must look`) };
+    }
     if (death.cause === 'person') {
       const how = death.stop ? `${death.stop.signal} at ${iso(death.stop.at)}, ${formatDuration(Math.max(0, death.at - death.stop.at))} before it exited` : 'a stop';
       return facts.running

@@ -383,7 +383,9 @@ export class IncidentHandler {
     const { ref } = facts;
     const timeoutSeconds = stopTimeoutSeconds(facts);
     const now = g.now;
-    let next = this.remember(recordRestart(history, iso(now), now), g, incidentId, ahead.decision);
+    // A restart the doctor makes again (a person acted, or it ran well) starts its attempts afresh.
+    const { attemptsEnded: _ended, ...fresh } = history;
+    let next = this.remember(recordRestart(fresh, iso(now), now), g, incidentId, ahead.decision);
     deps.store.setHistory(g.key, next);
     deps.stories.append(input.engine.host, ref.id, ref.name, {
       at: now, kind: 'doctor-restart', incidentId, occurrence,

@@ -189,6 +189,13 @@ const rows: Row[] = [
     expect: { action: 'none', guardrail: null },
   },
   {
+    name: "found down after the doctor's own restart (a doctor killed mid-restart): escalated, not left silent",
+    facts: makeFacts({ exitCode: 137, startedAt: ago(HOUR), finishedAt: ago(30 * SEC) }),
+    trigger: makeTrigger('exited'),
+    steps: [start(HOUR), { at: NOW - 31 * SEC, kind: 'doctor-restart', incidentId: 'inc-1', occurrence: 1, dies: 1, until: NOW + 10 * SEC }, kill(31 * SEC - 10, 'SIGTERM'), kill(31 * SEC - 5, 'SIGKILL'), die(30 * SEC, 137)],
+    expect: { action: 'escalate', guardrail: 'restart-did-not-help' },
+  },
+  {
     name: 'after a restart that did not help, no more restarts until a person acts',
     facts: exit1,
     history: makeHistory({ attemptsEnded: { at: ago(4 * MIN), incidentId: 'inc-1' } }),
