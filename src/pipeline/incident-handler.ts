@@ -253,12 +253,24 @@ export class IncidentHandler {
       if (!step?.incidentId || step.occurrence === undefined) continue;
       const now = deps.clock.now();
       let outcome: Outcome;
+      let issued = true;
       try {
         const facts = await engine.inspect(story.id);
         const started = parseTime(facts.startedAt);
-        outcome = facts.running && started !== null && started >= step.at - 1_000
-          ? { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) }
-          : { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };
+        // Its own start shows the restart went out; without one, the doctor stopped before the call.
+        issued = (started !== null && started >= step.at - 1_000) || story.steps.some((s) => s.kind === 'start' && s.at >= step.at - 1_000);
+        if (facts.running && issued) {
+          outcome = { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) };
+        } else if (!issued) {
+          outcome = { status: 'restart-failed', detail: 'the doctor was stopped before its restart call went out; the exit is judged again', at: iso(now) };
+          // Judged again on the next look, as if the doctor had never got to it (the restart stays counted).
+          const key = historyKey(engine.host, facts.ref.name);
+          const { lastHandledExit: _judged, ...rest } = deps.store.history(key);
+          deps.store.setHistory(key, rest);
+          await deps.store.save().catch(() => undefined);
+        } else {
+          outcome = { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };
+        }
       } catch (error) {
         if (!(error instanceof ContainerNotFoundError)) continue; // the engine is unwell: try again on the next start
         outcome = { status: 'not-running-after-restart', detail: 'the doctor was stopped during its restart; the container is gone since', at: iso(now) };
@@ -266,9 +278,9 @@ export class IncidentHandler {
       deps.stories.append(engine.host, story.id, story.name, { at: now, kind: 'doctor-restart-done', ok: outcome.status === 'restarted' }, now);
       const ahead = await deps.audit.find(story.name, step.incidentId, step.occurrence).catch(() => undefined);
       if (ahead) {
-        await this.publishQuietly({ type: 'recorded', record: { ...ahead, decision: { ...ahead.decision, executed: true }, outcome }, aheadWritten: true });
+        await this.publishQuietly({ type: 'recorded', record: { ...ahead, decision: { ...ahead.decision, executed: issued }, outcome }, aheadWritten: true });
       } else {
-        await deps.audit.appendEvent({ v: 1, kind: 'outcome', time: iso(now), incidentId: step.incidentId, occurrence: step.occurrence, executed: true, outcome }).catch(() => undefined);
+        await deps.audit.appendEvent({ v: 1, kind: 'outcome', time: iso(now), incidentId: step.incidentId, occurrence: step.occurrence, executed: issued, outcome }).catch(() => undefined);
       }
     }
     await deps.stories.save().catch(() => undefined);

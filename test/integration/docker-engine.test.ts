@@ -251,7 +251,7 @@ describe('DockerodeEngine against the test engine', { timeout: 120_000 }, () => 
 
     test('readEvents replays a bounded span, and says when the engine\'s 256-event buffer no longer reaches back', async () => {
       const since = Date.now() - 500;
-      const c = await runContainer({ name: 'ev-span', cmd: 'sleep 600' });
+      const c = await runContainer({ name: 'ev-span', cmd: "trap 'echo reloaded' HUP; while :; do sleep 1; done" });
       await testDocker().getContainer(c.id).kill({ signal: 'HUP' });
       await testDocker().getContainer(c.id).rename({ name: `${c.name}-b` });
       const span = await engine.readEvents({ sinceMs: since, untilMs: Date.now() + 50 });

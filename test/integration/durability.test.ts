@@ -1,0 +1,88 @@
+/**
+ * A doctor that keeps dying never loses an action: with `kill -9` at random moments while
+ * containers crash, every restart Docker made (counted from the engine's own start events) is in
+ * the audit log and in the restart throttle's count, because both are written before the call.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
+import { historyKey } from '../../src/core/history.js';
+import { startDoctorProcess } from '../helpers/doctor-process.js';
+import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
+import { countStarts, failOnceThenRun, statusOf } from '../helpers/scenes.js';
+
+before(requireEngine);
+after(removeAllTestContainers);
+
+const KILLS = 20;
+const CONTAINERS = 8;
+
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe('kill -9 durability', () => {
+  test(`${KILLS} kill -9s at random moments: every restart is in the audit log and the throttle`, async () => {
+    const scope = randomBytes(4).toString('hex');
+    const containers: TestContainer[] = [];
+    for (let i = 0; i < CONTAINERS; i += 1) {
+      // Each crashes once, at its own moment, and stays up after a restart.
+      const delay = (0.3 + i * 1.7).toFixed(1);
+      containers.push(await runContainer({ name: `durable-${i}`, cmd: failOnceThenRun(`sleep ${delay}; echo "Error: worker ${i} crashed" >&2; exit 1`), labels: { 'doctor.scene': scope }, start: false }));
+    }
+    const starts = await countStarts(containers.map((c) => c.id));
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-durable-'));
+    const env = {
+      DOCKER_HOST: testDockerHost(),
+      STATE_DIR: stateDir,
+      TARGET_LABEL: `doctor.scene=${scope}`,
+      CHECK_INTERVAL: '1',
+      RESTART_SETTLE_TIME: '2',
+      MIN_DEAD_TIME: '1',
+      MAX_RESTARTS_PER_HOUR: '50',
+    };
+    try {
+      await Promise.all(containers.map((c) => testDocker().getContainer(c.id).start()));
+      for (let i = 0; i < KILLS; i += 1) {
+        const doctor = await startDoctorProcess(env);
+        await new Promise((r) => setTimeout(r, randomInt(100, 1_500)));
+        process.kill(doctor.pid, 'SIGKILL');
+        await waitFor(() => gone(doctor.pid), { what: 'the killed doctor to be gone' });
+      }
+      // One doctor that is left alone finishes what the others began.
+      const last = await startDoctorProcess(env);
+      await waitFor(async () => (await Promise.all(containers.map((c) => statusOf(c.id)))).every((s) => s === 'running'), { what: 'every container running again', timeoutMs: 90_000 });
+      await waitFor(async () => {
+        const { records } = await readAuditLog(path.join(stateDir, 'audit.jsonl'));
+        return records.every((r) => r.outcome.status !== 'pending' || !/no outcome was recorded/.test(r.outcome.detail));
+      }, { what: 'every pending restart resolved', timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 3_000));
+      process.kill(last.pid, 'SIGTERM');
+      await waitFor(() => gone(last.pid), { what: 'the last doctor to stop', timeoutMs: 20_000 });
+
+      const { records } = await readAuditLog(path.join(stateDir, 'audit.jsonl'));
+      const state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8')) as { containers: Record<string, { restarts: string[] }> };
+      for (const c of containers) {
+        const byEngine = starts.count(c.id) - 1;
+        const issued = records.filter((r) => r.container.id === c.id && r.decision.action === 'restart' && r.decision.executed);
+        const counted = state.containers[historyKey(testDockerHost(), c.name)]?.restarts.length ?? 0;
+        const summary = JSON.stringify(records.filter((r) => r.container.id === c.id).map((r) => [r.decision.action, r.decision.executed, r.outcome.status, r.outcome.detail]));
+        assert.ok(byEngine >= 1, `${c.name} was restarted: ${summary}`);
+        assert.equal(issued.length, byEngine, `${c.name}: Docker restarted it ${byEngine} times; the audit log: ${summary}`);
+        assert.ok(counted >= byEngine, `${c.name}: the throttle counts ${counted} of ${byEngine} restarts`);
+      }
+    } finally {
+      starts.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
