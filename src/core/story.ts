@@ -234,6 +234,17 @@ function stopLabel(s: StoryStep): string {
   return s.kind === 'stop' ? 'docker stop' : (s.signal ?? 'SIGKILL');
 }
 
+/**
+ * Whether the story holds a `kind` step that belongs with a death at `at` by the OOM correlation
+ * windows: an `oom` near a `die` (or a `die` near an `oom`). The watcher asks this before it waits
+ * for a late OOM notice, or judges an OOM with no death.
+ */
+export function stepNearDeath(story: ContainerStory | undefined, kind: 'oom' | 'die', at: number): boolean {
+  return (story?.steps ?? []).some((s) => s.kind === kind && (kind === 'oom'
+    ? s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS
+    : at >= s.at - OOM_BEFORE_DIE_MS && at <= s.at + OOM_AFTER_DIE_MS));
+}
+
 /** What the story says of the current run of a running (or paused) container. */
 export interface RunReading {
   /** The run's start: the latest start step, or the inspected StartedAt. */

@@ -5,6 +5,7 @@ import { IncidentHandler, type HandlerDeps, type SeenContainer } from './inciden
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { RecoveryWatch } from './recovery-watch.js';
 import { stepFromEvent } from './story-feed.js';
+import { stepNearDeath } from '../core/story.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
 
@@ -371,16 +372,14 @@ export class Watcher {
       const seen: SeenContainer = { name: event.name, image: event.image, labels: event.attributes };
       const t: Trigger = { kind: 'die', at: new Date(event.timeMs).toISOString(), event: action, ...(exitCode !== undefined ? { exitCode } : {}) };
       // containerd can deliver the OOM notice after the exit: give a SIGKILL exit a moment for it.
-      const oomSeen = story.steps.some((s) => s.kind === 'oom' && Math.abs(s.at - event.timeMs) <= 10_000);
-      if (exitCode === 137 && !oomSeen) this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, t, { seen }));
+      if (exitCode === 137 && !stepNearDeath(story, 'oom', event.timeMs)) this.later(LATE_OOM_GRACE_MS, () => this.enqueue(engine, event.id, t, { seen }));
       else this.enqueue(engine, event.id, t, { seen });
       return;
     }
     if (action === 'oom') {
       // The die that usually follows carries the verdict; an OOM with no die is its own incident.
       this.later(OOM_SETTLE_MS, () => {
-        const died = this.deps.stories.story(engine.host, event.id)?.steps.some((s) => s.kind === 'die' && Math.abs(s.at - event.timeMs) <= 10_000);
-        if (!died) this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
+        if (!stepNearDeath(this.deps.stories.story(engine.host, event.id), 'die', event.timeMs)) this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
       });
       return;
     }

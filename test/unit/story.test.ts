@@ -9,6 +9,7 @@ import {
   readDeath,
   readRun,
   signalName,
+  stepNearDeath,
   storyLimits,
   unfinishedRestart,
   type ContainerStory,
@@ -146,6 +147,14 @@ describe('readDeath', () => {
     const long = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 2 * S, kind: 'oom' }, { at: T + 40 * S, kind: 'die', exitCode: 1 }]), T + 40 * S, opts);
     assert.deepEqual([before.oom, after.oom, long.oom], [true, true, false]);
   });
+  test('stepNearDeath uses the same windows: an oom 10 s before or 2 s after a die', () => {
+    const story = storyOf([{ at: T, kind: 'oom' }, { at: T + 30 * S, kind: 'die', exitCode: 137 }]);
+    assert.equal(stepNearDeath(story, 'oom', T + 5 * S), true);
+    assert.equal(stepNearDeath(story, 'oom', T - 3 * S), false);
+    assert.equal(stepNearDeath(story, 'die', T + 29 * S), true);
+    assert.equal(stepNearDeath(story, 'die', T + 5 * S), false);
+  });
+
   test('the doctor\'s own restart made its die', () => {
     const d = readDeath(storyOf([ownRestart(T + 10 * S), { at: T + 10 * S + 5, kind: 'kill', signal: 'SIGTERM' }, { at: T + 11 * S, kind: 'die', exitCode: 143 }]), T + 11 * S, { stopSignal: 'SIGTERM', startedAt: null });
     assert.equal(d.cause, 'doctor');
