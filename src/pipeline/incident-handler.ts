@@ -263,10 +263,11 @@ export class IncidentHandler {
           outcome = { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) };
         } else if (!issued) {
           outcome = { status: 'restart-failed', detail: 'the doctor was stopped before its restart call went out; the exit is judged again', at: iso(now) };
-          // Judged again on the next look, as if the doctor had never got to it (the restart stays counted).
+          // Judged again on the next look, as if the doctor had never got to it: the exit is not
+          // judged yet, and the restart counted ahead of the call was never made.
           const key = historyKey(engine.host, facts.ref.name);
           const { lastHandledExit: _judged, ...rest } = deps.store.history(key);
-          deps.store.setHistory(key, rest);
+          deps.store.setHistory(key, { ...rest, restarts: rest.restarts.filter((t) => !hasTime([t], iso(step.at))) });
           await deps.store.save().catch(() => undefined);
         } else {
           outcome = { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };

@@ -294,8 +294,10 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
     const starts = await countStarts([c.id]);
     const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9-'));
     const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
+    let firstPid: number | undefined;
     try {
       const first = await startDoctorProcess(env);
+      firstPid = first.pid;
       await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
       await container(c).start();
       await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
@@ -317,6 +319,11 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
         await second.stop();
       }
     } finally {
+      try {
+        if (firstPid !== undefined) process.kill(firstPid, 'SIGKILL');
+      } catch {
+        // already gone, as the scene intends
+      }
       starts.close();
       await rm(stateDir, { recursive: true, force: true });
     }
