@@ -57,6 +57,11 @@ export interface ContainerFacts {
   readonly networkMode: string;
   /** `Config.StopSignal`, upper case with the `SIG` prefix (`SIGTERM` when unset). */
   readonly stopSignal: string;
+  /**
+   * `Config.OpenStdin` (`docker run -i`); with `tty` it marks an interactive session. Optional
+   * while every source of facts learns it; absent reads as false.
+   */
+  readonly openStdin?: boolean;
   /** `Config.StopTimeout` in seconds (compose `stop_grace_period`); null when the engine default (10 s) applies. */
   readonly stopTimeoutSeconds: number | null;
 }
@@ -152,6 +157,34 @@ export interface Diagnosis {
 }
 
 /**
+ * Where the cause of a failure lives, which decides whether a restart can help
+ * (docs/decision-rules.md, "Failure classes"):
+ * - `environment`: how the container was made (settings, credentials, command line, mounts); fixed
+ *   when it is created, so a restart repeats it;
+ * - `host`: the machine (CPU architecture, kernel settings, a port held outside the container);
+ * - `data`: the state the service keeps (schema, data-directory version, corruption, a lock);
+ * - `filesystem`: the volume (full, read-only, wrong owner);
+ * - `dependency`: another service (down, unreachable, unresolvable): may come back;
+ * - `code`: the image's code (does not load, crashes the same way at init);
+ * - `resource`: memory, connections, limits the process runs into;
+ * - `person`: someone did it on purpose (a stop, Ctrl-C in an interactive session);
+ * - `transient`: a hiccup the service recovered from by itself;
+ * - `unknown`: the rules did not recognise it; `none`: nothing failed.
+ */
+export type FailureClass =
+  | 'environment'
+  | 'host'
+  | 'data'
+  | 'filesystem'
+  | 'dependency'
+  | 'code'
+  | 'resource'
+  | 'person'
+  | 'transient'
+  | 'unknown'
+  | 'none';
+
+/**
  * What the rules catalog concluded, with what the decision needs beyond the diagnosis fields:
  * whether the failure class is one a restart cannot fix, and whether the rules are sure enough
  * that asking Claude adds nothing.
@@ -164,6 +197,13 @@ export interface RulesVerdict {
   readonly restartCannotFix: boolean;
   /** The catalog recognised this failure specifically; false for the generic fallbacks. */
   readonly settled: boolean;
+  /** Where the cause lives. */
+  readonly failureClass: FailureClass;
+  /**
+   * False when only a generic fallback matched (exit-error, errors-logged, restart-loop): the
+   * record says the rules did not recognise the failure, so reports can count how often.
+   */
+  readonly recognised: boolean;
 }
 
 export type Action = 'restart' | 'escalate' | 'none';

@@ -1,0 +1,105 @@
+import { addressInUse, poolExhausted, dnsFailure, connectionRefused, dependencyTimeout } from '../../src/core/rules/dependencies.js';
+import { makeFacts, makeRunningFacts, makeTrigger } from '../helpers/facts.js';
+import { exited, logs, testRuleRows, type RuleRow } from '../helpers/rule-rows.js';
+
+const rows: RuleRow[] = [
+  {
+    name: 'address already in use (Go) names the port',
+    facts: exited(1),
+    evidence: logs('listen tcp :8080: bind: address already in use'),
+    expect: { rule: 'address-in-use', cannotFix: true, says: ['port 8080'] },
+  },
+  {
+    name: 'nginx cannot resolve its upstream: a dependency, not its configuration',
+    facts: exited(1),
+    evidence: logs('nginx: [emerg] host not found in upstream "api:8080" in /etc/nginx/conf.d/default.conf:12'),
+    expect: { rule: 'dns-failure', safe: true },
+  },
+  {
+    name: 'EADDRINUSE (Node) names the port',
+    facts: exited(1),
+    evidence: logs('Error: listen EADDRINUSE: address already in use :::3000'),
+    expect: { rule: 'address-in-use', says: ['port 3000'] },
+  },
+  {
+    name: 'published port already allocated on the host',
+    facts: makeFacts({ status: 'created', exitCode: 128, stateError: 'driver failed programming external connectivity on endpoint web: Bind for 0.0.0.0:8080 failed: port is already allocated' }),
+    expect: { rule: 'address-in-use', says: ['port 8080', 'another container'] },
+  },
+  {
+    name: 'connection pool exhausted (HikariCP) names the pool',
+    facts: exited(1),
+    evidence: logs('java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.'),
+    expect: { rule: 'pool-exhausted', severity: 'high', safe: true, cannotFix: false, says: ['HikariPool-1'] },
+  },
+  {
+    name: 'Postgres out of connection slots',
+    facts: exited(1),
+    evidence: logs('FATAL:  remaining connection slots are reserved for non-replication superuser connections'),
+    expect: { rule: 'pool-exhausted', says: ['database refused new connections'] },
+  },
+  {
+    name: 'knex pool timeout',
+    facts: exited(1),
+    evidence: logs('KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full.'),
+    expect: { rule: 'pool-exhausted' },
+  },
+  {
+    name: 'DNS failure (Postgres) names the host',
+    facts: exited(1),
+    evidence: logs('psycopg2.OperationalError: could not translate host name "db" to address: Name or service not known'),
+    expect: { rule: 'dns-failure', severity: 'high', safe: true, cannotFix: false, says: ['"db"'] },
+  },
+  {
+    name: 'DNS failure (Node getaddrinfo)',
+    facts: exited(1),
+    evidence: logs('Error: getaddrinfo ENOTFOUND redis-cache'),
+    expect: { rule: 'dns-failure', says: ['"redis-cache"'] },
+  },
+  {
+    name: 'DNS failure (Go) names the host',
+    facts: exited(1),
+    evidence: logs('dial tcp: lookup queue on 127.0.0.11:53: no such host'),
+    expect: { rule: 'dns-failure', says: ['"queue"'] },
+  },
+  {
+    name: 'connection refused (Node) names host and port',
+    facts: exited(1),
+    evidence: logs('Error: connect ECONNREFUSED 172.18.0.4:6379'),
+    expect: { rule: 'connection-refused', severity: 'high', safe: true, cannotFix: false, settled: true, says: ['172.18.0.4:6379'] },
+  },
+  {
+    name: 'connection refused (psycopg) names host and port',
+    facts: exited(1),
+    evidence: logs('psycopg.OperationalError: connection failed: connection to server at "postgres" (172.18.0.2), port 5432 failed: Connection refused'),
+    expect: { rule: 'connection-refused', says: ['postgres:5432'] },
+  },
+  {
+    name: 'connection refused (Go dial)',
+    facts: exited(1),
+    evidence: logs('dial tcp 10.0.0.7:9092: connect: connection refused'),
+    expect: { rule: 'connection-refused', says: ['10.0.0.7:9092'] },
+  },
+  {
+    name: 'dependency timeout',
+    facts: exited(1),
+    evidence: logs('Error: connect ETIMEDOUT 10.1.2.3:443'),
+    expect: { rule: 'dependency-timeout', safe: true, says: ['10.1.2.3:443'] },
+  },
+  {
+    name: 'timeout with no recovery line on a running container is a dependency timeout',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('INFO serving', 'ERROR upstream request timed out after 5000ms'),
+    expect: { rule: 'dependency-timeout', says: ['web is running but'] },
+  },
+  {
+    name: 'unhealthy with a known cause in the logs: the cause wins and the probe is still mentioned',
+    facts: makeRunningFacts({ health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'probe timed out' } }),
+    trigger: makeTrigger('unhealthy'),
+    evidence: { matchedLines: ['HikariPool-1 - Connection is not available, request timed out after 30000ms.'], logTail: ['HikariPool-1 - Connection is not available, request timed out after 30000ms.'] },
+    expect: { rule: 'pool-exhausted', says: ['HikariPool-1', 'health check is failing', 'probe timed out'] },
+  },
+];
+
+testRuleRows('dependencies', [addressInUse, poolExhausted, dnsFailure, connectionRefused, dependencyTimeout], rows);
