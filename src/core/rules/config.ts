@@ -4,9 +4,14 @@
  */
 import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogEntry } from './rule-kit.js';
 import { extractPath, extractUrlHost, findLastLine } from '../evidence-text.js';
+import { DEPENDENCY_ERROR } from './dependencies.js';
 
 /** A configuration the program rejects; re-reading the same file on restart rejects it again. */
-const INVALID_CONFIG = /unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|unknown (?:flag|shorthand flag|option)[: ]|flag provided but not defined|unrecognized (?:option|argument|arguments)|Unrecognized VM option|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
+/**
+ * A configuration the program rejects. Besides known phrasings, any fatal line that names a
+ * configuration file and line (`in /etc/nginx/conf.d/default.conf:17`) is a rejected file.
+ */
+const INVALID_CONFIG = /is not terminated by|(?:\[emerg\]|\bemerg\b|FATAL|fatal|error).* in \/\S+\.(?:conf|cfg|ya?ml|json|toml|ini|properties):\d+|FATAL CONFIG FILE ERROR|Bad directive or wrong number of arguments|unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|unknown (?:flag|shorthand flag|option)[: ]|flag provided but not defined|unrecognized (?:option|argument|arguments)|Unrecognized VM option|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
 /** Credentials a dependency rejects: the container keeps sending the same ones after a restart. */
 const BAD_CREDENTIALS = /password authentication failed|Access denied for user|Login failed for user|authentication failed for user|(?:invalid|incorrect|wrong) (?:username or password|password|credentials)|WRONGPASS|NOAUTH Authentication required|SASL authentication failed|Authentication failed\.? \(?(?:bad|invalid) (?:credentials|auth)|AuthenticationFailed|invalid_client|InvalidAccessKeyId|SignatureDoesNotMatch|The security token included in the request is invalid/i;
 const TLS_EXPIRED = /certificate has expired|certificate (?:is )?expired|CERT_HAS_EXPIRED|CertificateExpired|ERR_CERT_DATE_INVALID|certificate is not yet valid|certificate expired/i;
@@ -72,7 +77,8 @@ export const invalidConfig: CatalogEntry = {
   // The program rejects its configuration; the same file or flags are read again on restart.
   restartCannotFix: true,
   settled: true,
-  match: (ctx) => lineHit(ctx, INVALID_CONFIG),
+  // A fatal line about a dependency names the file that points at it, not a fault in the file.
+  match: (ctx) => lineHit(ctx, INVALID_CONFIG, DEPENDENCY_ERROR),
   build(ctx, found) {
     const file = found.line ? extractPath(found.line) : undefined;
     return unfixable(ctx, {
@@ -117,6 +123,27 @@ export const tlsExpired: CatalogEntry = {
         ? 'Check the system clock of the host (NTP); a certificate only reads as not yet valid when the clock is behind.'
         : `Renew the certificate${host ? ` of ${host}` : ''} (or update the CA bundle in the image if an intermediate expired). If it is this container's own certificate and a renewed one is already on disk, a restart will load it.`,
       config_suggestions: ['Automate renewal (ACME/certbot) and alert on certificates expiring within 14 days.'],
+    });
+  },
+};
+
+/** A certificate the service cannot obtain or renew (ACME and other issuers): it will lapse. */
+const CERT_RENEWAL = /unable to obtain (?:ACME )?certificate|(?:cannot|could not|failed to) (?:obtain|renew|issue|order) (?:the |a |an )?(?:ACME |TLS )?certificates?|certificate (?:renewal|issuance|order) failed|error renewing certificate|cannot get ACME client/i;
+
+export const certificateRenewal: CatalogEntry = {
+  // Issuance fails on the DNS, the firewall or the account, which live outside the container: a
+  // restart asks again and fails again, and meanwhile the current certificate runs out.
+  id: 'certificate-renewal',
+  failureClass: 'environment',
+  restartCannotFix: true,
+  settled: true,
+  match: (ctx) => lineHit(ctx, CERT_RENEWAL),
+  build(ctx, found) {
+    const domains = (found.line ?? '').match(/for domains? \\?"?([^"\\]+)/i)?.[1];
+    return unfixable(ctx, {
+      root_cause: `${lead(ctx, ':')} it cannot obtain or renew a TLS certificate${domains ? ` for ${domains}` : ''}; until that is fixed the certificate it serves will expire (or is already self-signed).${quoteHit(found)}`,
+      suggested_fix: 'Fix what the issuer reports (the DNS record or API token for a DNS challenge, port 80/443 reachable from the internet for HTTP/TLS challenges, the resolver the container uses), then let it retry.',
+      config_suggestions: ['Alert on certificates expiring within 14 days, independently of the proxy.'],
     });
   },
 };

@@ -9,7 +9,8 @@ const DISK_FULL = /no space left on device|\bENOSPC\b|\[Errno 28\]|disk quota ex
 /** ENOSPC also reports inotify's watch limit (a kernel setting, not a full disk). */
 const DISK_FULL_NOT = /file watchers|inotify|max_user_watches/i;
 const READ_ONLY_FS = /read-only file system|\bEROFS\b|\[Errno 30\]/i;
-const PERMISSION_DENIED = /\bEACCES\b|\bEPERM\b|\[Errno 13\]|\[Errno 1\] Operation not permitted|permission denied|operation not permitted|access (?:to the path .* )?is denied|AccessDeniedException/i;
+/** Ownership and mode shapes name a file as surely as "permission denied" does. */
+const PERMISSION_DENIED = /has wrong ownership|has invalid permissions|must be (?:owned by|accessible by owner only)|accessible by owner only|\bnot owned by\b|\bEACCES\b|\bEPERM\b|\[Errno 13\]|\[Errno 1\] Operation not permitted|permission denied|operation not permitted|access (?:to the path .* )?is denied|AccessDeniedException/i;
 /** Permission words that are about a database privilege or a login, not a file. */
 /** Words that make a bare "permission denied" about a file ("error loading the DB: Permission denied"). */
 const FILE_ACCESS = /\b(?:open|opening|read|reading|write|writing|creat\w*|load\w*|sav\w*|mkdir|file|director\w*|folder|volume|mount\w*|chown|chmod|lock\w*|DB|database|data)\b/i;

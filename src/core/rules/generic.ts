@@ -3,9 +3,8 @@
  * say so in the record (`recognised: false`).
  */
 import { describeExitCode } from './signals.js';
-import { exitPhrase, fields, recurrenceNote, seenBefore, topErrorLine, type CatalogEntry } from './rule-kit.js';
+import { exitPhrase, fields, recurrenceNote, restartDidNotHelp, topErrorLine, type CatalogEntry } from './rule-kit.js';
 import { quoteLine } from '../evidence-text.js';
-import { HOUR_MS, countWithin } from '../history.js';
 import { DEFAULT_CRASH_LOOP } from '../container-policy.js';
 
 
@@ -47,15 +46,14 @@ export const exitError: CatalogEntry = {
     const code = ctx.exitCode ?? -1;
     const top = topErrorLine(ctx);
     const meaning = describeExitCode(code, top);
-    const { restarts } = ctx.input.history;
     // Restarted by the doctor within the hour and dead again of the same unexplained error:
     // the restart did not help, so do not repeat it blindly.
-    const restartDidNotHelp = countWithin(restarts, ctx.input.now, HOUR_MS) > 0 && seenBefore(ctx, 'exit-error', HOUR_MS) > 0;
+    const again = restartDidNotHelp(ctx, 'exit-error');
     return fields(ctx, 'exit-error', {
       root_cause: `${ctx.name} ${exitPhrase(ctx)} (${meaning}).${top ? ` Last error: ${quoteLine(top)}.` : ' It printed no error line before exiting.'}${recurrenceNote(ctx, 'exit-error')}`,
       severity: 'high',
-      auto_restart_safe: !restartDidNotHelp,
-      suggested_fix: restartDidNotHelp
+      auto_restart_safe: !again,
+      suggested_fix: again
         ? `It failed again after the last restart: read the start-up logs (docker logs ${ctx.name}) and fix the error before restarting.`
         : `Restart it to restore service, then read the lines before the exit (docker logs ${ctx.name}) for the cause.`,
       config_suggestions: [],

@@ -10,8 +10,8 @@ import { evidenceLines, quoteLine } from '../evidence-text.js';
 import { DAY_MS, countWithin, formatDuration, includeTime, isStaleExit, parseTime } from '../history.js';
 import type { RulesVerdict } from '../types.js';
 import { codeError, missingDependency } from './code.js';
-import { badCredentials, invalidConfig, missingConfig, tlsExpired } from './config.js';
-import { schemaMismatch } from './data.js';
+import { badCredentials, certificateRenewal, invalidConfig, missingConfig, tlsExpired } from './config.js';
+import { dataLocked, schemaMismatch } from './data.js';
 import { addressInUse, connectionRefused, dependencyTimeout, dnsFailure, poolExhausted } from './dependencies.js';
 import { diskFull, permissionDenied, readOnlyFilesystem } from './filesystem.js';
 import { errorsLogged, exitError, noProblem, restartLoop } from './generic.js';
@@ -20,7 +20,7 @@ import { completed, manualStop, sigint } from './lifecycle.js';
 import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
-import { commandNotFound, notExecutable, startFailed } from './start-up.js';
+import { commandNotFound, fatalStartUp, initCrash, notExecutable, startFailed } from './start-up.js';
 
 export type { CatalogEntry, DiagnosisFields, RuleContext, RuleMatch, RulesInput } from './rule-kit.js';
 export { maxSeverity, severityRank } from './rule-kit.js';
@@ -43,7 +43,9 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   diskFull,
   readOnlyFilesystem,
   permissionDenied,
+  dataLocked,
   tlsExpired,
+  certificateRenewal,
   missingConfig,
   addressInUse,
   missingDependency,
@@ -56,6 +58,8 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   dnsFailure,
   connectionRefused,
   dependencyTimeout,
+  fatalStartUp,
+  initCrash,
   unhealthy,
   restartLoop,
   exitError,

@@ -2,7 +2,7 @@
  * A container's own life: a person's stop, a finished job, an interrupt. Nothing failed, or a
  * person chose it, so nothing is undone.
  */
-import { fields, lead, type CatalogEntry } from './rule-kit.js';
+import { fields, lead, type CatalogEntry, type RuleContext } from './rule-kit.js';
 
 
 export const manualStop: CatalogEntry = {
@@ -41,18 +41,35 @@ export const completed: CatalogEntry = {
     }),
 };
 
+/** `docker run -it`: a terminal with stdin attached, the only way Ctrl-C reaches the process. */
+function interactive(ctx: RuleContext): boolean {
+  return ctx.input.facts.tty && ctx.input.facts.openStdin === true;
+}
+
 export const sigint: CatalogEntry = {
   id: 'sigint',
-  failureClass: 'person',
+  // Exit 130 (128 + SIGINT) from an interactive session is a person pressing Ctrl-C; without a
+  // terminal nobody can be said to have done it, so it stays a question for a person.
+  failureClass: (ctx) => (interactive(ctx) ? 'person' : 'unknown'),
   restartCannotFix: false,
   settled: true,
   match: (ctx) => (ctx.exited && ctx.exitCode === 130 ? {} : undefined),
   build: (ctx) =>
-    fields(ctx, 'sigint', {
-      root_cause: `${lead(ctx, ':')} it was interrupted (SIGINT, as Ctrl-C in an attached terminal sends).`,
-      severity: 'medium',
-      auto_restart_safe: false,
-      suggested_fix: `Start it again if it should be running (docker start ${ctx.name}); run it detached (-d) so a terminal cannot interrupt it.`,
-      config_suggestions: [],
-    }),
+    interactive(ctx)
+      ? fields(ctx, 'sigint', {
+          root_cause: `${ctx.name} was an interactive session (docker run -it) that a person ended with Ctrl-C (exit 130, SIGINT).`,
+          severity: 'low',
+          auto_restart_safe: false,
+          suggested_fix: 'Nothing to fix: the person at the terminal stopped it.',
+          config_suggestions: [],
+          likely_recurring: false,
+          estimated_impact: 'None: an interactive session ended.',
+        })
+      : fields(ctx, 'sigint', {
+          root_cause: `${lead(ctx, ':')} it was interrupted (SIGINT, as Ctrl-C in an attached terminal sends).`,
+          severity: 'medium',
+          auto_restart_safe: false,
+          suggested_fix: `Start it again if it should be running (docker start ${ctx.name}); run it detached (-d) so a terminal cannot interrupt it.`,
+          config_suggestions: [],
+        }),
 };

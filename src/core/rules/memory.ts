@@ -8,7 +8,7 @@ import { countWithin, includeTime, parseTime } from '../history.js';
 import { DEFAULT_OOM_LEAK } from '../container-policy.js';
 
 const MEMORY_LINE = /out of memory|heap|OutOfMemory|MemoryError|Cannot allocate memory|\bKilled\b|oom/i;
-const APP_OOM = /JavaScript heap out of memory|OutOfMemoryError|\bMemoryError\b|runtime: out of memory|Cannot allocate memory|\bENOMEM\b|std::bad_alloc|\bout of memory\b|memory allocation failed/i;
+export const APP_OOM = /JavaScript heap out of memory|OutOfMemoryError|\bMemoryError\b|runtime: out of memory|Cannot allocate memory|\bENOMEM\b|std::bad_alloc|\bout of memory\b|memory allocation failed/i;
 
 function oomTime(ctx: RuleContext): string {
   const { evidence, trigger } = ctx.input;

@@ -3,7 +3,7 @@
  * the sentence helpers that make diagnoses speak about this container rather than in general.
  */
 import { findLastLine, quoteLine, type LineMatch } from '../evidence-text.js';
-import { DAY_MS, incidentsWithRule, parseTime } from '../history.js';
+import { DAY_MS, HOUR_MS, countWithin, incidentsWithRule, parseTime } from '../history.js';
 import type { ContainerFacts, ContainerHistory, Diagnosis, Evidence, FailureClass, Severity, Trigger } from '../types.js';
 
 /** What the catalog judges. */
@@ -151,3 +151,41 @@ export function severityRank(severity: Severity): number {
 export function maxSeverity(a: Severity, b: Severity): Severity {
   return severityRank(a) >= severityRank(b) ? a : b;
 }
+
+/**
+ * "Dies within seconds of starting" (issue 8, start-up failures by class): a process that fails
+ * this soon after its start has not served anything yet, so what killed it is in how it starts,
+ * and the same start fails the same way. A minute covers slow JVM and database boots.
+ */
+export const START_UP_WINDOW_MS = 60_000;
+
+/** How long the container ran before this exit, when both ends are known. */
+export function uptimeMs(ctx: RuleContext): number | null {
+  const started = parseTime(ctx.input.facts.startedAt);
+  const finished = parseTime(ctx.input.evidence.finishedAt);
+  if (started === null || finished === null || finished < started) return null;
+  return finished - started;
+}
+
+/**
+ * The container exited within the start-up window, or never started (the engine failed its
+ * start, so `startedAt` is unset and `State.Error` says why).
+ */
+export function diedAtStartUp(ctx: RuleContext): boolean {
+  if (!ctx.exited) return false;
+  const up = uptimeMs(ctx);
+  if (up !== null) return up <= START_UP_WINDOW_MS;
+  return ctx.input.facts.startedAt === null || ctx.input.evidence.status === 'created';
+}
+
+/**
+ * "Restart once, then escalate if it recurs": the doctor restarted it within the hour and the
+ * same class of failure is back, so a second restart would only repeat the first.
+ */
+export function restartDidNotHelp(ctx: RuleContext, id: string): boolean {
+  return countWithin(ctx.input.history.restarts, ctx.input.now, HOUR_MS) > 0 && seenBefore(ctx, id, HOUR_MS) > 0;
+}
+
+/** Error lines at or above this count in one look are a sustained rate, not a hiccup. */
+export const SUSTAINED_ERROR_LINES = 3;
+

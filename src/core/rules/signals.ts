@@ -2,15 +2,25 @@
  * Signals: crashes (SIGSEGV, SIGABRT) and kills (SIGKILL, SIGTERM) read off the exit code (128+N)
  * and the lines before it.
  */
-import { fields, lead, lineHit, quoteHit, recurrenceNote, seenBefore, type CatalogEntry } from './rule-kit.js';
+import { diedAtStartUp, fields, lead, lineHit, quoteHit, recurrenceNote, seenBefore, type CatalogEntry, type RuleContext } from './rule-kit.js';
 
 const SEGFAULT = /segmentation fault|\bSIGSEGV\b|\bsegfault\b|signal 11\b/i;
+/**
+ * A crash during initialisation is deterministic (issue 8: a segfault or abort within seconds of
+ * starting): the same binary, configuration and data crash the same way on every start. Later
+ * crashes can be races, so they get one restart.
+ */
+function crashedAtStartUp(ctx: RuleContext): boolean {
+  return diedAtStartUp(ctx);
+}
+
 const ABORT = /\bSIGABRT\b|Aborted \(core dumped\)|abort\(\) called|terminate called after throwing|core dumped/i;
 
 export const segfault: CatalogEntry = {
   id: 'segfault',
   failureClass: 'code',
   restartCannotFix: false,
+  cannotFix: (ctx) => crashedAtStartUp(ctx),
   settled: true,
   match(ctx) {
     if (ctx.exited && ctx.exitCode === 139) return lineHit(ctx, SEGFAULT) ?? {};
@@ -19,10 +29,11 @@ export const segfault: CatalogEntry = {
   build(ctx, found) {
     // A crash once can be a rare race; the same crash again is a bug a restart only repeats.
     const again = seenBefore(ctx, 'segfault') > 0;
+    const atStart = crashedAtStartUp(ctx);
     return fields(ctx, 'segfault', {
-      root_cause: `${lead(ctx, ':')} its process crashed with a segmentation fault (SIGSEGV, invalid memory access).${quoteHit(found)}${recurrenceNote(ctx, 'segfault')}`,
+      root_cause: `${lead(ctx, ':')} its process crashed with a segmentation fault (SIGSEGV, invalid memory access)${atStart ? ' while starting, so every start crashes the same way' : ''}.${quoteHit(found)}${recurrenceNote(ctx, 'segfault')}`,
       severity: 'high',
-      auto_restart_safe: !again,
+      auto_restart_safe: !again && !atStart,
       suggested_fix: again
         ? 'It crashed the same way before: capture a core dump or stack trace, and check native modules and the image version for a known crash bug.'
         : 'Restart it; if it crashes again, collect a core dump and check native extensions or a recent image upgrade.',
@@ -35,6 +46,7 @@ export const abort: CatalogEntry = {
   id: 'abort',
   failureClass: 'code',
   restartCannotFix: false,
+  cannotFix: (ctx) => crashedAtStartUp(ctx),
   settled: true,
   match(ctx) {
     if (ctx.exited && ctx.exitCode === 134) return lineHit(ctx, ABORT) ?? {};
@@ -42,10 +54,11 @@ export const abort: CatalogEntry = {
   },
   build(ctx, found) {
     const again = seenBefore(ctx, 'abort') > 0;
+    const atStart = crashedAtStartUp(ctx);
     return fields(ctx, 'abort', {
-      root_cause: `${lead(ctx, ':')} its process aborted itself (SIGABRT: a failed assertion or an unhandled fatal error).${quoteHit(found, ' Last error: ')}${recurrenceNote(ctx, 'abort')}`,
+      root_cause: `${lead(ctx, ':')} its process aborted itself (SIGABRT: a failed assertion or an unhandled fatal error)${atStart ? ' while starting, so every start aborts the same way' : ''}.${quoteHit(found, ' Last error: ')}${recurrenceNote(ctx, 'abort')}`,
       severity: 'high',
-      auto_restart_safe: !again,
+      auto_restart_safe: !again && !atStart,
       suggested_fix: 'Read the lines before the abort for the failed assertion or fatal error; restart once, and treat a repeat as a bug.',
       config_suggestions: [],
     });
