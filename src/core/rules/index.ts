@@ -81,8 +81,10 @@ function contextFor(input: RulesInput): RuleContext {
     exited,
     exitCode: evidence.exitCode,
     // A running container's tail is mostly noise from normal work: judge it by the error lines
-    // the detector found. The last lines before an exit are the best evidence there is.
-    lines: running && evidence.matchedLines.length > 0 ? evidenceLines({ ...evidence, logTail: [] }) : evidenceLines(evidence),
+    // the detector found, and by nothing else when it found none (a healthy service's start-up
+    // advice is not a diagnosis); a failing health check still reads the tail for context. The
+    // last lines before an exit are the best evidence there is.
+    lines: running && (evidence.matchedLines.length > 0 || evidence.health !== 'unhealthy') ? evidenceLines({ ...evidence, logTail: [] }) : evidenceLines(evidence),
     deaths24h: countWithin(deaths, now, DAY_MS),
   };
 }
