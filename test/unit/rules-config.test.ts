@@ -1,4 +1,5 @@
-import { missingConfig, invalidConfig, badCredentials, tlsExpired } from '../../src/core/rules/config.js';
+import { missingConfig, invalidConfig, badCredentials, tlsExpired, certificateRenewal } from '../../src/core/rules/config.js';
+import { makeRunningFacts, makeTrigger } from '../helpers/facts.js';
 import { exited, logs, testRuleRows, type RuleRow } from '../helpers/rule-rows.js';
 
 const rows: RuleRow[] = [
@@ -74,6 +75,26 @@ const rows: RuleRow[] = [
     evidence: logs('Error: certificate has expired', '    code: CERT_HAS_EXPIRED'),
     expect: { rule: 'tls-expired' },
   },
+
+  {
+    name: 'a certificate it cannot renew: escalate while it still serves',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('time="2021-05-23T11:25:43Z" level=error msg="Unable to obtain ACME certificate for domains \\"portainernuc.example.nl\\": unable to generate a certificate for the domains [portainernuc.example.nl]"'),
+    expect: { rule: 'certificate-renewal', severity: 'high', safe: false, cannotFix: true, failureClass: 'environment', says: ['cannot obtain or renew a TLS certificate', 'portainernuc.example.nl'] },
+  },
+  {
+    name: 'a fatal line naming a configuration file and line is a rejected file',
+    facts: exited(1),
+    evidence: logs('nginx: [emerg] directive "set" is not terminated by ";" in /etc/nginx/conf.d/default.conf:17'),
+    expect: { rule: 'invalid-config', cannotFix: true, says: ['/etc/nginx/conf.d/default.conf'] },
+  },
+  {
+    name: "redis' fatal config file error",
+    facts: exited(1),
+    evidence: logs('*** FATAL CONFIG FILE ERROR (Redis 7.0.2) ***', 'Reading the configuration file, at line 2', ">>> 'port 6379 \"--appendonly no\"'", 'wrong number of arguments'),
+    expect: { rule: 'invalid-config', cannotFix: true },
+  },
 ];
 
-testRuleRows('config', [missingConfig, invalidConfig, badCredentials, tlsExpired], rows);
+testRuleRows('config', [missingConfig, invalidConfig, badCredentials, tlsExpired, certificateRenewal], rows);

@@ -38,6 +38,13 @@ const rows: RuleRow[] = [
     evidence: logs('1:M 01 Jan 2025 00:00:00.000 # Fatal error loading the DB: Permission denied. Exiting.'),
     expect: { rule: 'permission-denied', cannotFix: true },
   },
+
+  {
+    name: 'a data directory with the wrong owner is a file permission problem',
+    facts: exited(1),
+    evidence: logs('FATAL:  data directory "/var/lib/postgresql/data" has wrong ownership', 'HINT:  The server must be started by the user that owns the data directory.'),
+    expect: { rule: 'permission-denied', cannotFix: true, failureClass: 'filesystem' },
+  },
 ];
 
 testRuleRows('filesystem', [diskFull, readOnlyFilesystem, permissionDenied], rows);

@@ -10,6 +10,12 @@ const rows: RuleRow[] = [
     expect: { rule: 'manual-stop', severity: 'low', safe: false, says: ['stopped on purpose', 'code 143'] },
   },
   { name: 'exit 0 is a completed job', facts: exited(0), expect: { rule: 'completed', severity: 'low', safe: false, settled: true } },
+
+  {
+    name: 'Ctrl-C in an interactive session (docker run -it) is a person: nothing to do',
+    facts: exited(130, { tty: true, openStdin: true }),
+    expect: { rule: 'sigint', severity: 'low', safe: false, failureClass: 'person', says: ['interactive session', 'Ctrl-C'] },
+  },
 ];
 
 testRuleRows('lifecycle', [manualStop, completed, sigint], rows);

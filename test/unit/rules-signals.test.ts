@@ -43,6 +43,18 @@ const rows: RuleRow[] = [
     evidence: logs("terminate called after throwing an instance of 'std::runtime_error'", 'Aborted (core dumped)'),
     expect: { rule: 'abort', severity: 'high', safe: true, says: ['Aborted (core dumped)'] },
   },
+
+  {
+    name: 'a segfault two seconds after the start is escalated: every start crashes the same way',
+    facts: exited(139, { startedAt: ago(7 * SEC), finishedAt: ago(5 * SEC) }),
+    expect: { rule: 'segfault', cannotFix: true, safe: false, failureClass: 'code', says: ['while starting'] },
+  },
+  {
+    name: 'an abort at start-up is escalated too',
+    facts: exited(134, { startedAt: ago(6 * SEC), finishedAt: ago(5 * SEC) }),
+    evidence: logs("terminate called after throwing an instance of 'std::runtime_error'"),
+    expect: { rule: 'abort', cannotFix: true, safe: false },
+  },
 ];
 
 testRuleRows('signals', [segfault, abort, sigkill, sigterm], rows);
