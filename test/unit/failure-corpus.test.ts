@@ -8,13 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolvePolicy } from '../../src/core/container-policy.js';
-import { decideAction } from '../../src/core/decide.js';
 import { compileDetector } from '../../src/core/error-patterns.js';
 import { buildEvidence } from '../../src/core/evidence.js';
 import { jobKind } from '../../src/core/job-containers.js';
+import { judgeIncident, readStoryView } from '../../src/core/judge.js';
 import { diagnoseByRules } from '../../src/core/rules/index.js';
+import { appendStep, emptyStory, type ContainerStory } from '../../src/core/story.js';
 import type { Action, ContainerFacts, ContainerHistory, Evidence, RestartPolicyName, RulesVerdict, Trigger } from '../../src/core/types.js';
-import { MIN, NOW, SEC, ago, makeFacts, makeHistory } from '../helpers/facts.js';
+import { MIN, NOW, SEC, ago, makeFacts, makeHistory, makePolicy } from '../helpers/facts.js';
 
 interface CorpusCase {
   readonly id: string;
@@ -103,16 +104,37 @@ interface Judged {
 }
 
 /**
- * THE adapter to the judge: the one place that knows how a decision is asked for. The judge is
- * being redesigned (issue 8); when its signature changes, only this function changes. Until the
- * judge reads job markers itself, the rule it will own is applied here: a job is never restarted.
+ * The story the engine's events would tell: the start, and for an exit a die at the exit time;
+ * a person's stop adds their kill (SIGTERM) a second before the die.
  */
-function judge(input: { facts: ContainerFacts; evidence: Evidence; trigger: Trigger; history: ContainerHistory }): Judged {
-  const verdict = diagnoseByRules({ ...input, now: NOW });
-  const policy = resolvePolicy(input.facts, { autoFix: true, maxRestartsPerHour: 3, minDeadTimeMs: 60 * SEC });
-  const decision = decideAction({ incident: input, rules: verdict, history: input.history, policy, now: NOW });
-  const action = decision.action === 'restart' && jobKind(input.facts) ? 'escalate' : decision.action;
-  return { action, verdict };
+function storyOf(c: CorpusCase, facts: ContainerFacts): ContainerStory {
+  let story = emptyStory(facts.ref.id, facts.ref.host, facts.ref.name);
+  const started = facts.startedAt === null ? null : Date.parse(facts.startedAt);
+  if (started !== null) story = appendStep(story, { at: started, kind: 'start' }, NOW);
+  const died = facts.finishedAt === null ? null : Date.parse(facts.finishedAt);
+  if (died !== null && !facts.running && facts.status !== 'created') {
+    if (c.stoppedByUser) story = appendStep(story, { at: died - SEC, kind: 'kill', signal: 'SIGTERM', by: 'person' }, NOW);
+    story = appendStep(story, { at: died, kind: 'die', exitCode: facts.exitCode ?? 0 }, NOW);
+  }
+  return story;
+}
+
+/**
+ * THE adapter to the judge: the one place that knows how a decision is asked for (issue 8's
+ * judge reads the story, the job marker and the guardrail table). When its signature changes,
+ * only this function changes.
+ */
+function judge(input: { facts: ContainerFacts; evidence: Evidence; trigger: Trigger; history: ContainerHistory; story: ContainerStory }): Judged {
+  const { facts, evidence, trigger, history } = input;
+  const verdict = diagnoseByRules({ facts, evidence, trigger, history, now: NOW });
+  const policy = resolvePolicy(facts, { autoFix: true, maxRestartsPerHour: 3, minDeadTimeMs: 60 * SEC, freshExitMs: makePolicy().freshExitMs });
+  const job = jobKind(facts);
+  const judged = judgeIncident({
+    trigger, facts, evidence, rules: verdict, history, policy, now: NOW, manual: false,
+    story: readStoryView(input.story, facts, trigger, history),
+    ...(job ? { job } : {}),
+  });
+  return { action: judged.skip ? 'none' : judged.decision.action, verdict };
 }
 
 interface Outcome {
@@ -133,8 +155,9 @@ function runCase(c: CorpusCase): Outcome {
   if (facts.running && trigger.kind === 'log-pattern' && evidence.matchedLines.length === 0) {
     return { c, action: 'none', agrees: c.decision === 'none', rule: '(no incident)', failureClass: 'none' };
   }
-  let judged = judge({ facts, evidence, trigger, history: makeHistory() });
-  if (c.previous === 'restarted-once') judged = judge({ facts, evidence, trigger, history: historyAfterOneRestart(judged.verdict.rule) });
+  const story = storyOf(c, facts);
+  let judged = judge({ facts, evidence, trigger, history: makeHistory(), story });
+  if (c.previous === 'restarted-once') judged = judge({ facts, evidence, trigger, history: historyAfterOneRestart(judged.verdict.rule), story });
   const { verdict, action } = judged;
   // Not a failure means nothing worth an incident: no decision to act and nothing above low severity.
   const quiet = c.kind !== 'not-a-failure' || verdict.diagnosis.severity === 'low' || verdict.rule === 'no-problem';
