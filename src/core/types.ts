@@ -152,6 +152,10 @@ export interface Diagnosis {
   readonly source: 'rules' | 'claude';
   /** Catalog entry id for rules (`oom-kill`, `disk-full`, ...). */
   readonly rule?: string;
+  /** Rules only: where the cause lives (see FailureClass). */
+  readonly failureClass?: FailureClass;
+  /** Rules only: false when a generic fallback decided, so records show how often the rules did not recognise a failure. */
+  readonly recognised?: boolean;
   /** Model id for Claude. */
   readonly model?: string;
 }

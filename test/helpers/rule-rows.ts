@@ -59,6 +59,9 @@ export function testRuleRows(family: string, entries: readonly CatalogEntry[], r
         if (row.expect.recurring !== undefined) assert.equal(diagnosis.likely_recurring, row.expect.recurring);
         if (row.expect.failureClass !== undefined) assert.equal(verdict.failureClass, row.expect.failureClass);
         if (row.expect.recognised !== undefined) assert.equal(verdict.recognised, row.expect.recognised);
+        // The record carries both, so reports can count what the rules did not recognise.
+        assert.equal(diagnosis.failureClass, verdict.failureClass);
+        assert.equal(diagnosis.recognised, verdict.recognised);
         // A class a restart cannot fix is never rated restart-safe.
         if (verdict.restartCannotFix) assert.equal(diagnosis.auto_restart_safe, false);
         for (const fragment of row.expect.says ?? []) {

@@ -7,7 +7,6 @@ import { exitPhrase, fields, recurrenceNote, restartDidNotHelp, topErrorLine, ty
 import { quoteLine } from '../evidence-text.js';
 import { DEFAULT_CRASH_LOOP } from '../container-policy.js';
 
-
 export const restartLoop: CatalogEntry = {
   id: 'restart-loop',
   fallback: true,

@@ -111,13 +111,15 @@ export function diagnoseByRules(input: RulesInput): RulesVerdict {
     const found = entry.match(ctx);
     if (!found) continue;
     const built = annotate(ctx, entry.id, entry.build(ctx, found));
+    const failureClass = typeof entry.failureClass === 'function' ? entry.failureClass(ctx, found) : entry.failureClass;
+    const recognised = entry.fallback !== true;
     return {
-      diagnosis: { ...built, source: 'rules', rule: entry.id },
+      diagnosis: { ...built, source: 'rules', rule: entry.id, failureClass, recognised },
       rule: entry.id,
       restartCannotFix: entry.cannotFix ? entry.cannotFix(ctx, found) : entry.restartCannotFix,
       settled: entry.settled,
-      failureClass: typeof entry.failureClass === 'function' ? entry.failureClass(ctx, found) : entry.failureClass,
-      recognised: entry.fallback !== true,
+      failureClass,
+      recognised,
     };
   }
   // The catalog ends with a catch-all, so this is unreachable; kept for the type checker.

@@ -4,7 +4,6 @@
  */
 import { fields, lead, type CatalogEntry, type RuleContext } from './rule-kit.js';
 
-
 export const manualStop: CatalogEntry = {
   id: 'manual-stop',
   failureClass: 'person',

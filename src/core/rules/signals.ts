@@ -2,25 +2,19 @@
  * Signals: crashes (SIGSEGV, SIGABRT) and kills (SIGKILL, SIGTERM) read off the exit code (128+N)
  * and the lines before it.
  */
-import { diedAtStartUp, fields, lead, lineHit, quoteHit, recurrenceNote, seenBefore, type CatalogEntry, type RuleContext } from './rule-kit.js';
+import { diedAtStartUp, fields, lead, lineHit, quoteHit, recurrenceNote, seenBefore, type CatalogEntry } from './rule-kit.js';
 
 const SEGFAULT = /segmentation fault|\bSIGSEGV\b|\bsegfault\b|signal 11\b/i;
-/**
- * A crash during initialisation is deterministic (issue 8: a segfault or abort within seconds of
- * starting): the same binary, configuration and data crash the same way on every start. Later
- * crashes can be races, so they get one restart.
- */
-function crashedAtStartUp(ctx: RuleContext): boolean {
-  return diedAtStartUp(ctx);
-}
-
 const ABORT = /\bSIGABRT\b|Aborted \(core dumped\)|abort\(\) called|terminate called after throwing|core dumped/i;
 
 export const segfault: CatalogEntry = {
   id: 'segfault',
   failureClass: 'code',
   restartCannotFix: false,
-  cannotFix: (ctx) => crashedAtStartUp(ctx),
+  // A crash during initialisation is deterministic (issue 8: a segfault or abort within seconds
+  // of starting): the same binary, configuration and data crash the same way on every start.
+  // Later crashes can be races, so they get one restart.
+  cannotFix: (ctx) => diedAtStartUp(ctx),
   settled: true,
   match(ctx) {
     if (ctx.exited && ctx.exitCode === 139) return lineHit(ctx, SEGFAULT) ?? {};
@@ -29,7 +23,7 @@ export const segfault: CatalogEntry = {
   build(ctx, found) {
     // A crash once can be a rare race; the same crash again is a bug a restart only repeats.
     const again = seenBefore(ctx, 'segfault') > 0;
-    const atStart = crashedAtStartUp(ctx);
+    const atStart = diedAtStartUp(ctx);
     return fields(ctx, 'segfault', {
       root_cause: `${lead(ctx, ':')} its process crashed with a segmentation fault (SIGSEGV, invalid memory access)${atStart ? ' while starting, so every start crashes the same way' : ''}.${quoteHit(found)}${recurrenceNote(ctx, 'segfault')}`,
       severity: 'high',
@@ -46,7 +40,7 @@ export const abort: CatalogEntry = {
   id: 'abort',
   failureClass: 'code',
   restartCannotFix: false,
-  cannotFix: (ctx) => crashedAtStartUp(ctx),
+  cannotFix: (ctx) => diedAtStartUp(ctx),
   settled: true,
   match(ctx) {
     if (ctx.exited && ctx.exitCode === 134) return lineHit(ctx, ABORT) ?? {};
@@ -54,7 +48,7 @@ export const abort: CatalogEntry = {
   },
   build(ctx, found) {
     const again = seenBefore(ctx, 'abort') > 0;
-    const atStart = crashedAtStartUp(ctx);
+    const atStart = diedAtStartUp(ctx);
     return fields(ctx, 'abort', {
       root_cause: `${lead(ctx, ':')} its process aborted itself (SIGABRT: a failed assertion or an unhandled fatal error)${atStart ? ' while starting, so every start aborts the same way' : ''}.${quoteHit(found, ' Last error: ')}${recurrenceNote(ctx, 'abort')}`,
       severity: 'high',
