@@ -122,7 +122,7 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
   }
   // Ctrl-C in an interactive session (the rules' failureClass 'person', issue 8): a person ended it,
   // and a --rm or one-off session is theirs as much as a stopped service is.
-  if (down && input.rules.failureClass === 'person') {
+  if (down && input.rules.rule === 'sigint' && input.rules.failureClass === 'person') {
     return { stage: 'story', decision: none('manual-stop', `${input.rules.diagnosis.root_cause} Nothing to do.`) };
   }
   if (input.job && (down || facts.status === 'restarting')) {

@@ -187,7 +187,17 @@ export const fatalStartUp: CatalogEntry = {
 };
 
 /** Uncaught errors by runtime: a Go or Rust panic, a Python traceback, Node, Java, .NET. */
-const UNCAUGHT = /^panic: |goroutine \d+ \[running\]|thread '[^']+' panicked at|Traceback \(most recent call last\)|Exception in thread "main"|^Unhandled exception|UnhandledPromiseRejection|\buncaught exception\b|\bUncaught \w*Error\b|throw er; \/\/ Unhandled|^(?:\w+\.)*\w*(?:Error|Exception): /i;
+const UNCAUGHT = /^panic: |goroutine \d+ \[running\]|thread '[^']+' panicked at|Traceback \(most recent call last\)|Exception in thread "main"|^Unhandled exception|UnhandledPromiseRejection|\buncaught exception\b|\bUncaught \w*Error\b|throw er; \/\/ Unhandled/i;
+/**
+ * An exception's type leading the line (`ValueError: ...`, `java.lang.IllegalStateException: ...`).
+ * Case matters and the type needs a name, so a log level (`ERROR: ...`) or a program's own
+ * message (`Error: boom`) is not taken for an unhandled exception.
+ */
+const EXCEPTION_LINE = /^(?:[\w$]+\.)*[A-Z]\w*(?:Error|Exception): /;
+
+function uncaughtHit(ctx: RuleContext): RuleMatch | undefined {
+  return lineHit(ctx, UNCAUGHT) ?? lineHit(ctx, EXCEPTION_LINE);
+}
 
 export const initCrash: CatalogEntry = {
   // A panic or unhandled exception within seconds of starting, with no dependency to blame
@@ -196,7 +206,7 @@ export const initCrash: CatalogEntry = {
   failureClass: 'code',
   restartCannotFix: true,
   settled: true,
-  match: (ctx) => (diedAtStartUp(ctx) && ctx.exitCode !== 0 ? lineHit(ctx, UNCAUGHT) : undefined),
+  match: (ctx) => (diedAtStartUp(ctx) && ctx.exitCode !== 0 ? uncaughtHit(ctx) : undefined),
   build(ctx, found) {
     const up = uptimeMs(ctx);
     return unfixable(ctx, {
