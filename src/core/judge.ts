@@ -120,6 +120,11 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
   if (down && evidence.exitCode === 0 && facts.status !== 'created') {
     return { stage: 'story', decision: none('completed', `exited with code 0 (its process finished: a completed job${evidence.oomKilled ? '; Docker still shows OOMKilled from a child process, which does not change that it finished' : ''}); nothing to fix`) };
   }
+  // Ctrl-C in an interactive session (the rules' failureClass 'person', issue 8): a person ended it,
+  // and a --rm or one-off session is theirs as much as a stopped service is.
+  if (down && input.rules.rule === 'sigint' && input.rules.failureClass === 'person') {
+    return { stage: 'story', decision: none('manual-stop', `${input.rules.diagnosis.root_cause} Nothing to do.`) };
+  }
   if (input.job && (down || facts.status === 'restarting')) {
     return { stage: 'story', decision: escalate('job', `a ${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
   }

@@ -67,6 +67,17 @@ const rows: Row[] = [
     expect: { action: 'none', guardrail: 'manual-stop', says: ['running again'] },
   },
   {
+    name: 'Ctrl-C ended an interactive docker run -it --rm session: a person, nothing to report',
+    facts: makeFacts({ exitCode: 130, tty: true, openStdin: true, autoRemove: true }),
+    job: 'auto-remove',
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['Ctrl-C'] },
+  },
+  {
+    name: 'exit 130 without a terminal is no one in particular: a person is told',
+    facts: makeFacts({ exitCode: 130 }),
+    expect: { action: 'escalate', guardrail: 'not-safe' },
+  },
+  {
     name: 'auto-removed right after a failed exit: nothing to restart, a person is told',
     facts: makeFacts({ status: 'removing', exitCode: 1, autoRemove: true }),
     expect: { action: 'escalate', guardrail: 'removed', says: ['code 1', '--rm'] },
