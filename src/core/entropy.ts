@@ -70,7 +70,7 @@ export const MIN_FREE_TOKEN_LENGTH = 32;
  */
 export function isCredentialLike(token: string): boolean {
   const core = token.replace(/=+$/, '');
-  if (core.length < MIN_FREE_TOKEN_LENGTH || HEX_ID.test(core) || isEncodedText(core)) return false;
+  if (core.length < MIN_FREE_TOKEN_LENGTH || HEX_ID.test(core) || HASHED.test(core) || isEncodedText(core)) return false;
   let upper = 0;
   let lower = 0;
   let digit = 0;
@@ -88,6 +88,9 @@ export function isCredentialLike(token: string): boolean {
   // Random base62 text of this length has about 4.5+ bits per character; identifiers and words far less.
   return shannonEntropy(core) >= Math.min(4.2, Math.log2(core.length) - 0.7);
 }
+
+/** A content hash named by its algorithm (`sha512-...` in lock files and SRI attributes). */
+const HASHED = /^(?:sha(?:1|224|256|384|512)|md5)-/i;
 
 /** Prefixes of content hashes written in base64 (`sha512-...` in lock files, `h1:` in go.sum). */
 const HASH_PREFIX = /(?:sha(?:1|224|256|384|512)[-:~]|h1:|md5[-:]|integrity["=: ]+)$/i;

@@ -74,9 +74,11 @@ function isSecretValue(strength: Strength, value: string, key: string): boolean 
 }
 
 /** Keywords that gate every context rule: a line without one of them has no secret key in it. */
-const CONTEXT_KEYWORDS = caseForms(
-  'pass', 'pwd', 'pw', 'secret', 'token', 'auth', 'cred', 'cookie', 'key', 'sess', 'sid', 'sig', 'salt', 'private', 'hmac',
-);
+const CONTEXT_KEYWORDS = [
+  ...caseForms('pass', 'pwd', 'secret', 'token', 'auth', 'cred', 'cookie', 'key', 'sess', 'salt', 'private', 'hmac', 'signature'),
+  // Short words that are common inside other words ("inside", "design"): only as a key before its separator.
+  ...['pw', 'sid', 'sig'].flatMap((w) => caseForms(w).flatMap((f) => [`${f}=`, `${f}"`, `${f}'`, `${f}:`, `${f} `])),
+];
 
 /** A key containing one of the keywords: keeps the key/value regexes from trying every word pair. */
 const KEY = `[A-Za-z0-9_.$@-]{0,60}?(?:${CONTEXT_KEYWORDS.join('|')})[A-Za-z0-9_.$@-]{0,60}`;
@@ -153,6 +155,9 @@ const nameValueRule: Rule = {
   },
 };
 
+/** A short lower-case word after a flag or `set NAME` reads as prose ("--password or", "set X before"). */
+const PROSE_AFTER_FLAG = /^[a-z]{1,8}$/;
+
 /** `--password hunter2`, `--api-key abc`, `-Dpassword x` (space-separated flags; `=` forms are key/value). */
 const flagRule: Rule = {
   kind: 'secret',
@@ -164,6 +169,7 @@ const flagRule: Rule = {
     const strength = secretKeyStrength(flag);
     const value = g['vd'] ?? g['vs'] ?? g['vb'] ?? '';
     if (!strength || !isSecretValue(strength, value, flag)) return m[0];
+    if (g['vb'] !== undefined && PROSE_AFTER_FLAG.test(value)) return m[0]; // "--token flag is deprecated"
     const quote = g['vd'] !== undefined ? '"' : g['vs'] !== undefined ? "'" : '';
     return `${flag}${g['sp']}${quote}${marker(kindOfKey(flag))}${quote}`;
   },
@@ -176,16 +182,18 @@ const flagRule: Rule = {
 const spacedSettingRule: Rule = {
   kind: 'secret',
   keywords: CONTEXT_KEYWORDS,
-  pattern: rx(`(?<![A-Za-z0-9_.-])(?<set>(?:[Ss]et|SET)[ \\t]+)?(?<key>(?=[A-Za-z_])${KEY})(?<sp>[ \\t]+)(?<v>[^\\s"'=:][^\\s"']*)`),
+  pattern: rx(`(?<![A-Za-z0-9_.-])(?<set>(?:[Ss]et|SET)[ \\t]+)?(?<key>(?=[A-Za-z_])${KEY})(?<sp>[ \\t]+)(?:"(?<vd>[^"]+)"|'(?<vs>[^']+)'|(?<v>[^\\s"'=:][^\\s"']*))`),
   replace(m) {
     const g = m.groups ?? {};
     const key = g['key'] ?? '';
-    const value = (g['v'] ?? '').replace(/[.,;]$/, '');
+    const quote = g['vd'] !== undefined ? '"' : g['vs'] !== undefined ? "'" : '';
+    const raw = g['vd'] ?? g['vs'] ?? g['v'] ?? '';
+    const value = quote ? raw : raw.replace(/[.,;]$/, '');
     if (secretKeyStrength(key) !== 'strong' || !isSecretValue('strong', value, key)) return m[0];
     const directive = g['set'] !== undefined || /^(?:requirepass|masterauth|masteruser|rootpw)$/i.test(key);
     if (!directive && !(looksRandom(value) && /[_-]/.test(key))) return m[0];
-    if (/^[a-z]{1,5}$/.test(value)) return m[0]; // "Set OPENAI_API_KEY in the environment"
-    return `${g['set'] ?? ''}${key}${g['sp']}${marker(kindOfKey(key))}${(g['v'] ?? '').slice(value.length)}`;
+    if (!quote && g['set'] !== undefined && PROSE_AFTER_FLAG.test(value)) return m[0]; // "set DATABASE_PASSWORD before starting"
+    return `${g['set'] ?? ''}${key}${g['sp']}${quote}${marker(kindOfKey(key))}${quote}${raw.slice(value.length)}`;
   },
 };
 

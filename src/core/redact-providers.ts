@@ -51,6 +51,8 @@ const FORMATS: readonly Format[] = [
   { kind: 'heroku-key', keywords: ['HRKU-'], source: `HRKU-(?:AA)?[${B64URL}]{40,}` },
   { kind: 'vault-token', keywords: ['hvs.', 'hvb.', 'hvr.'], source: `hv[sbr]\\.[${B64URL}]{20,}` },
   { kind: 'vault-token', keywords: ['vault', 'Vault', 'VAULT'], source: `(?<![A-Za-z0-9_.-])[sb]\\.[${B62}]{24}`, accept: looksRandom },
+  // Twilio auth tokens are bare 32-hex strings (like an MD5): only redacted on a line that names Twilio.
+  { kind: 'twilio-auth-token', keywords: ['twilio', 'Twilio', 'TWILIO'], source: '(?<=[Tt][Ww][Ii][Ll][Ii][Oo][^\\n]{0,160})[0-9a-f]{32}' },
   { kind: 'twilio-key', keywords: ['SK'], source: 'SK[0-9a-fA-F]{32}' },
   { kind: 'sentry-token', keywords: ['sntrys_', 'sntryu_', 'sntrya_'], source: `sntry[sua]_[${B64URL}=]{30,}` },
   { kind: 'notion-token', keywords: ['secret_', 'ntn_'], source: `(?:secret_[${B62}]{43}|ntn_[${B62}]{40,})` },

@@ -114,31 +114,35 @@ function applyRule(line: string, rule: Rule): string {
   return copied === 0 && out === '' ? line : out + line.slice(copied);
 }
 
-function redactLine(line: string): string {
-  const wanted = new Set<Rule>();
-  GATE.lastIndex = 0;
-  for (let m = GATE.exec(line); m !== null; m = GATE.exec(line)) for (const r of RULES_BY_KEYWORD.get(m[0]) ?? []) wanted.add(r);
+function redactLine(line: string, wanted: ReadonlySet<Rule>): string {
   let out = line;
   for (const rule of LINE_RULES) if (wanted.has(rule)) out = applyRule(out, rule);
   return out;
 }
 
-/** Pass 3: the line rules, on the lines the gate picks; other lines are copied untouched. */
+/**
+ * Pass 3: the line rules, on the lines the gate picks, each line with the rules its keywords call
+ * for (collected in the same scan); other lines are copied untouched.
+ */
 function redactGatedLines(text: string): string {
   GATE.lastIndex = 0;
+  let m = GATE.exec(text);
+  if (m === null) return text;
   let out = '';
   let copied = 0;
-  let touched = false;
-  for (let m = GATE.exec(text); m !== null; m = GATE.exec(text)) {
+  while (m !== null) {
     const start = text.lastIndexOf('\n', m.index) + 1;
     const nl = text.indexOf('\n', m.index);
     const end = nl < 0 ? text.length : nl;
-    out += text.slice(copied, start) + redactLine(text.slice(start, end));
+    const wanted = new Set<Rule>();
+    while (m !== null && m.index < end) {
+      for (const r of RULES_BY_KEYWORD.get(m[0]) ?? []) wanted.add(r);
+      m = GATE.exec(text);
+    }
+    out += text.slice(copied, start) + redactLine(text.slice(start, end), wanted);
     copied = end;
-    touched = true;
-    GATE.lastIndex = end; // redactLine used the same regex
   }
-  return touched ? out + text.slice(copied) : text;
+  return out + text.slice(copied);
 }
 
 /** A value named as a cursor or an id (`next_page_token=`, `cursor: `): random by design, not a credential. */
