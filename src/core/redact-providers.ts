@@ -14,6 +14,8 @@ interface Format {
   readonly source: string;
   /** Extra check on the matched token (shape alone is not enough). */
   readonly accept?: (token: string) => boolean;
+  /** The keyword is a name somewhere on the line (`twilio`, `discord`), not the token's prefix. */
+  readonly named?: true;
 }
 
 const B62 = 'A-Za-z0-9';
@@ -31,9 +33,9 @@ const FORMATS: readonly Format[] = [
   { kind: 'github-token', keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], source: `(?:gh[pousr]_[${B62}]{30,}|github_pat_[${B62}_]{40,})` },
   { kind: 'gitlab-token', keywords: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glsoat-', 'glcbt-', 'glimt-', 'glagent-', 'gloas-', 'glft-', 'glffct-', 'GR1348941'], source: `(?:gl(?:pat|dt|rt|ptt|soat|cbt|imt|agent|oas|ft|ffct)-[${B64URL}.]{20,}|GR1348941[${B64URL}]{20,})` },
   { kind: 'slack-token', keywords: ['xox', 'xapp-'], source: `(?:xox[abposre]-[${B62}-]{10,}|xapp-\\d-[${B62}-]{10,})` },
-  { kind: 'slack-webhook', keywords: ['hooks.slack.com'], source: 'https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+' },
-  { kind: 'discord-webhook', keywords: ['discord'], source: 'https?://(?:(?:canary|ptb)\\.)?discord(?:app)?\\.com/api/(?:v\\d+/)?webhooks/\\d+/[A-Za-z0-9_-]+' },
-  { kind: 'discord-token', keywords: ['discord', 'Discord', 'DISCORD', 'Bot '], source: `[MNO][${B64URL}]{23,25}\\.[${B64URL}]{6}\\.[${B64URL}]{27,38}`, accept: looksRandom },
+  { kind: 'slack-webhook', named: true, keywords: ['hooks.slack.com'], source: 'https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+' },
+  { kind: 'discord-webhook', named: true, keywords: ['discord'], source: 'https?://(?:(?:canary|ptb)\\.)?discord(?:app)?\\.com/api/(?:v\\d+/)?webhooks/\\d+/[A-Za-z0-9_-]+' },
+  { kind: 'discord-token', named: true, keywords: ['discord', 'Discord', 'DISCORD', 'Bot '], source: `[MNO][${B64URL}]{23,25}\\.[${B64URL}]{6}\\.[${B64URL}]{27,38}`, accept: looksRandom },
   { kind: 'stripe-key', keywords: ['_live_', '_test_', 'whsec_'], source: `(?:(?:sk|rk|pk)_(?:live|test)_[${B62}]{16,}|whsec_[${B62}]{20,})` },
   { kind: 'google-api-key', keywords: ['AIza'], source: `AIza[${B64URL}]{35}` },
   { kind: 'google-oauth', keywords: ['ya29.', 'GOCSPX-'], source: `(?:ya29\\.[${B64URL}]{20,}|GOCSPX-[${B64URL}]{20,})` },
@@ -44,15 +46,15 @@ const FORMATS: readonly Format[] = [
   { kind: 'sendgrid-key', keywords: ['SG.'], source: `SG\\.[${B64URL}]{16,}\\.[${B64URL}]{16,}` },
   { kind: 'brevo-key', keywords: ['xkeysib-', 'xsmtpsib-'], source: 'x(?:keysib|smtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16}' },
   { kind: 'mailgun-key', keywords: ['key-'], source: 'key-[a-f0-9]{32}' },
-  { kind: 'mailchimp-key', keywords: ['-us'], source: '[a-f0-9]{32}-us\\d{1,2}' },
+  { kind: 'mailchimp-key', named: true, keywords: ['-us'], source: '[a-f0-9]{32}-us\\d{1,2}' },
   { kind: 'digitalocean-token', keywords: ['_v1_'], source: 'do[opr]_v1_[a-f0-9]{64}' },
   { kind: 'shopify-token', keywords: ['shpat_', 'shpss_', 'shpca_', 'shppa_'], source: 'shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}' },
   { kind: 'telegram-token', keywords: [':AA'], source: `(?<![0-9])[0-9]{8,10}:AA[${B64URL}]{33}` },
   { kind: 'heroku-key', keywords: ['HRKU-'], source: `HRKU-(?:AA)?[${B64URL}]{40,}` },
   { kind: 'vault-token', keywords: ['hvs.', 'hvb.', 'hvr.'], source: `hv[sbr]\\.[${B64URL}]{20,}` },
-  { kind: 'vault-token', keywords: ['vault', 'Vault', 'VAULT'], source: `(?<![A-Za-z0-9_.-])[sb]\\.[${B62}]{24}`, accept: looksRandom },
+  { kind: 'vault-token', named: true, keywords: ['vault', 'Vault', 'VAULT'], source: `(?<![A-Za-z0-9_.-])[sb]\\.[${B62}]{24}`, accept: looksRandom },
   // Twilio auth tokens are bare 32-hex strings (like an MD5): only redacted on a line that names Twilio.
-  { kind: 'twilio-auth-token', keywords: ['twilio', 'Twilio', 'TWILIO'], source: '(?<=[Tt][Ww][Ii][Ll][Ii][Oo][^\\n]{0,160})[0-9a-f]{32}' },
+  { kind: 'twilio-auth-token', named: true, keywords: ['twilio', 'Twilio', 'TWILIO'], source: '(?<=[Tt][Ww][Ii][Ll][Ii][Oo][^\\n]{0,160})[0-9a-f]{32}' },
   { kind: 'twilio-key', keywords: ['SK'], source: 'SK[0-9a-fA-F]{32}' },
   { kind: 'sentry-token', keywords: ['sntrys_', 'sntryu_', 'sntrya_'], source: `sntry[sua]_[${B64URL}=]{30,}` },
   { kind: 'notion-token', keywords: ['secret_', 'ntn_'], source: `(?:secret_[${B62}]{43}|ntn_[${B62}]{40,})` },
@@ -113,6 +115,7 @@ function toRule(format: Format): Rule {
     kind: format.kind,
     keywords: format.keywords,
     pattern: rx(`${TOKEN_START}(?:${format.source})${TOKEN_END}`),
+    scope: format.named ? 'line' : 'token',
     replace: accept ? (m) => (accept(m[0]) ? marker(format.kind) : m[0]) : undefined,
   };
 }

@@ -17,6 +17,11 @@ export interface Rule {
   readonly kind: string;
   readonly keywords: readonly string[];
   readonly pattern: RegExp;
+  /**
+   * `token` (provider rules): a keyword sits at the start of the credential's long run, so the
+   * gate looks for it only there. `line` (default): a keyword may be anywhere on the line.
+   */
+  readonly scope?: 'token' | 'line';
   /** Replacement for a match; return the match itself to decline. Default: the marker. */
   readonly replace?: (m: RuleMatch) => string;
 }

@@ -13,6 +13,7 @@
  */
 import { isCredentialLike, scanLongTokens } from './entropy.js';
 import { CONTEXT_RULES } from './redact-context.js';
+import { createGate } from './redact-gate.js';
 import { redactPemBlocks } from './redact-pem.js';
 import { PROVIDER_RULES } from './redact-providers.js';
 import { marker, MARK, rx, type Rule } from './redact-rule.js';
@@ -48,46 +49,9 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-const KEYWORDS = [...new Set(LINE_RULES.flatMap((r) => r.keywords))].sort((a, b) => b.length - a.length);
-
-interface Trie {
-  end: boolean;
-  readonly next: Map<string, Trie>;
-}
-
-/**
- * One regex for many literals, as a trie (`gl(?:pat-|dt-|rt-)`): far faster to scan with than
- * a flat alternation of 150 words, and each match is the longest keyword at its position.
- */
-function trieSource(words: readonly string[]): string {
-  const root: Trie = { end: false, next: new Map() };
-  for (const w of words) {
-    let node = root;
-    for (const c of w) {
-      let child = node.next.get(c);
-      if (!child) node.next.set(c, (child = { end: false, next: new Map() }));
-      node = child;
-    }
-    node.end = true;
-  }
-  const emit = (node: Trie): string => {
-    const branches = [...node.next].map(([c, child]) => escapeRegExp(c) + emit(child));
-    if (branches.length === 0) return '';
-    const body = branches.length === 1 ? branches[0]! : `(?:${branches.join('|')})`;
-    return node.end ? `(?:${body})?` : body;
-  };
-  return emit(root);
-}
-
-/** One scan finds every line that holds a keyword of some rule. */
-const GATE = rx(trieSource(KEYWORDS));
-
-/**
- * The rules a found keyword calls for, in rule order. A longer keyword found at a position hides
- * the shorter ones inside it (`secret_` hides `secret`), so it calls their rules too.
- */
-const RULES_BY_KEYWORD = new Map<string, readonly Rule[]>(
-  KEYWORDS.map((found) => [found, LINE_RULES.filter((r) => r.keywords.some((k) => found.includes(k)))]),
+const pickLines = createGate(
+  LINE_RULES.filter((r) => r.scope !== 'token'),
+  LINE_RULES.filter((r) => r.scope === 'token'),
 );
 
 /**
@@ -121,26 +85,18 @@ function redactLine(line: string, wanted: ReadonlySet<Rule>): string {
 }
 
 /**
- * Pass 3: the line rules, on the lines the gate picks, each line with the rules its keywords call
- * for (collected in the same scan); other lines are copied untouched.
+ * Passes 3 and 4: the line rules, on the lines the gate picks, each with the rules it needs, then
+ * the entropy pass on lines with a long token; other lines are copied untouched.
  */
 function redactGatedLines(text: string): string {
-  GATE.lastIndex = 0;
-  let m = GATE.exec(text);
-  if (m === null) return text;
+  const lines = pickLines(text);
+  if (lines.length === 0) return text;
   let out = '';
   let copied = 0;
-  while (m !== null) {
-    const start = text.lastIndexOf('\n', m.index) + 1;
-    const nl = text.indexOf('\n', m.index);
-    const end = nl < 0 ? text.length : nl;
-    const wanted = new Set<Rule>();
-    while (m !== null && m.index < end) {
-      for (const r of RULES_BY_KEYWORD.get(m[0]) ?? []) wanted.add(r);
-      m = GATE.exec(text);
-    }
-    out += text.slice(copied, start) + redactLine(text.slice(start, end), wanted);
-    copied = end;
+  for (const line of lines) {
+    const redacted = redactLine(text.slice(line.start, line.end), line.rules);
+    out += text.slice(copied, line.start) + (line.longToken ? redactFreeTokens(redacted) : redacted);
+    copied = line.end;
   }
   return out + text.slice(copied);
 }
@@ -230,8 +186,7 @@ export function createRedactor(opts: RedactorOptions = {}): Redactor {
     if (text.length < 6) return text;
     let out = literal ? literal(text) : text;
     out = redactPemBlocks(out);
-    out = redactGatedLines(out);
-    return redactFreeTokens(out);
+    return redactGatedLines(out);
   };
 }
 
