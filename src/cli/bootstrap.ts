@@ -83,7 +83,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       maxPerMinute: config.slack.maxPerMinute,
       hostLabel: config.doctorName,
       redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
-      onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
+      onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock, redact: createRedactor({ extraSecrets: doctorSecrets(config) }) }),
     });
   }
   const selfId = await detectSelfContainerId();
