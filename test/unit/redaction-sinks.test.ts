@@ -74,7 +74,7 @@ function throughSinks(texts: readonly string[]): Sinks {
     trigger: makeTrigger(), evidence, signature: 'sig', diagnosis: rules.diagnosis, decision, outcome,
   };
   const slack = JSON.stringify(buildIncidentMessage(record, { hostLabel: 'host', redact }));
-  const result = { facts, logs, findings, evidence, signature: 'sig', rules, diagnosis: rules.diagnosis, decision, outcome, history, record } as IncidentResult;
+  const result = { facts, logs, findings, evidence, signature: 'sig', rules, diagnosis: rules.diagnosis, decision, outcome, history, record } as unknown as IncidentResult;
   return {
     prompt,
     slack,

@@ -16,6 +16,8 @@ export interface HealthSources {
   snapshot(): MetricsSnapshot;
   /** Slack is configured and its last message was given up on. */
   slackFailing(): boolean;
+  /** One line per STATE_DIR file that cannot be written (a full or read-only disk). */
+  storageProblems?(): readonly string[];
 }
 
 export interface HealthServerOptions {
@@ -63,6 +65,7 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     else if (!e.eventsStreaming) problems.push(`docker ${e.host || 'local'} events stream down`);
   }
   if (sources.slackFailing()) problems.push('slack delivery failing');
+  for (const p of sources.storageProblems?.() ?? []) problems.push(`storage: ${p}`);
   const lastCycle = engines
     .filter((e) => e.lastCycleAt !== null)
     .sort((a, b) => (a.lastCycleAt! < b.lastCycleAt! ? 1 : -1))[0];
