@@ -22,5 +22,7 @@ export function configFromFlags(flags: CommonFlags): Config {
     CHECK_INTERVAL: flags.interval,
     AUTO_FIX: flags.observeOnly ? 'false' : undefined,
   };
-  return loadConfig({ env: process.env, flags: mapped, envFile: flags.envFile });
+  const config = loadConfig({ env: process.env, flags: mapped, envFile: flags.envFile });
+  for (const warning of config.warnings) process.stderr.write(`doctor: warning: ${warning}\n`);
+  return config;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkContainerRef } from '../core/container-name.js';
 
 /**
  * Every setting, by its environment name, with its default and validation. Flags are mapped onto
@@ -65,8 +66,16 @@ const optionalText = z
   .trim()
   .transform((s) => (s.length > 0 ? s : undefined));
 
+/** TARGET_CONTAINERS: each entry a name or id Docker would accept. */
+const containers = list.superRefine((names, ctx) => {
+  for (const name of names) {
+    const problem = checkContainerRef(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: `TARGET_CONTAINERS entry ${JSON.stringify(name)} is not a container name or id: ${problem}` });
+  }
+});
+
 export const settingsSchema = z.object({
-  TARGET_CONTAINERS: list.prefault(''),
+  TARGET_CONTAINERS: containers.prefault(''),
   CHECK_INTERVAL: seconds('CHECK_INTERVAL', 1, 86_400).prefault('30'),
   LOG_LINES: intIn('LOG_LINES', 1, 10_000).prefault('50'),
   AUTO_FIX: bool('AUTO_FIX').prefault('true'),
