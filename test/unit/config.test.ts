@@ -271,3 +271,16 @@ describe('the .env file as people write it', () => {
     assert.deepEqual(load({ TARGET_CONTAINERS: 'web, /db ,a1b2c3' }).targets, ['web', '/db', 'a1b2c3']);
   });
 });
+
+describe('ERROR_PATTERNS is bounded', () => {
+  test('200 phrases are accepted; more is one line saying how many and the limit', () => {
+    const phrases = (n: number) => Array.from({ length: n }, (_, i) => `custom failure ${i}`).join(',');
+    assert.equal(load({ ERROR_PATTERNS: phrases(200) }).errorPatterns.length, 200);
+    assert.throws(() => load({ ERROR_PATTERNS: phrases(5000) }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /^ERROR_PATTERNS has 5000 phrases; at most 200 are accepted \(got ".{0,61}"\)$/);
+      return true;
+    });
+    assert.throws(() => load({ ERROR_PATTERNS: `ok,${'x'.repeat(5_000_000)}` }), (e: unknown) => e instanceof ConfigError && /^ERROR_PATTERNS phrase "x{40}…" is longer than 200 characters/.test(e.message) && e.message.length < 300);
+  });
+});
