@@ -69,8 +69,8 @@ export function buildProgram(): Command {
     .command('history'))
     .description('show the audit log as a timeline')
     .option('--container <name>', 'only this container')
-    .option('-n, --limit <n>', 'how many incidents', positiveInt('-n'), '20')
-    .option('--json', 'print JSON lines on stdout')
+    .option('-n, --limit <n>', 'how many incidents (the newest)', positiveInt('-n'), '20')
+    .option('--json', 'print JSON lines on stdout, newest first like the text')
     .option('--state-dir <dir>', 'where the audit log lives (STATE_DIR)')
     .action(async (opts) => {
       process.exitCode = await runHistoryCommand(opts);
