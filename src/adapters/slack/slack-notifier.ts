@@ -343,7 +343,8 @@ export class SlackNotifier implements Notifier {
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
-  private finish(result: DeliveryResult): void {
+  private finish(given: DeliveryResult): void {
+    const result = this.scrubbed(given);
     const iso = new Date(this.clock.now()).toISOString();
     if (result.ok) {
       this.counters.delivered++;
@@ -360,7 +361,7 @@ export class SlackNotifier implements Notifier {
 
   private report(result: DeliveryResult): void {
     try {
-      this.options.onDelivery?.(result);
+      this.options.onDelivery?.(this.scrubbed(result));
     } catch {
       // A failing observer must not stop delivery.
     }
@@ -369,6 +370,30 @@ export class SlackNotifier implements Notifier {
   private hideUrl(s: string): string {
     return s.split(this.options.url).join('<webhook url>');
   }
+
+  /**
+   * An error as it may be shown (/health, the audit log, the feed): without the webhook URL, its
+   * path or any segment of it (a server's error body may echo the path it was asked for), and
+   * redacted like container output.
+   */
+  private scrubbed(result: DeliveryResult): DeliveryResult {
+    if (result.error === undefined) return result;
+    let error = this.hideUrl(result.error);
+    for (const part of urlSecrets(this.options.url)) error = error.split(part).join('<webhook url>');
+    return { ...result, error: this.options.redact(error) };
+  }
+}
+
+/** The webhook URL's path and its longer segments (`/services/T…/B…/<token>`): each is secret on its own. */
+function urlSecrets(url: string): string[] {
+  let pathname: string;
+  try {
+    pathname = new URL(url).pathname;
+  } catch {
+    return [];
+  }
+  const parts = [pathname, decodeURIComponent(pathname), ...pathname.split('/').filter((seg) => seg.length >= 8)];
+  return [...new Set(parts.filter((p) => p.length > 1))].sort((a, b) => b.length - a.length);
 }
 
 function ids(jobs: readonly Job[]): { incidentId: string; incidentIds: string[] } {

@@ -76,6 +76,7 @@ export async function startHealthServer(input: {
       engines: () => watcher.status(),
       snapshot: () => snapshotOf(metrics, runtime),
       slackFailing: () => runtime.notifier?.stats().failing ?? false,
+      storageProblems: () => runtime.storage.problems(),
     },
   });
 }
