@@ -53,7 +53,7 @@ export interface JudgeInput {
   readonly open?: IncidentMemory;
   /** `doctor diagnose`: always produce a decision (a person asked), never skip. */
   readonly manual: boolean;
-  /** Whether a job or one-off container (never re-run): its kind, when it is one. */
+  /** A job or one-off container (never re-run), as a phrase: "a GitLab CI job container". */
   readonly job?: string;
   readonly now: number;
 }
@@ -126,7 +126,7 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
     return { stage: 'story', decision: none('manual-stop', `${input.rules.diagnosis.root_cause} Nothing to do.`) };
   }
   if (input.job && (down || facts.status === 'restarting')) {
-    return { stage: 'story', decision: escalate('job', `a ${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
+    return { stage: 'story', decision: escalate('job', `${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
   }
   if (facts.autoRemove) {
     return down

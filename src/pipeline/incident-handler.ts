@@ -6,6 +6,7 @@ import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
 import { findOpenIncident, hasTime, historyKey, parseTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
 import { judgeIncident, readStoryView, type Judgement } from '../core/judge.js';
+import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
@@ -62,8 +63,6 @@ export interface HandlerDeps {
   readonly secrets?: readonly string[];
   /** Same container, same signature within this window = the same incident. */
   readonly dedupeWindowMs?: number;
-  /** Whether a container is a job or one-off (never re-run): its kind, when it is one. */
-  readonly jobKind?: (facts: ContainerFacts) => string | undefined;
 }
 
 export interface IncidentInput {
@@ -301,7 +300,7 @@ export class IncidentHandler {
     const judged = judgeIncident({
       trigger: input.trigger, facts: g.facts, evidence: g.evidence, rules: g.rules, ai, history: g.history, policy, story: g.view,
       open: findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs), manual: input.manual === true,
-      job: deps.jobKind?.(g.facts), now: g.now,
+      job: jobOf(g.facts), now: g.now,
     });
     return judged;
   }
@@ -447,6 +446,12 @@ export class IncidentHandler {
     await this.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
     return { record: done, decision: done.decision, history: next };
   }
+}
+
+/** A job or one-off container, as the judge names it; `--rm` has a rule of its own (never restarted, escalated). */
+function jobOf(facts: ContainerFacts): string | undefined {
+  const kind = jobKind(facts);
+  return kind === undefined || kind === 'auto-remove' ? undefined : describeJobKind(kind);
 }
 
 /** A container removed right after its exit (auto-remove), as far as the `die` event tells. */

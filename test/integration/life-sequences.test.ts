@@ -268,6 +268,20 @@ describe('what the doctor knows before acting', PARALLEL, () => {
     });
   });
 
+  test('a failed docker compose run (one-off) container is reported and never re-run', async () => {
+    const labels = { 'com.docker.compose.oneoff': 'True', 'com.docker.compose.service': 'migrate' };
+    await withScene({ name: 'oneoff', cmd: 'echo "Error: migration 0042 failed" >&2; exit 2', labels }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      const r = await waitForRecord(h, s.c.name, () => true, 'the escalation');
+      await waitForCycles(h, 2);
+      assert.equal(r.decision.action, 'escalate', brief([r]));
+      assert.equal(r.decision.guardrail, 'job');
+      assert.match(r.decision.reason, /docker compose run/);
+      assert.equal(s.starts.count(s.c.id), 1, 'never re-run');
+    });
+  });
+
   test('after docker rename the history goes on: the second crash is escalated, not restarted as a first', async () => {
     // Runs 3 s, then crashes: each restart holds for the settle check, then fails again.
     const cmd = "sleep 3; echo 'Error: worker crashed' >&2; exit 1";

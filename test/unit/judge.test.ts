@@ -189,7 +189,7 @@ const rows: Row[] = [
   {
     name: 'a failed job container is reported, never re-run',
     facts: exit1,
-    job: 'compose one-off container (docker compose run)',
+    job: 'a one-off container (docker compose run)',
     expect: { action: 'escalate', guardrail: 'job', says: ['docker compose run'] },
   },
   {
