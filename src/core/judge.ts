@@ -177,7 +177,10 @@ function withRepeat(input: JudgeInput, judged: Judgement): Judgement {
   const { open } = input;
   const { decision } = judged;
   if (decision.deferUntil || !open) return judged;
-  return open.lastAction === decision.action && decision.action !== 'restart' ? { ...judged, repeat: open } : judged;
+  // The same action for the same reason: a crash loop found behind an earlier escalation, or the
+  // throttle reached, is news worth recording once.
+  const sameReason = open.lastGuardrail === undefined || open.lastGuardrail === decision.guardrail;
+  return open.lastAction === decision.action && sameReason && decision.action !== 'restart' ? { ...judged, repeat: open } : judged;
 }
 
 function iso(ms: number): string {

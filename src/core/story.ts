@@ -224,7 +224,8 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   const inRun = steps.filter((s) => s.at <= at + 500 && (runStart === null || s.at >= runStart - 500));
   const oom = steps.some((s) => s.kind === 'oom' && s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS && (runStart === null || s.at >= runStart - 500));
   if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom };
-  const kill = [...inRun].reverse().find((s) => isPersonStop(s, opts.stopSignal));
+  // The first of them began the stop (`docker stop` sends the signal, then its `stop` event follows the die).
+  const kill = inRun.find((s) => isPersonStop(s, opts.stopSignal));
   if (kill) return { cause: 'person', at, seen: die !== undefined, stop: { at: kill.at, signal: stopLabel(kill) }, oom };
   if (die !== undefined) return { cause: 'crash', at, seen: true, oom };
   // The die itself is not in the story: its events were lost (the engine keeps only its last 256,

@@ -281,6 +281,8 @@ export interface IncidentMemory {
   readonly lastSeen: string;
   readonly count: number;
   readonly lastAction: Action;
+  /** The guardrail of the last decision; absent in state written before it was kept. */
+  readonly lastGuardrail?: Guardrail | null;
   /** Catalog rule that diagnosed it, so a later diagnosis can say the same class happened before. */
   readonly rule?: string;
   /** The latest times it was seen (newest last, bounded): shows patterns such as "every night at 02:00". */

@@ -307,7 +307,7 @@ export class IncidentHandler {
 
   /** Remembers the incident in the container's history (and that this exit is judged). */
   private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision): ContainerHistory {
-    let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, rule: g.rules.rule }, g.now);
+    let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, guardrail: decision.guardrail, rule: g.rules.rule }, g.now);
     if (g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
     return next;
   }

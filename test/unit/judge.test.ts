@@ -512,6 +512,15 @@ describe('judgeIncident', () => {
     }
   });
 
+  test('a repeat is the same action for the same reason; a crash loop behind an earlier escalation is recorded', () => {
+    const input = inputFor({ name: 'loop', facts: exit1, history: makeHistory({ deaths: restarts(8 * MIN, 3 * MIN) }), expect: { action: 'escalate', guardrail: 'crash-loop' } });
+    const open = { signature: 's', incidentId: 'inc-1', firstSeen: ago(9 * MIN), lastSeen: ago(3 * MIN), count: 2, lastAction: 'escalate' as const };
+    assert.equal(judgeIncident({ ...input, open: { ...open, lastGuardrail: 'not-safe' } }).repeat, undefined);
+    assert.equal(judgeIncident({ ...input, open: { ...open, lastGuardrail: 'crash-loop' } }).repeat?.incidentId, 'inc-1');
+    assert.equal(judgeIncident({ ...input, open }).repeat?.incidentId, 'inc-1', 'state from before the guardrail was kept: by action');
+    assert.equal(judgeIncident({ ...input, manual: true, open: { ...open, lastGuardrail: 'crash-loop' } }).repeat, undefined, 'a person asking always gets a result');
+  });
+
   test('the decision does not depend on the wall clock', () => {
     const row = rows.find((r) => r.name.startsWith('restart policy always, died 5 s'))!;
     const input = inputFor(row);

@@ -16,6 +16,7 @@ const incidentMemory = z.looseObject({
   lastSeen: z.string(),
   count: z.number().int().nonnegative(),
   lastAction: z.string(),
+  lastGuardrail: z.string().nullable().optional(),
   rule: z.string().optional(),
   recent: isoTimes.optional(),
 });
