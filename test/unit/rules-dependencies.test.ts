@@ -123,11 +123,24 @@ const rows: RuleRow[] = [
     expect: { rule: 'pool-exhausted', says: ['HikariPool-1', 'health check is failing', 'probe timed out'] },
   },
   {
-    name: 'one upstream timeout in a running proxy is a hiccup: low severity',
+    name: 'one upstream timeout, then requests served: a hiccup at low severity',
     facts: makeRunningFacts(),
     trigger: makeTrigger('log-pattern'),
-    evidence: logs('2022/03/19 19:05:39 [error] 235#235: *1494126 upstream timed out (110: Connection timed out) while reading response header from upstream'),
+    evidence: {
+      matchedLines: ['2022/03/19 19:05:39 [error] 235#235: *1494126 upstream timed out (110: Connection timed out) while reading response header from upstream'],
+      logTail: [
+        '2022/03/19 19:05:39 [error] 235#235: *1494126 upstream timed out (110: Connection timed out) while reading response header from upstream',
+        '172.18.0.1 - - [19/Mar/2022:19:05:41 +0000] "GET /dashboard/ HTTP/2.0" 200 5120 "-" "Mozilla/5.0"',
+      ],
+    },
     expect: { rule: 'dependency-timeout', severity: 'low', safe: false, says: ['transient error, recorded only'] },
+  },
+  {
+    name: 'errors with nothing but errors after them are not a hiccup',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('ERROR: request 1 to 10.0.0.1:5432 failed: connection refused'),
+    expect: { rule: 'connection-refused', severity: 'high' },
   },
   {
     name: 'a sustained rate of upstream timeouts is high',

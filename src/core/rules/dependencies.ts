@@ -104,16 +104,27 @@ export const poolExhausted: CatalogEntry = {
 /** Any of the three dependency shapes. */
 export const DEPENDENCY_ERROR = new RegExp([DNS_FAILURE.source, CONNECTION_REFUSED.source, DEPENDENCY_TIMEOUT.source].join('|'), 'i');
 
+/** The output after the newest dependency error shows the service at work again (a line that is not an error). */
+function workedAfter(ctx: RuleContext): boolean {
+  const tail = ctx.input.evidence.logTail;
+  const errors = new Set(ctx.input.evidence.matchedLines);
+  let last = -1;
+  tail.forEach((line, i) => {
+    if (DEPENDENCY_ERROR.test(line)) last = i;
+  });
+  return last >= 0 && tail.slice(last + 1).some((line) => line.trim().length > 0 && !errors.has(line));
+}
+
 /**
  * Severity and restart advice shared by the dependency entries. A running container that logged
- * a dependency error or two while it keeps working (a timeout, then requests served) is a hiccup:
- * recorded at low severity, not posted. A sustained rate is high. An exit gets one restart (the
+ * a dependency error or two and then carried on working (a timeout, then requests served) is a
+ * hiccup: recorded at low severity, not posted. Errors with nothing but errors after them are not. A sustained rate is high. An exit gets one restart (the
  * dependency may be back), and the same error after that restart is escalated.
  */
 function dependencyFields(ctx: RuleContext, id: string, f: { root_cause: string; suggested_fix: string; config_suggestions: string[] }): DiagnosisFields {
   if (ctx.running) {
     const count = ctx.input.evidence.matchedLines.filter((l) => DEPENDENCY_ERROR.test(l)).length;
-    if (count < SUSTAINED_ERROR_LINES && ctx.input.evidence.health !== 'unhealthy') {
+    if (count < SUSTAINED_ERROR_LINES && workedAfter(ctx) && ctx.input.evidence.health !== 'unhealthy') {
       return fields(ctx, id, {
         ...f,
         root_cause: `${f.root_cause} It is still serving and logged ${count === 1 ? 'this once' : `${count} such lines`}: a transient error, recorded only.`,
