@@ -28,7 +28,7 @@
 import { LABEL_RESTART, LABEL_STATEFUL } from './container-policy.js';
 import { HOUR_MS, countWithin, formatDuration, includeTime, parseTime } from './history.js';
 import { ordinal } from './evidence-text.js';
-import { maxSeverity, severityRank } from './rules-catalog.js';
+import { maxSeverity, severityRank } from './rules/index.js';
 import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from './types.js';
 
 /** Everything a decision is a function of. */

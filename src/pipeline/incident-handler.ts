@@ -8,7 +8,7 @@ import { findOpenIncident, hasTime, historyKey, parseTime, recordDeath, recordIn
 import { judgeIncident, readStoryView, type Judgement } from '../core/judge.js';
 import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
-import { diagnoseByRules } from '../core/rules-catalog.js';
+import { diagnoseByRules } from '../core/rules/index.js';
 import { signatureOf } from '../core/signature.js';
 import { unfinishedRestart, type ContainerStory } from '../core/story.js';
 import type {

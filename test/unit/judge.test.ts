@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerWillRestart } from '../../src/core/decide.js';
 import { judgeIncident, readStoryView, type JudgeInput } from '../../src/core/judge.js';
-import { diagnoseByRules } from '../../src/core/rules-catalog.js';
+import { diagnoseByRules } from '../../src/core/rules/index.js';
 import { appendStep, emptyStory, type ContainerStory, type StoryStep } from '../../src/core/story.js';
 import type { Action, ContainerFacts, ContainerHistory, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from '../../src/core/types.js';
 import { HOUR, MIN, NOW, SEC, ago, makeEvidence, makeFacts, makeHistory, makePolicy, makeRunningFacts, makeTrigger, makeVerdict } from '../helpers/facts.js';
