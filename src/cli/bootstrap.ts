@@ -67,9 +67,9 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   );
   const store = await StateStore.open(config.stateDir, { health: storage });
   if (store.recoveredFrom) opts.feed({ type: 'warning', message: `state file was damaged (${store.damage}); moved aside to ${store.recoveredFrom}, starting with no history` });
-  const stories = await StoryStore.open(config.stateDir, { readOnly: opts.write === false });
+  const stories = await StoryStore.open(config.stateDir, { readOnly: opts.write === false, health: storage });
   if (stories.recoveredFrom) opts.feed({ type: 'warning', message: `story file was damaged; moved aside to ${stories.recoveredFrom}` });
-  const audit = await AuditLog.open(auditPath(config));
+  const audit = await AuditLog.open(auditPath(config), { health: storage });
   const budget = await DiagnosisBudget.open(path.join(config.stateDir, stateFiles.budget), {
     maxPerHour: config.anthropic.maxDiagnosesPerHour,
     health: storage,

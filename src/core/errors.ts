@@ -44,3 +44,13 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** `ENOSPC: no space left on device, open '/state/x.tmp'` -> `no space left on device (ENOSPC)`. */
+export function describeWriteError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string') {
+    const text = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1];
+    return text ? `${text} (${e.code})` : e.code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -113,6 +113,12 @@ export interface AuditSink {
   find(container: string, incidentId: string, occurrence: number): Promise<AuditRecord | undefined>;
 }
 
+/** Told when writes of a STATE_DIR file start and stop failing (ENOSPC, EACCES): /health and the feed show it. */
+export interface StorageHealthSink {
+  failed(file: string, error: string): void;
+  succeeded(file: string): void;
+}
+
 /** Where containers' stories live (the story store). */
 export interface StoryLedger {
   story(host: string, id: string): ContainerStory | undefined;

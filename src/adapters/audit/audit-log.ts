@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { StateError } from '../../core/errors.js';
+import path from 'node:path';
+import { StateError, describeWriteError } from '../../core/errors.js';
 import type { AuditEvent, AuditRecord, OutcomeEvent } from '../../core/types.js';
-import type { AuditSink } from '../../pipeline/ports.js';
+import type { AuditSink, StorageHealthSink } from '../../pipeline/ports.js';
 
 /**
  * The audit log: one JSON object per line, appended and flushed to disk before `append` resolves,
@@ -21,9 +22,11 @@ export class AuditLog implements AuditSink {
   private constructor(
     private readonly file: string,
     private readonly handle: FileHandle,
+    private readonly health: StorageHealthSink | undefined,
   ) {}
 
-  static async open(file: string): Promise<AuditLog> {
+  /** `health`: told when appends start and stop failing (a full STATE_DIR turns /health degraded). */
+  static async open(file: string, opts: { health?: StorageHealthSink } = {}): Promise<AuditLog> {
     let handle: FileHandle;
     try {
       handle = await open(file, 'a+');
@@ -36,7 +39,7 @@ export class AuditLog implements AuditSink {
     } catch (error) {
       throw new StateError(`cannot open audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
     }
-    return new AuditLog(file, handle);
+    return new AuditLog(file, handle, opts.health);
   }
 
   get path(): string {
@@ -58,6 +61,10 @@ export class AuditLog implements AuditSink {
       await this.handle.appendFile(line);
       await this.handle.datasync();
     });
+    write.then(
+      () => this.health?.succeeded(path.basename(this.file)),
+      (error: unknown) => this.health?.failed(path.basename(this.file), describeWriteError(error)),
+    );
     // Keep the chain alive after a failure; the caller of this append still sees the error.
     this.tail = write.catch(() => undefined);
     return write.catch((error: unknown) => {

@@ -1,12 +1,12 @@
+import { describeWriteError } from '../../core/errors.js';
 /**
  * MAX_DIAGNOSES_PER_HOUR as a sliding window across all containers, plus running token totals and
  * an estimated cost. Persisted in STATE_DIR so a restart of the doctor does not reset the window.
  */
 import { describeError, StateError } from '../../core/errors.js';
-import type { TokenUsage } from '../../pipeline/ports.js';
+import type { TokenUsage, StorageHealthSink } from '../../pipeline/ports.js';
 import { readFile } from 'node:fs/promises';
 import { readJsonFile, writeJsonAtomic } from '../state/json-file.js';
-import { describeWriteError, type StorageHealth } from '../state/storage-health.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -114,14 +114,14 @@ export class DiagnosisBudget {
     readonly recoveredFrom: string | undefined,
     /** What was wrong with it. */
     readonly damage: string | undefined,
-    private readonly health: StorageHealth | undefined,
+    private readonly health: StorageHealthSink | undefined,
   ) {
     this.takes = state ? [...state.takes].sort((a, b) => a - b) : [];
     this.running = state ? { ...state.totals } : { ...EMPTY_TOTALS };
   }
 
   /** Loads the budget from `file` (missing: empty; damaged: moved aside and empty). */
-  static async open(file: string, opts: { maxPerHour: number; health?: StorageHealth }): Promise<DiagnosisBudget> {
+  static async open(file: string, opts: { maxPerHour: number; health?: StorageHealthSink }): Promise<DiagnosisBudget> {
     let read: Awaited<ReturnType<typeof readJsonFile<BudgetFile>>>;
     try {
       read = await readJsonFile(file, isBudgetFile);

@@ -1,9 +1,9 @@
+import type { StorageHealthSink } from '../../pipeline/ports.js';
 import path from 'node:path';
-import { StateError } from '../../core/errors.js';
+import { StateError, describeWriteError } from '../../core/errors.js';
 import type { ContainerHistory } from '../../core/types.js';
 import { readJsonFile, writeJsonAtomic } from './json-file.js';
 import { stateFile, type StateFile } from './state-schema.js';
-import { describeWriteError, type StorageHealth } from './storage-health.js';
 
 const emptyHistory: ContainerHistory = Object.freeze({ deaths: [], ooms: [], restarts: [], incidents: [] });
 
@@ -23,10 +23,10 @@ export class StateStore {
     readonly recoveredFrom: string | undefined,
     /** What was wrong with it. */
     readonly damage: string | undefined,
-    private readonly health: StorageHealth | undefined,
+    private readonly health: StorageHealthSink | undefined,
   ) {}
 
-  static async open(stateDir: string, opts: { readonly health?: StorageHealth } = {}): Promise<StateStore> {
+  static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<StateStore> {
     const file = path.join(stateDir, 'state.json');
     try {
       const read = await readJsonFile(file, stateFile);

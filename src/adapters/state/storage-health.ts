@@ -1,3 +1,5 @@
+import type { StorageHealthSink } from '../../pipeline/ports.js';
+
 /**
  * Whether the doctor's own files can be written. A full or read-only STATE_DIR must show: the
  * doctor keeps working from memory, but what it learns is lost on restart, so /health turns
@@ -7,7 +9,7 @@
 /** Told when one file starts or stops failing. */
 export type StorageListener = (change: { readonly file: string; readonly error: string | null }) => void;
 
-export class StorageHealth {
+export class StorageHealth implements StorageHealthSink {
   private readonly failing = new Map<string, string>();
 
   constructor(private readonly onChange?: StorageListener) {}
@@ -28,14 +30,4 @@ export class StorageHealth {
   problems(): string[] {
     return [...this.failing].map(([file, error]) => `cannot write ${file}: ${error}`);
   }
-}
-
-/** `ENOSPC: no space left on device, open '/state/x.tmp'` -> `no space left on device (ENOSPC)`. */
-export function describeWriteError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (typeof e?.code === 'string') {
-    const text = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1];
-    return text ? `${text} (${e.code})` : e.code;
-  }
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
+import type { StorageHealthSink } from '../../pipeline/ports.js';
 import path from 'node:path';
-import { StateError } from '../../core/errors.js';
+import { StateError, describeWriteError } from '../../core/errors.js';
 import { appendStep, emptyStory, storyLimits, type ContainerStory, type Coverage, type StoryStep } from '../../core/story.js';
 import { readJsonFile, writeJsonAtomic } from './json-file.js';
 
@@ -74,10 +75,11 @@ export class StoryStore {
     readonly recoveredFrom: string | undefined,
     private readonly flushMs: number,
     private readonly readOnly: boolean,
+    private readonly health: StorageHealthSink | undefined,
   ) {}
 
   /** `readOnly`: stories are read and may be added to in memory, never written (`doctor diagnose` without --fix). */
-  static async open(stateDir: string, opts: { flushMs?: number; readOnly?: boolean } = {}): Promise<StoryStore> {
+  static async open(stateDir: string, opts: { flushMs?: number; readOnly?: boolean; health?: StorageHealthSink } = {}): Promise<StoryStore> {
     const file = path.join(stateDir, 'stories.json');
     try {
       const read = await readJsonFile(file, isStoryFile);
@@ -89,6 +91,7 @@ export class StoryStore {
         read.kind === 'corrupt' ? read.movedTo : undefined,
         opts.flushMs ?? 1_000,
         opts.readOnly === true,
+        opts.health,
       );
     } catch (error) {
       throw new StateError(`cannot read story file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
@@ -193,8 +196,10 @@ export class StoryStore {
       const snapshot: StoryFile = { v: 1, savedAt: new Date().toISOString(), hosts: this.hosts, stories: Object.fromEntries(this.stories) };
       try {
         await writeJsonAtomic(this.file, snapshot);
+        this.health?.succeeded(path.basename(this.file));
       } catch (error) {
         this.dirty = true;
+        this.health?.failed(path.basename(this.file), describeWriteError(error));
         throw new StateError(`cannot write story file ${this.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
       }
     });
