@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { createDockerodeClient } from '../src/adapters/docker/docker-engine.js';
+import { createDockerodeClient } from '../test/helpers/dockerode-client.js';
 import { runLimited } from '../src/pipeline/run-limited.js';
 import { repoRoot } from '../test/helpers/doctor-harness.js';
 import { TEST_IMAGE, TEST_LABEL } from '../test/helpers/engine.js';

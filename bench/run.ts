@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { benchDetector, type DetectorBenchResult } from './detector.js';
 import { benchRedaction, type RedactionBenchResult } from './redaction.js';
+import { benchStartup } from './startup.js';
 import { BenchEngine, ensureTestEngine } from './bench-engine.js';
 import { formatSummary, mb, summarize, type Summary } from './stats.js';
 import { startDoctorProcess, type DoctorProcess, type FeedLine, type ProcessSample } from '../test/helpers/doctor-process.js';
@@ -332,6 +333,38 @@ async function scale(): Promise<void> {
   }
 }
 
+function ratioRow(figure: string, target: number, ours: Summary, theirs: Summary, against: string, notes: string): Row {
+  const ratio = ours.median / theirs.median;
+  return {
+    figure,
+    target: `< ${target}× ${against}`,
+    measured: `${ratio.toFixed(2)}×: ${formatSummary(ours, 'ms')} vs ${formatSummary(theirs, 'ms')}`,
+    pass: ratio < target,
+    notes,
+  };
+}
+
+/** Start-up time and memory of whole processes, side by side with their baselines (bench/startup.ts). */
+async function startup(): Promise<void> {
+  const probe = engine.name('probe', 0);
+  await engine.start(probe, { cmd: IDLE_CMD });
+  log('start-up: doctor --help, doctor diagnose --json and their baselines, 5 rounds');
+  try {
+    const r = await benchStartup({ dockerHost: host, container: probe, rounds: 5 });
+    rows.push(ratioRow('`doctor --help` wall time', 1.5, r.help, r.nodeBare, '`node -e 0`', 'whole process, spawn to exit; the commands interleaved round by round'));
+    rows.push({
+      figure: '`doctor --help` peak memory',
+      target: '< 50 MiB',
+      measured: formatSummary(r.helpPeakMiB, 'MiB', 1),
+      pass: r.helpPeakMiB.max < 50,
+      notes: `VmHWM at exit; \`node -e 0\` ${formatSummary(r.nodeBarePeakMiB, 'MiB', 1)}`,
+    });
+    rows.push(ratioRow('`doctor diagnose <c> --json` wall time', 2.5, r.diagnose, r.dockerPair, '`docker inspect` + `docker logs --tail 50`', `rules only (no Claude), a running container; peak ${formatSummary(r.diagnosePeakMiB, 'MiB', 1)}`));
+  } finally {
+    await engine.remove([probe]);
+  }
+}
+
 /**
  * The detector alone, in a fresh process of its own before any container runs: one core, a clean
  * heap, and no doctor or engine work competing in this process.
@@ -397,6 +430,7 @@ async function main(): Promise<void> {
     const only = process.env['BENCH_ONLY']?.split(',');
     if (!only || only.includes('detector')) await detector();
     if (!only || only.includes('redaction')) await redaction();
+    if (!only || only.includes('startup')) await startup();
     if (!only || only.includes('latency')) await latencyAndFlood();
     if (!only || only.includes('scale')) await scale();
   } finally {
