@@ -11,12 +11,13 @@
  * ssh2's optional native parts (its crypto binding and cpu-features), which it loads inside
  * try/catch and does without.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
@@ -39,6 +40,8 @@ const result = await build({
       "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
     ].join(' '),
   },
+  // The chunks live in dist/chunks/, so src/version.ts could not find package.json by a relative path.
+  define: { __DOCTOR_VERSION__: JSON.stringify(version) },
   external: ['cpu-features', '*.node'],
   legalComments: 'linked',
   // Smaller text is less for V8 to scan at start-up; the linked source map keeps stack traces readable.

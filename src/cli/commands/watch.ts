@@ -6,7 +6,11 @@ import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
-import { startHealthServer } from './watch-health.js';
+import { DoctorMetrics } from '../../adapters/metrics/doctor-metrics.js';
+import { createFeedMetrics } from '../../adapters/metrics/feed-metrics.js';
+import { timeDiagnoser } from '../../adapters/metrics/timed-diagnoser.js';
+import { VERSION } from '../../version.js';
+import { snapshotOf, startHealthServer } from './watch-health.js';
 
 export interface WatchFlags extends CommonFlags {
   once?: boolean;
@@ -29,13 +33,23 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
   const config = configFromFlags(flags);
   const metrics = new Metrics();
   const print = makeFeed(flags.json === true || !process.stdout.isTTY, config.dockerHosts.length > 1);
+  // Prometheus metrics only when /metrics is served (HEALTH_PORT=0 turns the server off).
+  let observeMetrics: FeedListener = () => undefined;
   const feed: FeedListener = (event) => {
     metrics.observe(event);
+    observeMetrics(event);
     print(event);
   };
   const runtime = await openRuntime(config, { ai: flags.ai !== false, feed, notify: true });
-  const watcher = new Watcher({
-    ...handlerDeps(runtime, feed),
+  let watcher: Watcher | undefined;
+  const prom = flags.once || config.health.port === 0
+    ? undefined
+    : new DoctorMetrics({ version: VERSION, snapshot: () => snapshotOf(metrics, runtime), engines: () => watcher?.status() ?? [] });
+  if (prom) observeMetrics = createFeedMetrics(prom);
+  const deps = handlerDeps(runtime, feed);
+  watcher = new Watcher({
+    ...deps,
+    diagnoser: prom && deps.diagnoser ? timeDiagnoser(deps.diagnoser, 'claude', (labels, s) => prom.diagnosisDuration.observe(labels, s)) : deps.diagnoser,
     engines: runtime.engines,
     askAi: flags.ai !== false,
   });
@@ -54,7 +68,7 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
       return ExitCode.ok;
     }
     const controller = new AbortController();
-    const health = await startHealthServer({ config, watcher, runtime, metrics, feed });
+    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed });
     let signals = 0;
     const onSignal = (name: string) => {
       signals += 1;
