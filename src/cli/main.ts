@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DoctorError, ExitCode, describeError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { silenceDependencyWarnings } from './dependency-warnings.js';
@@ -85,6 +85,25 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const { runHealthcheckCommand } = await import('./commands/healthcheck.js');
       process.exitCode = await runHealthcheckCommand(opts);
+    });
+
+  addConfigFlags(
+    program
+      .command('config')
+      .description('print the effective configuration and where each value came from (secrets masked)')
+      .option('--json', 'print one JSON object on stdout'),
+  ).action(async (opts) => {
+    const { runConfigCommand } = await import('./commands/config.js');
+    process.exitCode = await runConfigCommand(opts);
+  });
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: string) => {
+      const { runCompletionCommand } = await import('./commands/completion.js');
+      process.exitCode = runCompletionCommand(program, shell);
     });
 
   return program;

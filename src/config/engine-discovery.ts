@@ -43,7 +43,7 @@ export function discoverEngine(env: DiscoveryEnv, exists: (file: string) => bool
   }
   const candidates: Array<[string | undefined, string]> = [
     [SYSTEM_SOCKET, 'the system socket'],
-    [env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'docker.sock') : undefined, 'the rootless socket ($XDG_RUNTIME_DIR/docker.sock)'],
+    [env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'docker.sock') : undefined, 'the rootless socket, $XDG_RUNTIME_DIR/docker.sock'],
     [env.HOME ? path.join(env.HOME, '.docker', 'desktop', 'docker.sock') : undefined, "Docker Desktop's socket"],
     [env.HOME ? path.join(env.HOME, '.docker', 'run', 'docker.sock') : undefined, "Docker Desktop's socket"],
   ];
