@@ -58,6 +58,8 @@ function effectiveValues(config: ReturnType<typeof loadConfigWithOrigins>['confi
     MAX_RESTARTS_PER_HOUR: String(config.maxRestartsPerHour),
     MIN_DEAD_TIME: seconds(config.minDeadTimeMs),
     RESTART_SETTLE_TIME: seconds(config.settleTimeMs),
+    FRESH_EXIT_WINDOW: seconds(config.freshExitMs),
+    TARGET_LABEL: config.targetLabel ? (config.targetLabel.value === undefined ? config.targetLabel.name : `${config.targetLabel.name}=${config.targetLabel.value}`) : undefined,
     ERROR_PATTERNS: config.errorPatterns.join(','),
     STATE_DIR: config.stateDir,
     DOCKER_HOST: config.dockerHosts.join(','),

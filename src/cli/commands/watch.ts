@@ -59,7 +59,7 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
   const deps = handlerDeps(runtime, feed);
   watcher = new Watcher({
     ...deps,
-    diagnoser: prom && deps.diagnoser ? timeDiagnoser(deps.diagnoser, 'claude', (labels, s) => prom.diagnosisDuration.observe(labels, s)) : deps.diagnoser,
+    diagnosers: prom ? (deps.diagnosers ?? []).map((d) => timeDiagnoser(d, 'claude', (labels, seconds) => prom.diagnosisDuration.observe(labels, seconds))) : deps.diagnosers,
     engines: runtime.engines,
     askAi: flags.ai !== false,
   });
