@@ -127,7 +127,11 @@ describe('LOG_FORMAT and LOG_LEVEL', () => {
     assert.doesNotMatch(text.stdout, /^\{/m);
     const quiet = await once({ LOG_LEVEL: 'warn' });
     assert.equal(quiet.code, 0, quiet.stderr);
-    assert.equal(quiet.stdout, '');
+    const levels = quiet.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { level: string }).level);
+    // No `started` or `cycle` (info); warnings (the engine's event buffer, say) still come through.
+    assert.ok(levels.every((l) => l === 'warn' || l === 'error'), levels.join(','));
+    const loud = await once({ LOG_LEVEL: 'debug' });
+    assert.ok(loud.stdout.includes('"type":"started"') && loud.stdout.includes('"type":"cycle"'));
     const bad = await once({ LOG_FORMAT: 'yaml' });
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'doctor: LOG_FORMAT must be auto, json or text (got "yaml")\n');
