@@ -105,6 +105,13 @@ export class BenchEngine {
   }
 
   async start(name: string, spec: BenchContainerSpec): Promise<string> {
+    const id = await this.create(name, spec);
+    await this.docker.getContainer(id).start();
+    return id;
+  }
+
+  /** Creates a container without starting it (status `created`: listed, never read). */
+  async create(name: string, spec: BenchContainerSpec): Promise<string> {
     const ms = 1_000_000;
     const container = await this.docker.createContainer({
       name,
@@ -117,8 +124,13 @@ export class BenchEngine {
       HostConfig: { RestartPolicy: { Name: spec.restartPolicy ?? 'no' } },
     });
     this.created.set(name, container.id);
-    await container.start();
     return container.id;
+  }
+
+  async createMany(names: readonly string[], spec: BenchContainerSpec, concurrency = 6): Promise<void> {
+    await runLimited(names, concurrency, async (name) => {
+      await this.create(name, spec);
+    });
   }
 
   /** Starts many alike containers, a few at a time. */
