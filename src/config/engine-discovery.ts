@@ -50,7 +50,7 @@ export function discoverEngine(env: DiscoveryEnv, exists: (file: string) => bool
   for (const [socket, how] of candidates) {
     if (socket && exists(socket)) return { host: `unix://${socket}`, how };
   }
-  return { host: `unix://${SYSTEM_SOCKET}`, how: 'the default (no socket found)' };
+  return { host: `unix://${SYSTEM_SOCKET}`, how: 'no known socket exists; the docker CLI default' };
 }
 
 function readCurrentContext(configDir: string): string | undefined {

@@ -99,7 +99,7 @@ describe('finding the engine without DOCKER_HOST', () => {
     assert.deepEqual(discoverEngine(env, only('/run/user/1000/docker.sock')), { host: 'unix:///run/user/1000/docker.sock', how: 'the rootless socket, $XDG_RUNTIME_DIR/docker.sock' });
     assert.equal(discoverEngine(env, only('/home/u/.docker/desktop/docker.sock')).host, 'unix:///home/u/.docker/desktop/docker.sock');
     assert.equal(discoverEngine(env, only('/home/u/.docker/run/docker.sock')).host, 'unix:///home/u/.docker/run/docker.sock');
-    assert.deepEqual(discoverEngine(env, none), { host: 'unix:///var/run/docker.sock', how: 'the default (no socket found)' });
+    assert.deepEqual(discoverEngine(env, none), { host: 'unix:///var/run/docker.sock', how: 'no known socket exists; the docker CLI default' });
   });
 
   test('DOCKER_HOST set: no discovery, and its origin is the environment', () => {
