@@ -6,13 +6,15 @@
  * only mountinfo can tell the doctor which container is its own. The socket it gets is a filtering
  * proxy in front of the engine's that allows only what compose.example.yml allows its proxy.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { HostConfig } from 'dockerode';
+import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import { repoRoot } from '../helpers/doctor-harness.js';
 import { TEST_LABEL, removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
@@ -56,11 +58,16 @@ async function readFeed(container: string): Promise<Feed> {
 
 async function readAudit(container: string): Promise<AuditRecord[]> {
   const { stdout } = await dockerCli(['exec', container, 'cat', `${STATE_DIR}/audit.jsonl`]);
-  return stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as AuditRecord | { kind: string })
-    .filter((record): record is AuditRecord => !('kind' in record));
+  // The doctor's own reader joins each written-ahead restart record to its outcome line; records
+  // still waiting for their outcome are left out, as every other reader of the log does.
+  const dir = mkdtempSync(path.join(tmpdir(), 'doctor-sidecar-audit-'));
+  try {
+    writeFileSync(path.join(dir, 'audit.jsonl'), stdout);
+    const { records } = await readAuditLog(path.join(dir, 'audit.jsonl'));
+    return records.filter((r) => r.outcome.status !== 'pending');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('the doctor as a sidecar container', () => {
