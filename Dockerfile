@@ -1,4 +1,12 @@
 # container-doctor as a sidecar image. Build:  docker build -t container-doctor .
+# Multi-arch (amd64 and arm64, e.g. a Raspberry Pi 4/5), pushed to a registry:
+#   docker buildx create --use --name doctor-builder   # once; a docker-container builder
+#   docker buildx build --platform linux/amd64,linux/arm64 \
+#     --build-arg VERSION=$(node -p "require('./package.json').version") \
+#     --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+#     -t ghcr.io/OWNER/container-doctor:latest --push .
+# The bundle is plain JavaScript, so the build stage runs on the build machine's own platform
+# (--platform=$BUILDPLATFORM) and only the runtime stage is per-architecture: no emulation.
 # Run it beside the containers it watches: see compose.example.yml and docs/sidecar.md.
 #
 # test/fixtures/sidecar/Dockerfile.test repeats the runtime stage for the offline integration
@@ -6,23 +14,33 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# --- build: compile the TypeScript -------------------------------------------------------------
-FROM ${NODE_IMAGE} AS build
+# --- build: bundle the TypeScript and its dependencies into dist/ (scripts/bundle.mjs) ----------
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# esbuild's binary comes from its optional per-platform package, so no install script is needed.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
-# --- runtime: production dependencies, the compiled code, a non-root user ----------------------
+# --- runtime: the bundle (it holds every dependency: no node_modules), a non-root user ----------
 FROM ${NODE_IMAGE}
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="container-doctor" \
+      org.opencontainers.image.description="Keeps Docker containers alive and explains their failures: detect, diagnose, restart only when clearly safe, audit every decision." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/container-doctor/container-doctor" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 ENV NODE_ENV=production STATE_DIR=/var/lib/container-doctor HEALTH_HOST=127.0.0.1 HEALTH_PORT=8080
 WORKDIR /app
-# Install scripts only build optional native add-ons (ssh2's crypto binding, cpu-features) that
-# need a compiler the slim image lacks; ssh2 works without them.
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# package.json gives bin/doctor.js its module type and the version; nothing is installed.
+COPY package.json ./
 # The official Node images ship the unprivileged user `node` (uid 1000, gid 1000). The state
 # directory is created before VOLUME so a fresh named volume starts out owned by `node`.
 RUN mkdir -p /var/lib/container-doctor && chown node:node /var/lib/container-doctor

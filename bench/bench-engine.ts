@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { createDockerodeClient } from '../src/adapters/docker/docker-engine.js';
+import { createDockerodeClient } from '../test/helpers/dockerode-client.js';
 import { runLimited } from '../src/pipeline/run-limited.js';
 import { repoRoot } from '../test/helpers/doctor-harness.js';
 import { TEST_IMAGE, TEST_LABEL } from '../test/helpers/engine.js';
@@ -105,6 +105,13 @@ export class BenchEngine {
   }
 
   async start(name: string, spec: BenchContainerSpec): Promise<string> {
+    const id = await this.create(name, spec);
+    await this.docker.getContainer(id).start();
+    return id;
+  }
+
+  /** Creates a container without starting it (status `created`: listed, never read). */
+  async create(name: string, spec: BenchContainerSpec): Promise<string> {
     const ms = 1_000_000;
     const container = await this.docker.createContainer({
       name,
@@ -117,8 +124,13 @@ export class BenchEngine {
       HostConfig: { RestartPolicy: { Name: spec.restartPolicy ?? 'no' } },
     });
     this.created.set(name, container.id);
-    await container.start();
     return container.id;
+  }
+
+  async createMany(names: readonly string[], spec: BenchContainerSpec, concurrency = 6): Promise<void> {
+    await runLimited(names, concurrency, async (name) => {
+      await this.create(name, spec);
+    });
   }
 
   /** Starts many alike containers, a few at a time. */

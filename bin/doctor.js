@@ -4,6 +4,6 @@
 // in its argv, even after the script (`doctor history --env-file /missing` printed "node:
 // /missing: not found" and exited 9), so the shell renames our flag before node sees it; the
 // CLI accepts both spellings. Run as `node bin/doctor.js`, this file is plain JavaScript.
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/doctor.js';
 
 main(process.argv);

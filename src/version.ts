@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json (one level above both src/ and dist/). */
-export const VERSION: string = (() => {
+/** Set by the bundler (scripts/bundle.mjs) from package.json; absent when running from source. */
+declare const __DOCTOR_VERSION__: string | undefined;
+
+/** The package version: fixed in the bundle, else read once from package.json (one level above src/). */
+export const VERSION: string = typeof __DOCTOR_VERSION__ === 'string' ? __DOCTOR_VERSION__ : (() => {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';

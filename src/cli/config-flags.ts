@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config/load-config.js';
+import { loadConfigWithOrigins, type Config } from '../config/load-config.js';
 import type { SettingName } from '../config/config-schema.js';
 
 /** Flags every command may carry, as commander hands them over. */
@@ -16,7 +16,19 @@ export interface CommonFlags {
 
 /** Maps flags onto setting names so the one schema validates every source alike. */
 export function configFromFlags(flags: CommonFlags): Config {
-  const mapped: Partial<Record<SettingName, string>> = {
+  return loadFlagConfig(flags).config;
+}
+
+/** The config and where each setting came from; what the .env lint found goes to stderr. */
+export function loadFlagConfig(flags: CommonFlags): ReturnType<typeof loadConfigWithOrigins> {
+  const loaded = loadConfigWithOrigins({ env: process.env, flags: flagSettings(flags), envFile: flags.doctorEnvFile ?? flags.envFile });
+  for (const warning of loaded.config.warnings) process.stderr.write(`doctor: warning: ${warning}\n`);
+  return loaded;
+}
+
+/** The flags given, by the setting each stands for. */
+export function flagSettings(flags: CommonFlags): Partial<Record<SettingName, string>> {
+  return {
     DOCKER_HOST: flags.dockerHost,
     STATE_DIR: flags.stateDir,
     LOG_LINES: flags.logLines,
@@ -24,7 +36,4 @@ export function configFromFlags(flags: CommonFlags): Config {
     CHECK_INTERVAL: flags.interval,
     AUTO_FIX: flags.observeOnly ? 'false' : undefined,
   };
-  const config = loadConfig({ env: process.env, flags: mapped, envFile: flags.doctorEnvFile ?? flags.envFile });
-  for (const warning of config.warnings) process.stderr.write(`doctor: warning: ${warning}\n`);
-  return config;
 }

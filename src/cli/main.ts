@@ -1,11 +1,11 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DoctorError, ExitCode, describeError } from '../core/errors.js';
 import { VERSION } from '../version.js';
-import { runDiagnoseCommand } from './commands/diagnose.js';
-import { runHistoryCommand } from './commands/history.js';
-import { runWatchCommand } from './commands/watch.js';
-import { runHealthcheckCommand } from './commands/healthcheck.js';
 import { silenceDependencyWarnings } from './dependency-warnings.js';
+
+// Each command's module is imported when that command runs, never for `--help` or another
+// command: the Docker client, the Anthropic SDK, zod and the Slack client cost most of the
+// start-up time and memory (issue 14).
 
 function positiveInt(flag: string) {
   return (value: string): string => {
@@ -50,6 +50,7 @@ export function buildProgram(): Command {
       .addOption(new Option('--observe-only', 'decide and record, never act (AUTO_FIX=false)'))
       .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
   ).action(async (opts) => {
+    const { runWatchCommand } = await import('./commands/watch.js');
     process.exitCode = await runWatchCommand(opts);
   });
 
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
       .option('--fix', 'act on the decision (restart when clearly safe)')
       .option('--no-ai', 'rules only, even with ANTHROPIC_API_KEY set'),
   ).action(async (container: string, opts) => {
+    const { runDiagnoseCommand } = await import('./commands/diagnose.js');
     process.exitCode = await runDiagnoseCommand(container, opts);
   });
 
@@ -73,6 +75,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON lines on stdout, newest first like the text')
     .option('--state-dir <dir>', 'where the audit log lives (STATE_DIR)')
     .action(async (opts) => {
+      const { runHistoryCommand } = await import('./commands/history.js');
       process.exitCode = await runHistoryCommand(opts);
     });
 
@@ -80,7 +83,27 @@ export function buildProgram(): Command {
     .command('healthcheck')
     .description("exit 0 when the local doctor's /health answers healthy (for the image's HEALTHCHECK)"))
     .action(async (opts) => {
+      const { runHealthcheckCommand } = await import('./commands/healthcheck.js');
       process.exitCode = await runHealthcheckCommand(opts);
+    });
+
+  addConfigFlags(
+    program
+      .command('config')
+      .description('print the effective configuration and where each value came from (secrets masked)')
+      .option('--json', 'print one JSON object on stdout'),
+  ).action(async (opts) => {
+    const { runConfigCommand } = await import('./commands/config.js');
+    process.exitCode = await runConfigCommand(opts);
+  });
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: string) => {
+      const { runCompletionCommand } = await import('./commands/completion.js');
+      process.exitCode = runCompletionCommand(program, shell);
     });
 
   return program;

@@ -48,6 +48,14 @@ const severity = (name: string) =>
     .refine((s) => ['low', 'medium', 'high'].includes(s), `${name} must be low, medium or high`)
     .transform((s) => s as 'low' | 'medium' | 'high');
 
+const oneOf = <T extends string>(name: string, values: readonly T[]) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((s) => (values as readonly string[]).includes(s), `${name} must be ${values.slice(0, -1).join(', ')} or ${values.at(-1)}`)
+    .transform((s) => s as T);
+
 const url = (name: string) =>
   z
     .string()
@@ -117,6 +125,8 @@ export const settingsSchema = z.object({
   HEALTH_PORT: intIn('HEALTH_PORT', 0, 65_535).prefault('8080'),
   HEALTH_TOKEN: optionalText.prefault(''),
   DOCTOR_NAME: optionalText.prefault(''),
+  LOG_FORMAT: oneOf('LOG_FORMAT', ['auto', 'json', 'text'] as const).prefault('auto'),
+  LOG_LEVEL: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const).prefault('info'),
 });
 
 export type SettingName = keyof typeof settingsSchema.shape;

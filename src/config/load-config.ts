@@ -5,6 +5,9 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError } from '../core/errors.js';
 import { settingNames, settingsSchema, type SettingName } from './config-schema.js';
+import { layerSettings, type SettingOrigin } from './config-sources.js';
+import { discoverEngine } from './engine-discovery.js';
+import { SECRET_SETTINGS } from './secret-files.js';
 import { lintEnvFile } from './env-file-lint.js';
 
 /** The one resolved, validated, frozen configuration every command runs with. */
@@ -23,7 +26,7 @@ export interface Config {
   /** Empty = the built-in vocabulary. */
   readonly errorPatterns: readonly string[];
   readonly stateDir: string;
-  /** One entry per engine; `['']` = dockerode's default (/var/run/docker.sock). */
+  /** One entry per engine; without DOCKER_HOST, the engine found as the docker CLI would (engine-discovery.ts). */
   readonly dockerHosts: readonly string[];
   readonly anthropic: {
     readonly apiKey: string | undefined;
@@ -42,6 +45,8 @@ export interface Config {
   readonly doctorName: string;
   /** One line each for what was ignored in the `.env` file (malformed lines, misspelt settings). */
   readonly warnings: readonly string[];
+  /** The daemon's log: `auto` is JSON lines unless stdout is a terminal (LOG_FORMAT, LOG_LEVEL). */
+  readonly log: { readonly format: 'auto' | 'json' | 'text'; readonly level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
 export interface ConfigSources {
@@ -70,7 +75,7 @@ function readEnvFile(file: string, explicit: boolean): { values: Record<string, 
   }
   // dotenv.parse reads the text only: no banner, no process.env changes.
   const values = dotenv.parse(buffer);
-  return { values, warnings: lintEnvFile(buffer.toString('utf8'), path.basename(file), settingNames) };
+  return { values, warnings: lintEnvFile(buffer.toString('utf8'), path.basename(file), [...settingNames, ...SECRET_SETTINGS.map((name) => `${name}_FILE`)]) };
 }
 
 /**
@@ -78,20 +83,24 @@ function readEnvFile(file: string, explicit: boolean): { values: Record<string, 
  * file system beyond reading the env file; `prepareStateDir` checks STATE_DIR.
  */
 export function loadConfig(sources: ConfigSources): Config {
+  return loadConfigWithOrigins(sources).config;
+}
+
+/** The configuration and where each setting came from (`doctor config`); unset settings are defaults. */
+export function loadConfigWithOrigins(sources: ConfigSources): { config: Config; origins: Readonly<Record<string, SettingOrigin>> } {
   const cwd = sources.cwd ?? process.cwd();
   const envFile = sources.envFile ?? path.join(cwd, '.env');
   const fromFile = readEnvFile(path.resolve(cwd, envFile), sources.envFile !== undefined);
 
-  const raw: Record<string, string> = {};
-  for (const [layer, source] of [[fromFile.values, 'file'], [sources.env, 'env'], [sources.flags ?? {}, 'flag']] as const) {
-    for (const [key, value] of Object.entries(layer)) {
-      if (value === undefined || !(key in settingsSchema.shape)) continue;
-      // `NAME=` in a .env (as in .env.example) means "the default"; an empty variable or flag is an error.
-      if (source === 'file' && value.trim() === '') continue;
-      raw[key] = value;
-    }
-  }
+  // `NAME=` in a .env (as in .env.example) means "the default"; an empty variable or flag is an error.
+  const envFileValues = Object.fromEntries(Object.entries(fromFile.values).filter(([, value]) => value.trim() !== ''));
+  const { raw, origins } = layerSettings({ envFile: envFileValues, env: sources.env, flags: sources.flags ?? {} }, new Set(Object.keys(settingsSchema.shape)), cwd);
   raw.STATE_DIR ??= defaultStateDir(sources.env);
+  if (raw.DOCKER_HOST === undefined || raw.DOCKER_HOST.trim() === '') {
+    const found = discoverEngine(sources.env);
+    raw.DOCKER_HOST = found.host;
+    origins.DOCKER_HOST = { source: 'default', detail: found.how };
+  }
 
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -103,7 +112,7 @@ export function loadConfig(sources: ConfigSources): Config {
     throw new ConfigError(`${message}${shown}`);
   }
   const s = parsed.data;
-  return Object.freeze({
+  const config: Config = Object.freeze({
     targets: Object.freeze(s.TARGET_CONTAINERS),
     checkIntervalMs: Math.round(s.CHECK_INTERVAL * 1000),
     logLines: s.LOG_LINES,
@@ -131,7 +140,9 @@ export function loadConfig(sources: ConfigSources): Config {
     health: Object.freeze({ host: s.HEALTH_HOST, port: s.HEALTH_PORT, token: s.HEALTH_TOKEN }),
     doctorName: s.DOCTOR_NAME ?? hostname(),
     warnings: Object.freeze(fromFile.warnings),
+    log: Object.freeze({ format: s.LOG_FORMAT, level: s.LOG_LEVEL }),
   });
+  return { config, origins };
 }
 
 function parseTargetLabel(raw: string | undefined): Config['targetLabel'] {

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { createDockerEngine, createDockerodeClient } from '../../src/adapters/docker/docker-engine.js';
+import { createDockerEngine } from '../../src/adapters/docker/docker-engine.js';
+import { createDockerodeClient } from './dockerode-client.js';
 
 /** The local busybox image scripts/test-engine.sh builds (no registry needed). */
 export const TEST_IMAGE = 'doctor-test/busybox:1';

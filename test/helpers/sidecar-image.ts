@@ -162,16 +162,15 @@ function exitCodeOf(child: ReturnType<typeof spawn>): Promise<number | null> {
  * legacy builder, which builds on a local base without pulling. Returns its tag.
  */
 export async function buildDoctorImage(): Promise<string> {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) {
+  if (!existsSync(path.join(repoRoot, 'dist', 'doctor.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   }
   const tag = `doctor-test/doctor-sidecar:${randomBytes(4).toString('hex')}`;
   const context = await mkdtemp(path.join(tmpdir(), 'doctor-sidecar-context-'));
   try {
     await copyFile(path.join(repoRoot, 'test', 'fixtures', 'sidecar', 'Dockerfile.test'), path.join(context, 'Dockerfile'));
-    for (const file of ['package.json', 'package-lock.json']) await copyFile(path.join(repoRoot, file), path.join(context, file));
+    await copyFile(path.join(repoRoot, 'package.json'), path.join(context, 'package.json'));
     for (const dir of ['bin', 'dist']) await cp(path.join(repoRoot, dir), path.join(context, dir), { recursive: true });
-    await copyProductionModules(path.join(context, 'node_modules'));
     await dockerCli(['build', '--rm', '--force-rm', '--quiet', '--label', `${TEST_LABEL}=1`, '--tag', tag, context], {
       env: { DOCKER_BUILDKIT: '0' },
       timeoutMs: 300_000,
@@ -180,30 +179,6 @@ export async function buildDoctorImage(): Promise<string> {
     await rm(context, { recursive: true, force: true });
   }
   return tag;
-}
-
-/**
- * What `npm ci --omit=dev` would install, taken from the checkout's node_modules: every package
- * `npm ls --omit=dev` lists, at the same place in the tree.
- */
-async function copyProductionModules(destination: string): Promise<void> {
-  const listing = await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 }).catch(
-    // npm ls exits non-zero for extraneous or invalid packages but still lists the tree.
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-  );
-  const modules = path.join(repoRoot, 'node_modules');
-  const packages = listing.stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith(modules + path.sep));
-  if (packages.length === 0) throw new Error('npm ls --omit=dev listed no production packages; run npm ci first');
-  for (const dir of packages) {
-    await cp(dir, path.join(destination, path.relative(modules, dir)), {
-      recursive: true,
-      // Nested dependencies are listed on their own; a nested node_modules may also hold dev-only ones.
-      filter: (source) => !path.relative(dir, source).split(path.sep).includes('node_modules'),
-    });
-  }
 }
 
 /** Removes an image this process built (never the cached base). */

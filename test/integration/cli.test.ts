@@ -27,7 +27,7 @@ async function tempDir(): Promise<string> {
 }
 
 before(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) {
+  if (!existsSync(path.join(repoRoot, 'dist', 'doctor.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   }
   await requireEngine();

@@ -1,5 +1,5 @@
 /**
- * The dockerode adapter against a real Docker Engine (scripts/test-engine.sh), plus a few
+ * The Engine API adapter against a real Docker Engine (scripts/test-engine.sh), plus a few
  * protocol corners (split chunks, a silent engine) against a fake engine on a local socket.
  */
 import { after, before, describe, test } from 'node:test';
@@ -44,7 +44,7 @@ async function waitUntilExited(engine: DockerEngine, id: string): Promise<Contai
   return facts.ref;
 }
 
-describe('DockerodeEngine against the test engine', { timeout: 120_000 }, () => {
+describe('HttpDockerEngine against the test engine', { timeout: 120_000 }, () => {
   let engine: DockerEngine;
 
   before(async () => {
@@ -284,7 +284,7 @@ describe('DockerodeEngine against the test engine', { timeout: 120_000 }, () => 
   });
 });
 
-describe('DockerodeEngine.readEvents against the test engine', { timeout: 180_000 }, () => {
+describe('HttpDockerEngine.readEvents against the test engine', { timeout: 180_000 }, () => {
   const engine = createDockerEngine(testDockerHost());
   test('readEvents replays a bounded span, and says when the engine\'s 256-event buffer no longer reaches back', async () => {
     const since = Date.now() - 500;
@@ -309,7 +309,7 @@ describe('DockerodeEngine.readEvents against the test engine', { timeout: 180_00
   });
 });
 
-describe('DockerodeEngine when the engine is unreachable', () => {
+describe('HttpDockerEngine when the engine is unreachable', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dt-nosock-'));
   const host = `unix://${path.join(dir, 'docker.sock')}`;
   const engine = createDockerEngine(host);
@@ -334,7 +334,7 @@ describe('DockerodeEngine when the engine is unreachable', () => {
   }
 });
 
-describe('DockerodeEngine against a fake engine', () => {
+describe('HttpDockerEngine against a fake engine', () => {
   let dir: string;
   let server: http.Server;
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = () => {};

@@ -80,7 +80,7 @@ const running = new Set<Doctor>();
 
 /** Starts `doctor watch` and waits until it has finished a reconcile cycle. */
 async function startDoctor(env: Record<string, string>, opts: { stateDir?: string } = {}): Promise<Doctor> {
-  assert.ok(existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js')), 'build first: npm run build');
+  assert.ok(existsSync(path.join(repoRoot, 'dist', 'doctor.js')), 'build first: npm run build');
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'doctor-health-')));
   const port = env['HEALTH_PORT'] === undefined ? await freePort() : Number(env['HEALTH_PORT']);
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'doctor.js'), 'watch'], {
@@ -172,6 +172,8 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
   const lines = text.slice(0, -1).split('\n');
   lines.forEach((line, i) => {
     const where = `line ${i + 1}: ${JSON.stringify(line)}`;
+    // The text format ignores empty lines (prometheus/docs exposition_formats.md).
+    if (line === '') return;
     const help = new RegExp(`^# HELP (${name}) (.*)$`).exec(line);
     const type = new RegExp(`^# TYPE (${name}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
     if (help) {
@@ -192,16 +194,18 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     const m = sampleRe.exec(line);
     assert.ok(m, `${where}: not a sample line`);
     const [, metric, labelText, raw] = m;
-    assert.ok(types.has(metric!), `${where}: sample without TYPE`);
+    // A histogram's samples are its _bucket, _sum and _count series.
+    const family = types.has(metric!) ? metric! : metric!.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(types.has(family) && (family === metric || types.get(family) === 'histogram'), `${where}: sample without TYPE`);
     const value = /^(?:NaN|[+-]Inf)$/.test(raw!) ? Number(raw!.replace('Inf', 'Infinity')) : Number(raw);
     assert.ok(raw === 'NaN' || !Number.isNaN(value), `${where}: value`);
-    if (types.get(metric!) === 'counter') assert.ok(value >= 0, `${where}: negative counter`);
+    if (types.get(family) === 'counter') assert.ok(value >= 0, `${where}: negative counter`);
     const labels: Record<string, string> = {};
     for (const l of labelText?.match(new RegExp(label, 'g')) ?? []) {
       const eq = l.indexOf('=');
       labels[l.slice(0, eq)] = l.slice(eq + 2, -1).replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
-    sampled.add(metric!);
+    sampled.add(family);
     samples.push({ name: metric!, labels, value });
   });
   return { samples, types };
@@ -209,6 +213,12 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
 
 function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+/** The sum over every series of `name` whose labels include `labels` (undefined when there is none). */
+function sumValues(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  const matching = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return matching.length === 0 ? undefined : matching.reduce((sum, s) => sum + s.value, 0);
 }
 
 /** First run fails with `line` and exit 1; every later start stays up (the file survives a restart). */
@@ -385,22 +395,37 @@ describe('the health endpoint of `doctor watch`', { timeout: 240_000 }, () => {
       assert.equal(r.status, 200);
       assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
       const { samples, types } = parseExposition(r.text);
+      const host = testDockerHost();
       const counters: Array<[string, Record<string, string>, number | ((v: number) => boolean)]> = [
-        ['doctor_incidents_total', {}, body.totals.incidents],
-        ['doctor_restarts_total', {}, 1],
-        ['doctor_escalations_total', {}, body.totals.escalations],
-        ['doctor_container_restarts_total', { container: `${testDockerHost()}/${api.name}` }, 1],
+        ['doctor_incidents_total', { host }, body.totals.incidents],
+        ['doctor_restarts_total', { host }, 1],
+        ['doctor_escalations_total', { host }, body.totals.escalations],
+        // The engine is a label of its own, never folded into the container's name.
+        ['doctor_restarts_total', { host, container: api.name }, 1],
         ['doctor_diagnoses_total', {}, 1],
         ['doctor_tokens_total', { kind: 'input' }, body.diagnoses.inputTokens],
         ['doctor_tokens_total', { kind: 'output' }, body.diagnoses.outputTokens],
-        ['doctor_delivery_failures_total', {}, 0],
-        ['doctor_slack_delivered_total', {}, (v) => v >= 2],
+        ['doctor_notifications_total', { channel: 'slack', result: 'failed' }, 0],
+        ['doctor_notifications_total', { channel: 'slack', result: 'delivered' }, (v) => v >= 2],
+        ['doctor_cycles_total', { host }, (v) => v >= 1],
       ];
       for (const [name, labels, expected] of counters) {
         assert.equal(types.get(name), 'counter', name);
-        const value = sampleValue(samples, name, labels);
-        if (typeof expected === 'number') assert.equal(value, expected, name);
+        const value = sumValues(samples, name, labels);
+        if (typeof expected === 'number') assert.equal(value, expected, `${name} ${JSON.stringify(labels)}`);
         else assert.ok(value !== undefined && expected(value), `${name} = ${value}`);
+      }
+      // Incidents by severity and failure class add up to the total.
+      const bySeverity = samples.filter((s) => s.name === 'doctor_incidents_total');
+      assert.ok(bySeverity.every((s) => ['low', 'medium', 'high'].includes(s.labels['severity']!) && s.labels['class']), JSON.stringify(bySeverity));
+      // Latency histograms: every recorded incident and the one restart were observed.
+      assert.equal(types.get('doctor_incident_record_seconds'), 'histogram');
+      assert.equal(sumValues(samples, 'doctor_incident_record_seconds_count', { host }), body.totals.incidents);
+      assert.equal(sumValues(samples, 'doctor_restart_duration_seconds_count', { host }), 1);
+      assert.equal(sampleValue(samples, 'doctor_diagnosis_duration_seconds_count', { backend: 'claude', result: 'ok' }), 1);
+      assert.equal(sampleValue(samples, 'doctor_build_info', { version: VERSION }), 1);
+      for (const standard of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+        assert.ok(types.has(standard), `standard metric ${standard}`);
       }
       assert.equal(sampleValue(samples, 'doctor_diagnoses_remaining'), 4);
       assert.equal(sampleValue(samples, 'doctor_engine_up', { host: testDockerHost() }), 1);
@@ -501,8 +526,8 @@ describe('the health endpoint of `doctor watch`', { timeout: 240_000 }, () => {
       assert.ok(slack.requests.length > before);
 
       const { samples } = parseExposition((await get(d.port, '/metrics')).text);
-      assert.ok((sampleValue(samples, 'doctor_delivery_failures_total') ?? 0) >= 1);
-      assert.equal(sampleValue(samples, 'doctor_slack_failing'), 1);
+      assert.ok((sampleValue(samples, 'doctor_notifications_total', { channel: 'slack', result: 'failed' }) ?? 0) >= 1);
+      assert.equal(sampleValue(samples, 'doctor_channel_failing', { channel: 'slack' }), 1);
 
       const lines = (await readFile(path.join(d.stateDir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       const incident = lines.find((l) => l['kind'] === undefined);

@@ -12,7 +12,7 @@ import { freePort } from '../helpers/free-port.js';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { createDockerodeClient } from '../../src/adapters/docker/docker-engine.js';
+import { createDockerodeClient } from '../helpers/dockerode-client.js';
 import { repoRoot } from '../helpers/doctor-harness.js';
 import { startDoctorProcess, type DoctorProcess, type FeedLine } from '../helpers/doctor-process.js';
 import { requireEngine, TEST_IMAGE, TEST_LABEL, testDockerHost, waitFor } from '../helpers/engine.js';

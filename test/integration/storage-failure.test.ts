@@ -37,6 +37,8 @@ function sources(storage: StorageHealth): HealthSources {
     snapshot: () => ({ uptimeSeconds: 1, totals: {}, restartsPerContainer: {}, diagnoses: {}, slack: {} }) as never,
     slackFailing: () => false,
     storageProblems: () => storage.problems(),
+    // /metrics is not what this test is about.
+    metrics: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', text: '' }),
   };
 }
 

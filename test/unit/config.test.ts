@@ -34,7 +34,9 @@ describe('defaults', () => {
     assert.equal(c.maxRestartsPerHour, 3);
     assert.equal(c.minDeadTimeMs, 60_000);
     assert.deepEqual(c.errorPatterns, []);
-    assert.deepEqual(c.dockerHosts, [''], "dockerode's default socket");
+    // No DOCKER_HOST, no docker CLI context (HOME unset): the system socket, as the docker CLI.
+    assert.deepEqual(c.dockerHosts, ['unix:///var/run/docker.sock']);
+    assert.deepEqual(c.log, { format: 'auto', level: 'info' });
     assert.equal(c.stateDir, path.join('/var/lib/x', 'container-doctor'));
     assert.equal(c.health.host, '127.0.0.1');
     assert.equal(c.anthropic.apiKey, undefined);
@@ -152,6 +154,8 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
     ['HEALTH_HOST', ' '],
     ['HEALTH_PORT', '70000'],
     ['HEALTH_PORT', 'http'],
+    ['LOG_FORMAT', 'yaml'],
+    ['LOG_LEVEL', 'verbose'],
   ];
   for (const [name, value] of bad) {
     test(`${name}=${JSON.stringify(value)}`, () => {

@@ -1,17 +1,14 @@
 /**
- * The DockerEngine port over dockerode: the only code that talks to the Docker Engine API.
- * One instance per engine (one DOCKER_HOST entry).
+ * The DockerEngine port over the Engine API (engine-http.ts): the only code that talks to the
+ * Docker Engine. One instance per engine (one DOCKER_HOST entry).
  */
-import fs from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
-import Docker from 'dockerode';
-import { ConfigError, ContainerNotFoundError, DockerUnavailableError, DoctorError, describeError } from '../../core/errors.js';
+import { ContainerNotFoundError, DockerUnavailableError, DoctorError, describeError } from '../../core/errors.js';
 import { LogDecoder } from '../../core/log-frames.js';
 import type { ContainerFacts, ContainerRef, LogLine } from '../../core/types.js';
 import type { ContainerEvent, DockerEngine, EventReplay, ListedContainer } from '../../pipeline/ports.js';
-import { DEFAULT_SOCKET_PATH, parseDockerHost, type DockerEndpoint, type DockerHostEnv } from './docker-host.js';
+import { DEFAULT_SOCKET_PATH, parseDockerHost, type DockerHostEnv } from './docker-host.js';
+import { EngineHttp, type Query } from './engine-http.js';
 import { EventLineDecoder, readTimeMs, toContainerEvent, type EventMessage } from './event-stream.js';
 import { healthFromListStatus } from './list-health.js';
 import { stripSlash, toContainerFacts, type InspectJson } from './inspect-facts.js';
@@ -44,38 +41,42 @@ const BUFFER_SLACK = 4;
 /** Builds the engine for one DOCKER_HOST entry; an empty entry means the local default socket. */
 export function createDockerEngine(host: string, options: DockerEngineOptions = {}): DockerEngine {
   const name = host.trim() === '' ? `unix://${DEFAULT_SOCKET_PATH}` : host.trim();
-  return new DockerodeEngine(name, createDockerodeClient(host, options.env), options);
+  const env = options.env ?? process.env;
+  return new HttpDockerEngine(name, new EngineHttp(parseDockerHost(host, env), env), options);
 }
 
-/** A raw dockerode client for one DOCKER_HOST entry. Outside this adapter, only tests use it. */
-export function createDockerodeClient(host: string, env: DockerEngineOptions['env'] = process.env): Docker {
-  return buildDockerode(parseDockerHost(host, env), env);
+/** Container list entry as GET /containers/json returns it (the fields read here). */
+interface ListJson {
+  readonly Id: string;
+  readonly Names?: string[];
+  readonly Image: string;
+  readonly Labels?: Record<string, string> | null;
+  readonly State: string;
+  readonly Status: string;
 }
 
-export class DockerodeEngine implements DockerEngine {
+export class HttpDockerEngine implements DockerEngine {
   readonly host: string;
-  readonly #docker: Docker;
+  readonly #http: EngineHttp;
   readonly #requestTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   readonly #maxLineBytes: number;
 
-  constructor(host: string, docker: Docker, options: DockerEngineOptions = {}) {
+  constructor(host: string, http: EngineHttp, options: DockerEngineOptions = {}) {
     this.host = host;
-    this.#docker = docker;
+    this.#http = http;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#maxLineBytes = options.maxLineBytes ?? 16 * 1024;
   }
 
   async ping(signal?: AbortSignal): Promise<void> {
-    // dockerode's ping takes options at run time; its types only know the callback form.
-    const ping = this.#docker.ping as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-    await this.#call('ping', undefined, signal, (abortSignal) => ping.call(this.#docker, { abortSignal }));
+    await this.#call('ping', undefined, signal, (abortSignal) => this.#http.send({ method: 'GET', path: '/_ping', signal: abortSignal }));
   }
 
   async listContainers(): Promise<ListedContainer[]> {
     const containers = await this.#call('list containers', undefined, undefined, (abortSignal) =>
-      this.#docker.listContainers({ all: true, abortSignal }),
+      this.#http.json<ListJson[]>({ method: 'GET', path: '/containers/json', query: { all: true }, signal: abortSignal }),
     );
     return containers.map((c) => ({
       id: c.Id,
@@ -89,17 +90,16 @@ export class DockerodeEngine implements DockerEngine {
 
   async inspect(idOrName: string): Promise<ContainerFacts> {
     const json = await this.#call('inspect', idOrName, undefined, (abortSignal) =>
-      this.#docker.getContainer(pathSegment(idOrName)).inspect({ abortSignal }),
+      this.#http.json<InspectJson>({ method: 'GET', path: `${containerPath(idOrName)}/json`, signal: abortSignal }),
     );
-    return toContainerFacts(json as InspectJson, this.host);
+    return toContainerFacts(json, this.host);
   }
 
   async readLogs(ref: ContainerRef, opts: { tail: number; tty: boolean; sinceMs?: number; signal?: AbortSignal }): Promise<LogLine[]> {
     const tail = Math.max(0, Math.floor(opts.tail));
     if (tail === 0) return [];
     const target = refTarget(ref);
-    const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: false, tail };
-    if (opts.sinceMs !== undefined) query['since'] = toUnixSeconds(opts.sinceMs);
+    const query: Query = { stdout: true, stderr: true, timestamps: true, follow: false, tail, since: opts.sinceMs === undefined ? undefined : toUnixSeconds(opts.sinceMs) };
     return this.#call('read logs of', target, opts.signal, (abortSignal) =>
       this.#readLogLines(target, query, opts.tty, tail, opts.sinceMs, abortSignal),
     );
@@ -108,15 +108,15 @@ export class DockerodeEngine implements DockerEngine {
   async streamEvents(opts: { sinceMs?: number; signal: AbortSignal; onEvent: (event: ContainerEvent) => void }): Promise<void> {
     const { signal } = opts;
     if (signal.aborted) return;
-    const query: Record<string, unknown> = { filters: { type: ['container'], event: WATCHED_ACTIONS } };
-    if (opts.sinceMs !== undefined) query['since'] = toUnixSeconds(opts.sinceMs);
+    const query: Query = { filters: { type: ['container'], event: WATCHED_ACTIONS }, since: opts.sinceMs === undefined ? undefined : toUnixSeconds(opts.sinceMs) };
 
     // A deadline only until the stream answers: an open events stream is idle for as long as
     // nothing happens on the engine.
     const opening = deadline(this.#connectTimeoutMs, signal);
     let stream: Readable;
     try {
-      stream = (await this.#docker.getEvents({ ...query, abortSignal: opening.signal })) as Readable;
+      // Once cleared, the opening deadline never fires: the stream then ends with `signal` (consumeEvents).
+      stream = await this.#http.open({ method: 'GET', path: '/events', query, signal: opening.signal });
     } catch (error) {
       if (signal.aborted) return;
       throw this.#toEngineError(error, 'follow events', undefined, opening.timedOut ? this.#connectTimeoutMs : undefined);
@@ -129,7 +129,7 @@ export class DockerodeEngine implements DockerEngine {
   async readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<EventReplay> {
     // No filters: the engine's buffer of 256 is shared by every kind of event (health probes'
     // exec events included), so only the unfiltered count tells whether it was overrun.
-    const query: Record<string, unknown> = {
+    const query: Query = {
       since: toUnixSeconds(opts.sinceMs),
       until: toUnixSeconds(Math.max(opts.sinceMs, opts.untilMs)),
     };
@@ -142,9 +142,9 @@ export class DockerodeEngine implements DockerEngine {
     opts.signal?.addEventListener('abort', onOuter, { once: true });
     try {
       // With `until` the engine sends what it still holds of that span and closes the stream.
-      const stream = (await this.#call('read events', undefined, opts.signal, (abortSignal) =>
-        this.#docker.getEvents({ ...query, abortSignal }),
-      )) as Readable;
+      const stream = await this.#call('read events', undefined, opts.signal, (abortSignal) =>
+        this.#http.open({ method: 'GET', path: '/events', query, signal: abortSignal }),
+      );
       await this.#consumeMessages(stream, local.signal, (message) => {
         total += 1;
         if (oldestMs === null) oldestMs = readTimeMs(message);
@@ -161,7 +161,7 @@ export class DockerodeEngine implements DockerEngine {
     const t = Math.max(0, Math.floor(opts.timeoutSeconds));
     // Docker waits up to `t` seconds for the stop before it kills, then starts: allow for both.
     await this.#call('restart', refTarget(ref), undefined, (abortSignal) =>
-      this.#docker.getContainer(pathSegment(refTarget(ref))).restart({ t, abortSignal }),
+      this.#http.send({ method: 'POST', path: `${containerPath(refTarget(ref))}/restart`, query: { t }, signal: abortSignal }),
       this.#requestTimeoutMs + t * 1000,
     );
   }
@@ -221,28 +221,15 @@ export class DockerodeEngine implements DockerEngine {
   /**
    * Streams the logs through the incremental decoder and keeps only the newest `tail` lines, so
    * memory stays within `tail` lines of at most `maxLineBytes` whatever the container wrote
-   * (dockerode would buffer a non-follow answer whole).
+   * (the engine sends a non-follow answer whole).
    */
-  async #readLogLines(target: string, query: Record<string, unknown>, tty: boolean, tail: number, sinceMs: number | undefined, abortSignal: AbortSignal): Promise<LogLine[]> {
-    const stream = await new Promise<Readable | null>((resolve, reject) => {
-      this.#docker.modem.dial(
-        {
-          path: `/containers/${encodeURIComponent(target)}/logs?`,
-          method: 'GET',
-          options: query,
-          isStream: true,
-          abortSignal,
-          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-        },
-        (error, result) => {
-          // 501: the log driver keeps no readable copy (`--log-driver none`, or a remote driver
-          // with dual logging off). 409: the container is dead or being removed (`--rm` right
-          // after its exit). Either way there is nothing to read, which is not a failure of the engine.
-          if (httpStatus(error) === 501 || httpStatus(error) === 409) resolve(null);
-          else if (error) reject(error);
-          else resolve(result as Readable);
-        },
-      );
+  async #readLogLines(target: string, query: Query, tty: boolean, tail: number, sinceMs: number | undefined, abortSignal: AbortSignal): Promise<LogLine[]> {
+    const stream = await this.#http.open({ method: 'GET', path: `${containerPath(target)}/logs`, query, signal: abortSignal }).catch((error: unknown) => {
+      // 501: the log driver keeps no readable copy (`--log-driver none`, or a remote driver
+      // with dual logging off). 409: the container is dead or being removed (`--rm` right
+      // after its exit). Either way there is nothing to read, which is not a failure of the engine.
+      if (httpStatus(error) === 501 || httpStatus(error) === 409) return null;
+      throw error;
     });
     if (stream === null) return [];
     addAbortSignal(abortSignal, stream);
@@ -299,63 +286,9 @@ export class DockerodeEngine implements DockerEngine {
   }
 }
 
-/**
- * dockerode reads DOCKER_HOST from the environment even when given explicit options, and throws
- * on values it cannot parse (a comma list of hosts). Hide it for the constructor's synchronous
- * run; every connection setting is passed explicitly.
- */
-function buildDockerode(endpoint: DockerEndpoint, env: NonNullable<DockerEngineOptions['env']>): Docker {
-  const options = toDockerodeOptions(endpoint, env);
-  const saved = process.env['DOCKER_HOST'];
-  delete process.env['DOCKER_HOST'];
-  try {
-    return new Docker(options);
-  } finally {
-    if (saved !== undefined) process.env['DOCKER_HOST'] = saved;
-  }
-}
-
-function toDockerodeOptions(endpoint: DockerEndpoint, env: NonNullable<DockerEngineOptions['env']>): Docker.DockerOptions {
-  switch (endpoint.kind) {
-    case 'socket':
-      return { socketPath: endpoint.socketPath };
-    case 'ssh':
-      // docker-modem runs `docker system dial-stdio` on the remote host over ssh2.
-      return {
-        protocol: 'ssh',
-        host: endpoint.host,
-        port: endpoint.port,
-        username: endpoint.username,
-        sshOptions: { agent: env.SSH_AUTH_SOCK },
-      };
-    case 'tcp': {
-      if (!endpoint.tls) return { protocol: 'http', host: endpoint.host, port: endpoint.port };
-      const { certPath, verify } = endpoint.tls;
-      const ca = readCert(certPath, 'ca.pem', verify);
-      const cert = readCert(certPath, 'cert.pem', false);
-      const key = readCert(certPath, 'key.pem', false);
-      return {
-        protocol: 'https',
-        host: endpoint.host,
-        port: endpoint.port,
-        ...(ca ? { ca } : {}),
-        ...(cert ? { cert } : {}),
-        ...(key ? { key } : {}),
-        // DOCKER_TLS without DOCKER_TLS_VERIFY: encrypted, but the daemon's certificate is not checked.
-        ...(verify ? {} : { agent: new https.Agent({ rejectUnauthorized: false }) }),
-      };
-    }
-  }
-}
-
-function readCert(dir: string, file: string, required: boolean): Buffer | undefined {
-  const full = path.join(dir, file);
-  try {
-    return fs.readFileSync(full);
-  } catch (error) {
-    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError(`DOCKER_CERT_PATH: cannot read ${full}: ${describeError(error)}`, { cause: error });
-  }
+/** The container's API path; the id or name is escaped, so `../x` stays one segment. */
+function containerPath(idOrName: string): string {
+  return `/containers/${encodeURIComponent(idOrName)}`;
 }
 
 /** An AbortSignal that fires after `ms` or when `outer` aborts, and can be disarmed. */
@@ -397,11 +330,6 @@ function refTarget(ref: ContainerRef): string {
   return ref.id || ref.name;
 }
 
-/** dockerode puts the id into the request path as given (`/containers/<id>/json`): escape it, so `../x` stays one segment. */
-function pathSegment(idOrName: string): string {
-  return encodeURIComponent(idOrName);
-}
-
 /** `Names` lists the container's own name and, for legacy links, `/other/alias` entries. */
 function pickName(names: readonly string[]): string {
   const own = names.find((n) => !stripSlash(n).includes('/')) ?? names[0] ?? '';
@@ -413,7 +341,7 @@ function httpStatus(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** No HTTP answer at all: a socket, TCP, TLS or SSH failure (docker-modem passes them through). */
+/** No HTTP answer at all: a socket, TCP, TLS or SSH failure (Node's and ssh2's own errors). */
 function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, level } = error as { code?: unknown; level?: unknown };
@@ -435,7 +363,7 @@ function explainConnectionError(error: unknown): string {
   }
 }
 
-/** docker-modem's message is `(HTTP code 500) server error - <daemon message> `; prefer the daemon's. */
+/** Prefer the daemon's own message (`{"message": ...}`) to the status line. */
 function engineMessage(error: unknown): string {
   const json = (error as { json?: { message?: unknown } } | null)?.json;
   if (json && typeof json.message === 'string') return json.message;

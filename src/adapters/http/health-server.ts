@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { EngineStatus } from '../../pipeline/ports.js';
 import { readAuditLog } from '../audit/audit-log.js';
-import { renderMetrics, type MetricsSnapshot } from './metrics-text.js';
+import type { MetricsSnapshot } from './metrics-text.js';
 import { ConfigError } from '../../core/errors.js';
 
 /** What /health reports about one engine: the watcher's own status, as it is. */
@@ -15,6 +15,8 @@ export interface HealthSources {
   readonly auditFile: string;
   engines(): readonly EngineHealth[];
   snapshot(): MetricsSnapshot;
+  /** The Prometheus exposition for /metrics. */
+  metrics(): Promise<{ contentType: string; text: string }>;
   /** Slack is configured and its last message was given up on. */
   slackFailing(): boolean;
   /** One line per STATE_DIR file that cannot be written (a full or read-only disk). */
@@ -151,7 +153,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         const { status, body } = buildHealth(sources);
         return send(res, status, body);
       }
-      if (url.pathname === '/metrics') return send(res, 200, renderMetrics(sources.snapshot(), sources.engines()), 'text/plain; version=0.0.4; charset=utf-8');
+      if (url.pathname === '/metrics') {
+        const { contentType, text } = await sources.metrics();
+        return send(res, 200, text, contentType);
+      }
       return handleHistory(url, res, sources);
     })().catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { error: 'internal error' });

@@ -7,7 +7,7 @@ import type { DockerEngine } from '../../pipeline/ports.js';
 import { parseTime } from '../../core/history.js';
 import { replayContainer } from '../../pipeline/story-feed.js';
 import { handlerDeps, openRuntime } from '../bootstrap.js';
-import { configFromFlags, type CommonFlags } from '../config-flags.js';
+import { loadFlagConfig, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatDiagnoseReport, hasProblem, toDiagnoseJson } from '../render/diagnose-report.js';
 
@@ -36,7 +36,10 @@ export async function runDiagnoseCommand(given: string, flags: DiagnoseFlags): P
   const parsed = parseContainerRef(given, 'container');
   if (!parsed.ok) throw new ConfigError(parsed.message);
   const container = parsed.ref;
-  const config = configFromFlags(flags);
+  const { config, origins } = loadFlagConfig(flags);
+  // Without DOCKER_HOST the engine was found the docker CLI's way: say which, on stderr (stdout is data).
+  const found = origins['DOCKER_HOST'];
+  if (found?.source === 'default' && found.detail) process.stderr.write(`doctor: using the Docker Engine at ${config.dockerHosts.join(', ')} (${found.detail})\n`);
   const warnings: string[] = [];
   const runtime = await openRuntime(config, {
     ai: flags.ai !== false,

@@ -1,5 +1,6 @@
 import { startHealthServer as startServer, type HealthServer } from '../../adapters/http/health-server.js';
 import type { MetricsSnapshot } from '../../adapters/http/metrics-text.js';
+import type { DoctorMetrics } from '../../adapters/metrics/doctor-metrics.js';
 import type { Config } from '../../config/load-config.js';
 import type { FeedListener } from '../../pipeline/feed.js';
 import type { Metrics } from '../../pipeline/metrics.js';
@@ -56,10 +57,11 @@ export async function startHealthServer(input: {
   watcher: Watcher;
   runtime: Runtime;
   metrics: Metrics;
+  prom: DoctorMetrics | undefined;
   feed: FeedListener;
 }): Promise<HealthServer | undefined> {
-  const { config, watcher, runtime, metrics, feed } = input;
-  if (config.health.port === 0) return undefined;
+  const { config, watcher, runtime, metrics, prom, feed } = input;
+  if (config.health.port === 0 || !prom) return undefined;
   if (!isLoopback(config.health.host) && !config.health.token) {
     feed({
       type: 'warning',
@@ -75,6 +77,7 @@ export async function startHealthServer(input: {
       auditFile: auditPath(config),
       engines: () => watcher.status(),
       snapshot: () => snapshotOf(metrics, runtime),
+      metrics: () => prom.render(),
       slackFailing: () => runtime.notifier?.stats().failing ?? false,
       storageProblems: () => runtime.storage.problems(),
     },

@@ -6,7 +6,12 @@ import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
-import { startHealthServer } from './watch-health.js';
+import { formatLogLine, isLogged, type LogLevel } from '../render/feed-log.js';
+import { DoctorMetrics } from '../../adapters/metrics/doctor-metrics.js';
+import { createFeedMetrics } from '../../adapters/metrics/feed-metrics.js';
+import { timeDiagnoser } from '../../adapters/metrics/timed-diagnoser.js';
+import { VERSION } from '../../version.js';
+import { snapshotOf, startHealthServer } from './watch-health.js';
 
 export interface WatchFlags extends CommonFlags {
   once?: boolean;
@@ -14,11 +19,19 @@ export interface WatchFlags extends CommonFlags {
   ai?: boolean;
 }
 
-/** JSON lines when asked or when stdout is not a terminal (a daemon's log); text for people. */
-function makeFeed(json: boolean, showHost: boolean): FeedListener {
-  if (json) return (event: FeedEvent) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+/**
+ * JSON lines with --json, with LOG_FORMAT=json, or (LOG_FORMAT=auto) when stdout is not a
+ * terminal (a daemon's log); text for people otherwise. LOG_LEVEL drops quieter events.
+ */
+function makeFeed(json: boolean, showHost: boolean, level: LogLevel): FeedListener {
+  if (json) {
+    return (event: FeedEvent) => {
+      if (isLogged(event, level)) process.stdout.write(`${formatLogLine(event)}\n`);
+    };
+  }
   const c = colorsFor(process.stdout);
   return (event: FeedEvent) => {
+    if (!isLogged(event, level)) return;
     const line = formatFeedEvent(c, event, { showHost });
     if (line === undefined) return;
     (event.type === 'warning' || event.type === 'engine-down' ? process.stderr : process.stdout).write(`${line}\n`);
@@ -28,18 +41,29 @@ function makeFeed(json: boolean, showHost: boolean): FeedListener {
 export async function runWatchCommand(flags: WatchFlags): Promise<number> {
   const config = configFromFlags(flags);
   const metrics = new Metrics();
-  const print = makeFeed(flags.json === true || !process.stdout.isTTY, config.dockerHosts.length > 1);
+  const json = flags.json === true || config.log.format === 'json' || (config.log.format === 'auto' && !process.stdout.isTTY);
+  const print = makeFeed(json, config.dockerHosts.length > 1, config.log.level);
+  // Prometheus metrics only when /metrics is served (HEALTH_PORT=0 turns the server off).
+  let observeMetrics: FeedListener = () => undefined;
   const feed: FeedListener = (event) => {
     metrics.observe(event);
+    observeMetrics(event);
     print(event);
   };
   const runtime = await openRuntime(config, { ai: flags.ai !== false, feed, notify: true });
-  const watcher = new Watcher({
-    ...handlerDeps(runtime, feed),
+  let watcher: Watcher | undefined;
+  const prom = flags.once || config.health.port === 0
+    ? undefined
+    : new DoctorMetrics({ version: VERSION, snapshot: () => snapshotOf(metrics, runtime), engines: () => watcher?.status() ?? [] });
+  if (prom) observeMetrics = createFeedMetrics(prom);
+  const deps = handlerDeps(runtime, feed);
+  watcher = new Watcher({
+    ...deps,
+    diagnosers: prom ? (deps.diagnosers ?? []).map((d) => timeDiagnoser(d, 'claude', (labels, seconds) => prom.diagnosisDuration.observe(labels, seconds))) : deps.diagnosers,
     engines: runtime.engines,
     askAi: flags.ai !== false,
   });
-  feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifier !== undefined });
+  feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifier !== undefined, ...(runtime.selfId ? { self: runtime.selfId } : {}) });
 
   try {
     if (flags.once) {
@@ -54,7 +78,7 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
       return ExitCode.ok;
     }
     const controller = new AbortController();
-    const health = await startHealthServer({ config, watcher, runtime, metrics, feed });
+    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed });
     let signals = 0;
     const onSignal = (name: string) => {
       signals += 1;
