@@ -3,7 +3,9 @@ import { AuditLog } from '../adapters/audit/audit-log.js';
 import { DiagnosisBudget } from '../adapters/claude/diagnosis-budget.js';
 import { createDockerEngine } from '../adapters/docker/docker-engine.js';
 import { detectSelfContainerId } from '../adapters/docker/self-container.js';
-import type { SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import { buildDiagnosers, chainDiagnosers } from '../adapters/llm/build-diagnosers.js';
+import type { DiagnoserChain } from '../adapters/llm/diagnoser-chain.js';
+import { buildNotifiers, fanOut, notifySecrets, type ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
 import { StateStore } from '../adapters/state/state-store.js';
 import { StoryStore } from '../adapters/state/story-store.js';
 import { prepareStateDir, type Config } from '../config/load-config.js';
@@ -11,7 +13,7 @@ import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
 import type { FeedListener } from '../pipeline/feed.js';
 import type { HandlerDeps } from '../pipeline/incident-handler.js';
-import type { Clock, Diagnoser, DockerEngine } from '../pipeline/ports.js';
+import type { Clock, DockerEngine, Notifier } from '../pipeline/ports.js';
 import { recordDeliveryFailures } from './delivery-recorder.js';
 
 /** File names inside STATE_DIR. */
@@ -26,7 +28,10 @@ export function auditPath(config: Config): string {
 
 /** The doctor's own secrets: kept out of every record, alert and prompt. */
 export function doctorSecrets(config: Config): string[] {
-  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const backendKeys = config.diagnosis.backends.map((b) => ('apiKey' in b ? b.apiKey : undefined));
+  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token, ...backendKeys, ...notifySecrets(config)].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -44,8 +49,12 @@ export interface Runtime {
   readonly stories: StoryStore;
   readonly audit: AuditLog;
   readonly budget: DiagnosisBudget;
-  readonly diagnoser?: Diagnoser;
-  readonly notifier?: SlackNotifier;
+  /** DIAGNOSIS_BACKENDS as one chain; undefined = rules only. */
+  readonly diagnoser?: DiagnoserChain;
+  /** One per channel (SLACK_WEBHOOK_URL, NOTIFY_URLS), each with its own queue. */
+  readonly notifiers: readonly ChannelNotifierLike[];
+  /** All of `notifiers` behind the pipeline's one Notifier; undefined when none is configured. */
+  readonly notifier?: Notifier;
   readonly selfId?: string;
   close(): Promise<void>;
 }
@@ -65,27 +74,14 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     maxPerHour: config.anthropic.maxDiagnosesPerHour,
   });
   const engines = config.dockerHosts.map((host) => createDockerEngine(host));
-  const diagnoser =
-    opts.ai && config.anthropic.apiKey
-      ? new (await loadClaudeDiagnoser())({
-          apiKey: config.anthropic.apiKey,
-          baseURL: config.anthropic.baseURL,
-          model: config.anthropic.model,
-          timeoutMs: config.anthropic.timeoutMs,
-        })
-      : undefined;
-  let notifier: SlackNotifier | undefined;
-  if (opts.notify && config.slack.webhookUrl) {
-    const { SlackNotifier } = await import('../adapters/slack/slack-notifier.js');
-    notifier = new SlackNotifier({
-      url: config.slack.webhookUrl,
-      minSeverity: config.slack.minSeverity,
-      maxPerMinute: config.slack.maxPerMinute,
-      hostLabel: config.doctorName,
-      redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
-      onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
-    });
-  }
+  const diagnoser = opts.ai ? chainDiagnosers(await buildDiagnosers(config)) : undefined;
+  const notifiers = opts.notify
+    ? buildNotifiers(config, {
+        redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
+        onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
+      })
+    : [];
+  const notifier = notifiers.length > 0 ? fanOut(notifiers) : undefined;
   const selfId = await detectSelfContainerId();
   return {
     config,
@@ -96,6 +92,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     audit,
     budget,
     diagnoser,
+    notifiers,
     notifier,
     selfId,
     async close() {
@@ -108,14 +105,6 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   };
 }
 
-
-/**
- * The Anthropic SDK is loaded only when Claude is configured: it is the largest module the doctor
- * could load (about 20 MB of resident memory), and most doctors run on rules alone.
- */
-async function loadClaudeDiagnoser(): Promise<typeof import('../adapters/claude/claude-diagnoser.js').ClaudeDiagnoser> {
-  return (await import('../adapters/claude/claude-diagnoser.js')).ClaudeDiagnoser;
-}
 
 /** What the incident handler (and so the watcher) needs from a runtime. */
 export function handlerDeps(runtime: Runtime, feed: FeedListener): HandlerDeps {

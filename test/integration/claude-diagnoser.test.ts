@@ -73,7 +73,7 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
 
     assert.deepEqual(result, {
       ok: true,
-      diagnosis: { ...GOOD_DIAGNOSIS, config_suggestions: [...GOOD_DIAGNOSIS.config_suggestions], source: 'claude', model: 'claude-haiku-4-5-20251001' },
+      diagnosis: { ...GOOD_DIAGNOSIS, config_suggestions: [...GOOD_DIAGNOSIS.config_suggestions], source: 'ai', backend: 'claude', model: 'claude-haiku-4-5-20251001' },
       usage: { inputTokens: 2100, outputTokens: 180, cacheReadTokens: 1500, cacheWriteTokens: 0 },
     });
     assert.equal(fake.requests.length, 1);

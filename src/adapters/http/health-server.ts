@@ -14,8 +14,8 @@ export interface HealthSources {
   readonly auditFile: string;
   engines(): readonly EngineHealth[];
   snapshot(): MetricsSnapshot;
-  /** Slack is configured and its last message was given up on. */
-  slackFailing(): boolean;
+  /** The channels whose last message was given up on, by their printable names. */
+  failingChannels(): readonly string[];
 }
 
 export interface HealthServerOptions {
@@ -62,7 +62,7 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     if (!e.connected) problems.push(`docker ${e.host || 'local'} unreachable${e.lastError ? `: ${e.lastError}` : ''}`);
     else if (!e.eventsStreaming) problems.push(`docker ${e.host || 'local'} events stream down`);
   }
-  if (sources.slackFailing()) problems.push('slack delivery failing');
+  for (const channel of sources.failingChannels()) problems.push(`${channel} delivery failing`);
   const lastCycle = engines
     .filter((e) => e.lastCycleAt !== null)
     .sort((a, b) => (a.lastCycleAt! < b.lastCycleAt! ? 1 : -1))[0];
@@ -77,6 +77,8 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     restartsPerContainer: snap.restartsPerContainer,
     diagnoses: snap.diagnoses,
     slack: snap.slack,
+    channels: snap.channels ?? [],
+    diagnosisBackends: snap.backends ?? [],
     lastCycle: lastCycle ? { at: lastCycle.lastCycleAt, durationMs: lastCycle.lastCycleMs } : null,
   };
   return { status: problems.length === 0 ? 200 : 503, body };

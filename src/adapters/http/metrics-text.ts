@@ -1,3 +1,5 @@
+import type { BackendStats } from '../llm/diagnoser-chain.js';
+import type { ChannelStats } from '../notify/delivery-queue.js';
 import type { EngineHealth } from './health-server.js';
 
 /** Numbers the endpoint reports; assembled by the watch command from the pipeline and adapters. */
@@ -33,6 +35,10 @@ export interface MetricsSnapshot {
     readonly lastErrorAt: string | null;
     readonly lastDeliveredAt: string | null;
   };
+  /** Every channel (SLACK_WEBHOOK_URL and NOTIFY_URLS), named by its redacted URL. */
+  readonly channels?: ReadonlyArray<ChannelStats & { readonly channel: string }>;
+  /** Every DIAGNOSIS_BACKENDS entry. */
+  readonly backends?: readonly BackendStats[];
 }
 
 function escapeLabel(value: string): string {
@@ -68,6 +74,21 @@ export function renderMetrics(s: MetricsSnapshot, engines: readonly EngineHealth
   metric('doctor_slack_delivered_total', 'counter', 'Slack messages delivered.', [['', s.slack.delivered]]);
   metric('doctor_delivery_failures_total', 'counter', 'Slack messages given up on or dropped.', [['', s.slack.failed + s.slack.dropped]]);
   metric('doctor_slack_failing', 'gauge', 'Whether the last Slack message was given up on.', [['', s.slack.failing ? 1 : 0]]);
+  const channels = s.channels ?? [];
+  const ch = (n: { channel: string }) => `{channel="${escapeLabel(n.channel)}"}`;
+  metric('doctor_notify_delivered_total', 'counter', 'Messages delivered, per channel.', channels.map((c) => [ch(c), c.delivered]));
+  metric('doctor_notify_failures_total', 'counter', 'Messages given up on or dropped, per channel.', channels.map((c) => [ch(c), c.failed + c.dropped]));
+  metric('doctor_notify_queued', 'gauge', 'Messages waiting, per channel.', channels.map((c) => [ch(c), c.queued]));
+  metric('doctor_notify_failing', 'gauge', 'Whether the last message on the channel was given up on.', channels.map((c) => [ch(c), c.failing ? 1 : 0]));
+  const backends = s.backends ?? [];
+  const be = (b: BackendStats) => `{backend="${escapeLabel(b.backend)}"}`;
+  metric('doctor_diagnosis_backend_calls_total', 'counter', 'Diagnosis calls, per backend.', backends.map((b) => [be(b), b.calls]));
+  metric('doctor_diagnosis_backend_failures_total', 'counter', 'Diagnosis calls that failed or gave an invalid answer, per backend.', backends.map((b) => [be(b), b.failures]));
+  metric('doctor_diagnosis_backend_latency_seconds_total', 'counter', 'Time spent waiting for each backend.', backends.map((b) => [be(b), b.latencyMsTotal / 1000]));
+  metric('doctor_diagnosis_backend_tokens_total', 'counter', 'Tokens used, per backend.', backends.flatMap((b): Array<[string, number]> => [
+    [`{backend="${escapeLabel(b.backend)}",kind="input"}`, b.inputTokens],
+    [`{backend="${escapeLabel(b.backend)}",kind="output"}`, b.outputTokens],
+  ]));
   metric(
     'doctor_engine_up',
     'gauge',

@@ -39,7 +39,7 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
     engines: runtime.engines,
     askAi: flags.ai !== false,
   });
-  feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifier !== undefined });
+  feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifiers.some((n) => n.channel === 'slack' || n.channel.startsWith('slack://')), channels: runtime.notifiers.map((n) => n.channel) });
 
   try {
     if (flags.once) {

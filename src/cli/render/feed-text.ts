@@ -29,7 +29,7 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
     case 'started':
       return `${c.bold('container-doctor')} watching ${event.hosts.map((h) => h || 'local engine').join(', ')} — ${
         event.autoFix ? 'auto-fix on' : c.yellow('observe-only')
-      }, ${event.ai ? 'Claude diagnosis on' : 'rules-only'}${event.slack ? ', Slack alerts on' : ''}`;
+      }, ${event.ai ? 'AI diagnosis on' : 'rules-only'}${alertsOn(event)}`;
     case 'cycle':
       return undefined;
     case 'incident': {
@@ -67,4 +67,11 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
     case 'stopped':
       return `${clock(now)} stopped (${event.reason})`;
   }
+}
+
+/** `, Slack alerts on` as in v0.1, or the channels by name when there are others. */
+function alertsOn(event: Extract<FeedEvent, { type: 'started' }>): string {
+  const channels = event.channels ?? [];
+  if (channels.length === 0 || (channels.length === 1 && channels[0] === 'slack')) return event.slack ? ', Slack alerts on' : '';
+  return `, alerts to ${channels.join(', ')}`;
 }
