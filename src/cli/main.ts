@@ -68,6 +68,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('notify')
+    .description('check the alert channels')
+    .command('test')
+    .description('send a test message to each configured channel (NOTIFY_URLS, SLACK_WEBHOOK_URL) and report each result')
+    .option('--channel <url>', 'test only this channel URL (for example ntfy://ntfy.sh/my-topic)')
+    .option('--json', 'print the results as one JSON array on stdout')
+    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .action(async (opts) => {
+      process.exitCode = await (await import('./commands/notify-test.js')).runNotifyTestCommand(opts);
+    });
+
+  program
     .command('healthcheck')
     .description("exit 0 when the local doctor's /health answers healthy (for the image's HEALTHCHECK)")
     .option('--env-file <path>', 'read settings from this file instead of ./.env')
