@@ -163,3 +163,46 @@ export class FakeService {
 export function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** An Ollama `/api/chat` answer (non-streamed) whose message content is `content`. */
+export function ollamaReply(content: string, extra: Record<string, unknown> = {}): ServiceReply {
+  return {
+    status: 200,
+    body: { model: 'qwen2.5:7b', created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: true, done_reason: 'stop', prompt_eval_count: 900, eval_count: 120, ...extra },
+  };
+}
+
+/** Ollama's checks: the chat path and a model it has pulled. */
+export function ollamaService(models: readonly string[], reply: () => ServiceReply): Answer {
+  return (r) => {
+    if (r.method !== 'POST' || r.path !== '/api/chat') return json(404, '404 page not found');
+    const model = isObject(r.body) ? r.body.model : undefined;
+    if (typeof model !== 'string' || !models.includes(model)) return json(404, { error: `model '${String(model)}' not found, try pulling it first` });
+    return reply();
+  };
+}
+
+/** A chat completion whose first choice has `message`. */
+export function openAiReply(message: Record<string, unknown>, extra: Record<string, unknown> = {}): ServiceReply {
+  return {
+    status: 200,
+    body: {
+      id: 'chatcmpl-fake',
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: 'Qwen/Qwen2.5-7B-Instruct',
+      choices: [{ index: 0, message: { role: 'assistant', content: null, ...message }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1000, completion_tokens: 150, total_tokens: 1150 },
+      ...extra,
+    },
+  };
+}
+
+/** An OpenAI-compatible server's checks: `/v1/chat/completions` and, when it has one, its key. */
+export function openAiService(key: string | undefined, reply: () => ServiceReply): Answer {
+  return (r) => {
+    if (r.method !== 'POST' || r.path !== '/v1/chat/completions') return json(404, { error: { message: 'Not Found', type: 'invalid_request_error' } });
+    if (key && r.headers.authorization !== `Bearer ${key}`) return json(401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    return reply();
+  };
+}

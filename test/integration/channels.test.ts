@@ -13,7 +13,6 @@ import {
   DISCORD_PATH,
   FakeService,
   GOTIFY_TOKEN,
-  isObject,
   NTFY_TOKEN,
   services,
   TEAMS_PATH,

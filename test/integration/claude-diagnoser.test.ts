@@ -156,7 +156,7 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
     const result = await diagnoser().diagnose(makeRequest());
     assert.ok(result.ok);
     assert.deepEqual(Object.keys(result.diagnosis).sort(), [
-      'auto_restart_safe', 'config_suggestions', 'estimated_impact', 'likely_recurring', 'model', 'root_cause', 'severity', 'source', 'suggested_fix',
+      'auto_restart_safe', 'backend', 'config_suggestions', 'estimated_impact', 'likely_recurring', 'model', 'root_cause', 'severity', 'source', 'suggested_fix',
     ]);
   });
 

@@ -102,7 +102,7 @@ export class ClaudeDiagnoser implements Diagnoser {
     this.client = new Anthropic({
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       // A local Anthropic-compatible server needs no key: send no auth header rather than fail.
-      ...(!options.apiKey && options.baseURL && !process.env.ANTHROPIC_API_KEY ? { apiKey: null, defaultHeaders: { 'X-Api-Key': null } } : {}),
+      ...(!options.apiKey && options.baseURL && !process.env.ANTHROPIC_API_KEY ? { apiKey: null, defaultHeaders: { 'X-Api-Key': null, Authorization: null } } : {}),
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),
       fetch: limitResponseSize(options.fetch ?? globalThis.fetch, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
       timeout: options.timeoutMs ?? 30_000,
