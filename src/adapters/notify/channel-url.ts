@@ -39,6 +39,9 @@ export function parseChannelUrl(raw: string, setting = 'NOTIFY_URLS'): ChannelUr
   const schemeMatch = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw);
   const scheme = schemeMatch?.[1]?.toLowerCase();
   if (!scheme) throw new ConfigError(`${setting}: an entry starting "${raw.slice(0, 6)}…" is not a channel URL (expected slack://, discord://, ntfy://, ...)`);
+  if (scheme === 'http' || scheme === 'https') {
+    throw new ConfigError(`${setting}: a plain ${scheme}:// URL does not say which service it is: write slack://, discord://, teams://, ... in place of ${scheme}://, or json${scheme === 'https' ? 's' : ''}:// for a generic webhook`);
+  }
   if (!(CHANNEL_SCHEMES as readonly string[]).includes(scheme)) {
     throw new ConfigError(`${setting}: unknown channel ${scheme}:// (known: ${CHANNEL_SCHEMES.map((s) => `${s}://`).join(', ')})`);
   }
