@@ -5,7 +5,7 @@ import { createDockerEngine } from '../adapters/docker/docker-engine.js';
 import { detectSelfContainerId } from '../adapters/docker/self-container.js';
 import { buildDiagnosers, chainDiagnosers } from '../adapters/llm/build-diagnosers.js';
 import type { DiagnoserChain } from '../adapters/llm/diagnoser-chain.js';
-import { buildNotifiers, fanOut, notifySecrets, type ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
+import { buildNotifiers, notifySecrets, type ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
 import { StateStore } from '../adapters/state/state-store.js';
 import { StoryStore } from '../adapters/state/story-store.js';
 import { prepareStateDir, type Config } from '../config/load-config.js';
@@ -13,7 +13,7 @@ import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
 import type { FeedListener } from '../pipeline/feed.js';
 import type { HandlerDeps } from '../pipeline/incident-handler.js';
-import type { Clock, DockerEngine, Notifier } from '../pipeline/ports.js';
+import type { Clock, DockerEngine } from '../pipeline/ports.js';
 import { recordDeliveryFailures } from './delivery-recorder.js';
 
 /** File names inside STATE_DIR. */
@@ -53,8 +53,6 @@ export interface Runtime {
   readonly diagnoser?: DiagnoserChain;
   /** One per channel (SLACK_WEBHOOK_URL, NOTIFY_URLS), each with its own queue. */
   readonly notifiers: readonly ChannelNotifierLike[];
-  /** All of `notifiers` behind the pipeline's one Notifier; undefined when none is configured. */
-  readonly notifier?: Notifier;
   readonly selfId?: string;
   close(): Promise<void>;
 }
@@ -81,7 +79,6 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
         onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
       })
     : [];
-  const notifier = notifiers.length > 0 ? fanOut(notifiers) : undefined;
   const selfId = await detectSelfContainerId();
   return {
     config,
@@ -93,10 +90,9 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     budget,
     diagnoser,
     notifiers,
-    notifier,
     selfId,
     async close() {
-      await notifier?.flush(5_000);
+      await Promise.all(notifiers.map((n) => n.flush(5_000)));
       await budget.flush();
       await store.save().catch(() => undefined);
       await stories.save().catch(() => undefined);
@@ -119,7 +115,7 @@ export function handlerDeps(runtime: Runtime, feed: FeedListener): HandlerDeps {
     sleep,
     diagnosers: runtime.diagnoser ? [runtime.diagnoser] : [],
     allowance: runtime.budget,
-    notifiers: runtime.notifier ? [runtime.notifier] : [],
+    notifiers: runtime.notifiers,
     selfId: runtime.selfId,
     secrets: doctorSecrets(runtime.config),
   };

@@ -204,7 +204,7 @@ describe('DIAGNOSIS_BACKENDS chain', () => {
     const opinions = new SecondOpinions({
       config: { anthropic: { maxDiagnosesPerHour: 20, model: 'claude-haiku-4-5' } } as never,
       feed: () => undefined,
-      diagnoser: chain,
+      diagnosers: [chain],
       dedupeWindowMs: 0,
     });
     const opinion = await opinions.ask({ ...request, logTail: () => [...request.logTail!], key: 'k', seenBefore: false, manual: false, now: Date.now() });
@@ -231,7 +231,7 @@ describe('DIAGNOSIS_BACKENDS chain', () => {
   test('the record carries backend, model, tokens, latency and cost', async () => {
     const chain = chainDiagnosers(await buildDiagnosers({ diagnosis: { backends: backends(['ollama']) } }))!;
     const request = makeRequest();
-    const opinions = new SecondOpinions({ config: { anthropic: { maxDiagnosesPerHour: 20, model: 'claude-haiku-4-5' } } as never, feed: () => undefined, diagnoser: chain, dedupeWindowMs: 0 });
+    const opinions = new SecondOpinions({ config: { anthropic: { maxDiagnosesPerHour: 20, model: 'claude-haiku-4-5' } } as never, feed: () => undefined, diagnosers: [chain], dedupeWindowMs: 0 });
     const opinion = await opinions.ask({ ...request, logTail: () => [...request.logTail!], key: 'k', seenBefore: false, manual: false, now: Date.now() });
     assert.equal(opinion.ai?.backend, 'ollama');
     assert.equal(opinion.aiUsage?.backend, 'ollama');

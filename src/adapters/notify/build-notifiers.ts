@@ -98,21 +98,3 @@ export function buildNotifiers(config: NotifyConfig, deps: NotifierDeps): Channe
   }
   return out;
 }
-
-/**
- * The pipeline's single notifier today, standing for the list: every call goes to every channel.
- * Each channel only enqueues, so one channel's trouble never reaches another.
- */
-export function fanOut(notifiers: readonly Notifier[]): Notifier {
-  return {
-    incident(record) {
-      for (const n of notifiers) n.incident(record);
-    },
-    recovered(record, at) {
-      for (const n of notifiers) n.recovered(record, at);
-    },
-    async flush(timeoutMs) {
-      await Promise.all(notifiers.map((n) => n.flush(timeoutMs)));
-    },
-  };
-}
