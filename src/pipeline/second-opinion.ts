@@ -117,7 +117,8 @@ export class SecondOpinions {
         estimatedCostUsd: cost,
       };
     }
-    const who = !result.ok && result.backend && !result.error.includes('; ') ? result.backend : 'AI';
+    // A chain that asked several backends and got nothing leaves `backend` unset: then it is "AI".
+    const who = result.ok ? '' : (result.backend ?? 'AI');
     const opinion: SecondOpinion = result.ok
       ? { ai: result.diagnosis, ...(result.fellThrough ? { aiNote: `answered by ${result.backend ?? 'a later backend'} after: ${result.fellThrough}` } : {}) }
       : {

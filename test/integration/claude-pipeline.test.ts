@@ -193,7 +193,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       assert.equal(record.rulesDiagnosis?.auto_restart_safe, true);
       assert.deepEqual([record.decision.action, record.decision.guardrail, record.decision.decidedBy], ['escalate', 'not-safe', 'claude']);
       assert.deepEqual(record.aiUsage && { ...record.aiUsage, estimatedCostUsd: typeof record.aiUsage.estimatedCostUsd }, {
-        model: 'claude-haiku-4-5', inputTokens: 1200, outputTokens: 150, cacheReadTokens: 900, cacheWriteTokens: 0, estimatedCostUsd: 'number',
+        model: 'claude-haiku-4-5', backend: 'claude', inputTokens: 1200, outputTokens: 150, cacheReadTokens: 900, cacheWriteTokens: 0, estimatedCostUsd: 'number',
       });
       const [onDisk] = await h.records(c.name);
       assert.deepEqual(onDisk, record, 'the audit log holds the same record');
@@ -462,7 +462,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       { name: 'HTTP 529', valid: false, restartable: false, reply: { kind: 'error', status: 529, type: 'overloaded_error', headers: RETRY_FAST } },
       { name: 'a hang', valid: false, restartable: false, reply: { kind: 'hang' } },
     ];
-    const DIAGNOSIS_KEYS = ['root_cause', 'severity', 'suggested_fix', 'auto_restart_safe', 'config_suggestions', 'likely_recurring', 'estimated_impact', 'source', 'rule', 'model'];
+    const DIAGNOSIS_KEYS = ['root_cause', 'severity', 'suggested_fix', 'auto_restart_safe', 'config_suggestions', 'likely_recurring', 'estimated_impact', 'source', 'rule', 'backend', 'model'];
 
     for (const answer of answers) {
       test(`Claude ${answer.name}`, async () => {

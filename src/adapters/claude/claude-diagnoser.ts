@@ -134,9 +134,10 @@ export class ClaudeDiagnoser implements Diagnoser {
         { signal },
       );
     } catch (error) {
-      return { ok: false, error: describeFailure(error) };
+      return { ok: false, error: describeFailure(error), backend: 'claude', model: this.model };
     }
-    return readAnswer(message, this.model);
+    const result = readAnswer(message, this.model);
+    return { ...result, backend: 'claude', model: result.ok ? (result.diagnosis.model ?? this.model) : this.model };
   }
 }
 

@@ -51,6 +51,7 @@ export class DiagnoserChain implements Diagnoser {
     let latencyMs = 0;
     let cost: number | null = 0;
     let last: ChainLink | undefined;
+    let asked = 0;
     for (const link of this.links) {
       if (signal?.aborted) break;
       const c = this.counters.get(link.name)!;
@@ -60,6 +61,7 @@ export class DiagnoserChain implements Diagnoser {
         continue;
       }
       last = link;
+      asked++;
       const started = this.now();
       let result: DiagnoserResult;
       try {
@@ -94,7 +96,8 @@ export class DiagnoserChain implements Diagnoser {
       ok: false,
       error: errors.join('; ') || 'no diagnosis backend was asked',
       ...(usage ? { usage } : {}),
-      ...(last ? { backend: last.name, model: last.model } : {}),
+      // One backend asked: its failure is its own. Several: the error names each, and no one backend is "the" one.
+      ...(last && asked === 1 ? { backend: last.name, model: last.model } : {}),
       latencyMs,
       estimatedCostUsd: cost,
     };

@@ -50,8 +50,8 @@ export class OllamaDiagnoser implements Diagnoser {
       },
       { timeoutMs: this.options.timeoutMs ?? 60_000, ...(signal ? { signal } : {}), ...(this.options.fetch ? { fetch: this.options.fetch } : {}), name: NAME },
     );
-    if (!answer.ok) return { ok: false, error: answer.error };
-    return readOllamaAnswer(answer.json, this.model);
+    const result: DiagnoserResult = answer.ok ? readOllamaAnswer(answer.json, this.model) : { ok: false, error: answer.error };
+    return { ...result, backend: 'ollama', model: result.ok ? (result.diagnosis.model ?? this.model) : this.model };
   }
 }
 

@@ -67,8 +67,10 @@ export class OpenAiDiagnoser implements Diagnoser {
         name: NAME,
       },
     );
-    if (!answer.ok) return { ok: false, error: answer.status === 401 ? `${NAME} rejected the key (401)` : answer.error };
-    return readOpenAiAnswer(answer.json, this.model);
+    const result: DiagnoserResult = answer.ok
+      ? readOpenAiAnswer(answer.json, this.model)
+      : { ok: false, error: answer.status === 401 ? `${NAME} rejected the key (401)` : answer.error };
+    return { ...result, backend: 'openai', model: result.ok ? (result.diagnosis.model ?? this.model) : this.model };
   }
 }
 
