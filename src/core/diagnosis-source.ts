@@ -26,3 +26,10 @@ export function describeDiagnosisSource(d: Pick<Diagnosis, 'source' | 'backend' 
   if (backend === undefined) return `rules (${id(d.rule ?? 'catalog')})`;
   return `${BACKEND_LABEL[backend] ?? backend} (${id(d.model ?? 'unknown model')})`;
 }
+
+/** The model as renderers show it: `claude-sonnet-4-6` for Claude (as in v0.1), `ollama/qwen2.5:7b` for others. */
+export function diagnosisModelLabel(d: Pick<Diagnosis, 'source' | 'backend' | 'model'>): string {
+  const backend = diagnosisBackend(d);
+  const model = d.model ?? (backend === 'claude' ? 'Claude' : 'unknown model');
+  return backend === undefined || backend === 'claude' ? model : `${backend}/${model}`;
+}

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { describeStep } from '../../core/story.js';
 import { paintSeverity } from './colors.js';
-import { describeDiagnosisSource, isAiDiagnosis } from '../../core/diagnosis-source.js';
+import { diagnosisModelLabel, isAiDiagnosis } from '../../core/diagnosis-source.js';
 
 /** How many of the story's last steps the report shows. */
 const STORY_STEPS_SHOWN = 12;
@@ -71,7 +71,7 @@ export function formatDiagnoseReport(c: ChalkInstance, r: IncidentResult): strin
     out.push('', c.bold('Error lines'));
     for (const l of wrapLines(r.evidence.matchedLines, 8)) out.push(`  ${c.red('│')} ${l}`);
   }
-  out.push('', `${c.bold('Diagnosis')} ${isAiDiagnosis(d) ? c.magenta(`[AI: ${describeDiagnosisSource(d)}]`) : c.dim('[rules]')}  ${paintSeverity(c, d.severity)}`);
+  out.push('', `${c.bold('Diagnosis')} ${isAiDiagnosis(d) ? c.magenta(`[AI: ${diagnosisModelLabel(d)}]`) : c.dim('[rules]')}  ${paintSeverity(c, d.severity)}`);
   out.push(`  cause:     ${d.root_cause}`);
   out.push(`  fix:       ${d.suggested_fix}`);
   out.push(`  impact:    ${d.estimated_impact}`);

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { FeedEvent } from '../../pipeline/feed.js';
 import { paintSeverity } from './colors.js';
-import { describeDiagnosisSource, isAiDiagnosis } from '../../core/diagnosis-source.js';
+import { diagnosisModelLabel, isAiDiagnosis } from '../../core/diagnosis-source.js';
 
 function clock(iso: string): string {
   return iso.slice(11, 19);
@@ -43,7 +43,7 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
           : d.action === 'escalate'
             ? c.red.bold(`ESCALATE: ${d.reason}`)
             : c.dim(`no action: ${d.reason}`);
-      const by = isAiDiagnosis(r.diagnosis) ? c.magenta(` [AI ${describeDiagnosisSource(r.diagnosis)}]`) : '';
+      const by = isAiDiagnosis(r.diagnosis) ? c.magenta(` [AI ${diagnosisModelLabel(r.diagnosis)}]`) : '';
       return `${clock(r.time)} ${hostPrefix(r.container.host)}${c.bold(r.container.name)} ${paintSeverity(c, r.diagnosis.severity)} ${
         r.diagnosis.root_cause
       }${by}\n         -> ${action}`;
