@@ -167,11 +167,13 @@ export function renderPlainText(s: AlertSummary, max: number, opts: { withTitle?
 /**
  * Joins `head` paragraphs, then `lines`, then `footer`, within `max` characters. Lines that do not
  * fit are counted (`…and 3 more lines`) rather than dropped silently; the footer always survives.
+ * With `atomic`, head paragraphs are never cut inside (markup such as Telegram's HTML would break):
+ * one that does not fit is left out, and the cut is marked.
  */
-export function fitSections(head: readonly string[], lines: readonly string[], footer: string, max: number): string {
-  const tail = footer ? `\n\n${cutText(footer, Math.max(0, Math.floor(max / 4)))}` : '';
+export function fitSections(head: readonly string[], lines: readonly string[], footer: string, max: number, opts: { atomic?: boolean } = {}): string {
+  const tail = footer ? `\n\n${opts.atomic ? footer : cutText(footer, Math.max(0, Math.floor(max / 4)))}` : '';
   const budget = Math.max(0, max - tail.length);
-  let text = cutText(head.join('\n'), budget);
+  let text = opts.atomic ? fitWhole(head, budget) : cutText(head.join('\n'), budget);
   for (let i = 0; i < lines.length; i++) {
     const line = `${i === 0 ? '\n\n' : '\n'}${lines[i]}`;
     const more = i < lines.length - 1 ? `\n…and ${lines.length - i - 1} more ${CUT_MARKER}`.length : 0;
@@ -183,6 +185,17 @@ export function fitSections(head: readonly string[], lines: readonly string[], f
     text += line;
   }
   return text + tail;
+}
+
+/** Whole paragraphs while they fit, then the cut marker. */
+function fitWhole(parts: readonly string[], budget: number): string {
+  let text = '';
+  for (const part of parts) {
+    const next = text ? `${text}\n${part}` : part;
+    if (next.length + `\n${CUT_MARKER}`.length > budget) return text ? `${text}\n${CUT_MARKER}` : CUT_MARKER.slice(0, budget);
+    text = next;
+  }
+  return text;
 }
 
 function loudLine(record: AuditRecord, clean: (s: string) => string): string | null {

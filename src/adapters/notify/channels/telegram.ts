@@ -25,14 +25,11 @@ export function escapeHtml(s: string): string {
 /** The message text, in Telegram's HTML subset, within 4096 characters (counted before entity parsing, to be safe). */
 export function toTelegramText(s: AlertSummary): string {
   const title = `<b>${escapeHtml(cutText(`${TONE_MARKER[s.tone]} ${s.title}`, 300))}</b>`;
-  const head = [title, ...(s.headline ? [escapeHtml(s.headline)] : []), ...s.fields.map((f) => `<b>${escapeHtml(f.name)}:</b> ${escapeHtml(cutText(f.value, 1200))}`)];
+  const head = [title, ...(s.headline ? [escapeHtml(cutText(s.headline, 1000))] : []), ...s.fields.map((f) => `<b>${escapeHtml(f.name)}:</b> ${escapeHtml(cutText(f.value, 1200))}`)];
   const lines = s.lines.map((l) => `<code>${escapeHtml(cutText(l, 500))}</code>`);
-  // Cutting inside a tag or entity would make Telegram reject the message: cut escaped lines whole.
-  return fitSections(head.map((h) => (h.length > 1500 ? `${escapeHtml(cutText(stripTags(h), 1400))}` : h)), lines, `<i>${escapeHtml(s.footer)}</i>`, TELEGRAM_LIMITS.text);
-}
-
-function stripTags(s: string): string {
-  return s.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  // Cutting inside a tag or an entity would make Telegram reject the message: every piece is cut
+  // before it is escaped and wrapped, and the pieces are fitted whole.
+  return fitSections(head, lines, `<i>${escapeHtml(cutText(s.footer, 600))}</i>`, TELEGRAM_LIMITS.text, { atomic: true });
 }
 
 interface TelegramMessage {
