@@ -11,6 +11,7 @@ export const slackChannel: ChannelFactory = (target, ctx) => {
   const segments = pathSegments(target);
   let url: string;
   if (!target.url.hostname.includes('.') && !target.url.port && target.url.hostname !== 'localhost' && segments.length === 2) {
+    // URL parsing lower-cases the host (the workspace id); Slack's T… and B… ids are upper case.
     url = `https://hooks.slack.com/services/${[target.url.hostname.toUpperCase(), ...segments].map(encodeURIComponent).join('/')}`;
   } else if (segments.length >= 2) {
     url = endpoint(target, target.url.pathname);
