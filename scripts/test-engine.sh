@@ -2,8 +2,9 @@
 # Starts (or reuses) a private Docker Engine for the test suite and benchmarks, and builds the
 # local busybox image the tests run. Prints the DOCKER_HOST to use on its last line.
 #
-#   scripts/test-engine.sh start [name]   start engine <name> (default "doctor-test")
-#   scripts/test-engine.sh stop  [name]   stop it
+#   scripts/test-engine.sh start  [name]   start engine <name> (default "doctor-test")
+#   scripts/test-engine.sh stop   [name]   stop it; returns once dockerd has exited
+#   scripts/test-engine.sh status [name]   exit 0 when it is running
 #
 # The engine runs beside any other engine on the machine: its own data root, exec root, pid
 # file, socket and bridge, and no iptables changes. It never touches docker0.
@@ -86,14 +87,26 @@ build_image() {
   rm -rf "$rootfs"
 }
 
+# dockerd stops its containers and containerd before it exits, which can take a while: say
+# "stopped" only once the process is gone (and its socket with it).
+STOP_WAIT_SECONDS="${DOCTOR_ENGINE_STOP_WAIT:-60}"
+
 stop_engine() {
-  if [ -f "$base/dockerd.pid" ]; then
-    kill "$(cat "$base/dockerd.pid")" 2>/dev/null || true
-    for _ in $(seq 1 40); do
-      [ -f "$base/dockerd.pid" ] && kill -0 "$(cat "$base/dockerd.pid")" 2>/dev/null || break
+  local pid=""
+  [ -f "$base/dockerd.pid" ] && pid="$(cat "$base/dockerd.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$waited" -ge $((STOP_WAIT_SECONDS * 4)) ]; then
+        log "engine $name (dockerd pid $pid) is still exiting after ${STOP_WAIT_SECONDS} s"
+        exit 1
+      fi
       sleep 0.25
+      waited=$((waited + 1))
     done
   fi
+  rm -f "$sock"
   ip link del "$bridge" 2>/dev/null || true
   log "engine $name stopped"
 }
@@ -101,5 +114,6 @@ stop_engine() {
 case "$cmd" in
   start) start_engine; build_image; echo "unix://$sock" ;;
   stop) stop_engine ;;
-  *) log "usage: $0 start|stop [name]"; exit 2 ;;
+  status) engine_up ;;
+  *) log "usage: $0 start|stop|status [name]"; exit 2 ;;
 esac

@@ -15,6 +15,7 @@ import type { FeedListener } from '../pipeline/feed.js';
 import type { HandlerDeps } from '../pipeline/incident-handler.js';
 import type { Clock, DockerEngine } from '../pipeline/ports.js';
 import { recordDeliveryFailures } from './delivery-recorder.js';
+import { StorageHealth } from '../adapters/state/storage-health.js';
 
 /** File names inside STATE_DIR. */
 export const stateFiles = {
@@ -49,6 +50,8 @@ export interface Runtime {
   readonly stories: StoryStore;
   readonly audit: AuditLog;
   readonly budget: DiagnosisBudget;
+  /** Writes of STATE_DIR files that are failing (ENOSPC, EACCES), for /health. */
+  readonly storage: StorageHealth;
   /** DIAGNOSIS_BACKENDS as one chain; undefined = rules only. */
   readonly diagnoser?: DiagnoserChain;
   /** One per channel (SLACK_WEBHOOK_URL, NOTIFY_URLS), each with its own queue. */
@@ -63,20 +66,30 @@ export interface Runtime {
  */
 export async function openRuntime(config: Config, opts: { ai: boolean; feed: FeedListener; notify: boolean; write?: boolean }): Promise<Runtime> {
   await prepareStateDir(config.stateDir);
-  const store = await StateStore.open(config.stateDir);
-  if (store.recoveredFrom) opts.feed({ type: 'warning', message: `state file was damaged; moved aside to ${store.recoveredFrom}` });
+  const storage = new StorageHealth(({ file, error }) =>
+    opts.feed({
+      type: 'warning',
+      message: error === null ? `storage: ${file} is written again` : `storage: cannot write ${file}: ${error}; what the doctor learns is kept in memory only until it can`,
+    }),
+  );
+  const store = await StateStore.open(config.stateDir, { health: storage });
+  if (store.recoveredFrom) opts.feed({ type: 'warning', message: `state file was damaged (${store.damage}); moved aside to ${store.recoveredFrom}, starting with no history` });
   const stories = await StoryStore.open(config.stateDir, { readOnly: opts.write === false });
   if (stories.recoveredFrom) opts.feed({ type: 'warning', message: `story file was damaged; moved aside to ${stories.recoveredFrom}` });
   const audit = await AuditLog.open(auditPath(config));
   const budget = await DiagnosisBudget.open(path.join(config.stateDir, stateFiles.budget), {
     maxPerHour: config.anthropic.maxDiagnosesPerHour,
+    health: storage,
   });
+  if (budget.recoveredFrom) {
+    opts.feed({ type: 'warning', message: `diagnosis budget file was damaged (${budget.damage}); moved aside to ${budget.recoveredFrom}, starting a fresh hour and totals` });
+  }
   const engines = config.dockerHosts.map((host) => createDockerEngine(host));
   const diagnoser = opts.ai ? chainDiagnosers(await buildDiagnosers(config)) : undefined;
   const notifiers = opts.notify
     ? buildNotifiers(config, {
         redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
-        onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock }),
+        onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock, redact: createRedactor({ extraSecrets: doctorSecrets(config) }) }),
       })
     : [];
   const selfId = await detectSelfContainerId();
@@ -88,6 +101,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     stories,
     audit,
     budget,
+    storage,
     diagnoser,
     notifiers,
     selfId,

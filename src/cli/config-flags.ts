@@ -4,6 +4,8 @@ import type { SettingName } from '../config/config-schema.js';
 /** Flags every command may carry, as commander hands them over. */
 export interface CommonFlags {
   envFile?: string;
+  /** `--env-file` as bin/doctor.js passes it on (see there). */
+  doctorEnvFile?: string;
   dockerHost?: string;
   stateDir?: string;
   logLines?: string;
@@ -22,5 +24,7 @@ export function configFromFlags(flags: CommonFlags): Config {
     CHECK_INTERVAL: flags.interval,
     AUTO_FIX: flags.observeOnly ? 'false' : undefined,
   };
-  return loadConfig({ env: process.env, flags: mapped, envFile: flags.envFile });
+  const config = loadConfig({ env: process.env, flags: mapped, envFile: flags.doctorEnvFile ?? flags.envFile });
+  for (const warning of config.warnings) process.stderr.write(`doctor: warning: ${warning}\n`);
+  return config;
 }

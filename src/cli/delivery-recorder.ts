@@ -30,10 +30,17 @@ export function toDeliveryFailureEvent(result: DeliveryResult, nowMs: number): D
  * and the feed, so people can see they were not told. Successes are only counted (by the
  * notifier's own stats). Never throws and never waits: it runs on the notifier's worker.
  */
-export function recordDeliveryFailures(deps: { readonly audit: AuditEventSink; readonly feed: FeedListener; readonly clock: Clock }): (result: DeliveryResult) => void {
+export function recordDeliveryFailures(deps: {
+  readonly audit: AuditEventSink;
+  readonly feed: FeedListener;
+  readonly clock: Clock;
+  /** Applied to the error before it is recorded or shown: an outbound call's error can echo secrets. */
+  readonly redact?: (s: string) => string;
+}): (result: DeliveryResult) => void {
+  const redact = deps.redact ?? ((s: string) => s);
   return (result) => {
     if (result.ok) return;
-    const event = toDeliveryFailureEvent(result, deps.clock.now());
+    const event = toDeliveryFailureEvent({ ...result, error: redact(result.error ?? 'unknown error') }, deps.clock.now());
     const channel = result.channel ?? 'slack';
     deps.feed({ type: 'warning', message: `${channel}: ${event.message} message for ${event.incidentIds.join(', ') || 'no incident'} not delivered: ${event.error}` });
     deps.audit.appendEvent(event).catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { runDiagnoseCommand } from './commands/diagnose.js';
 import { runHistoryCommand } from './commands/history.js';
 import { runWatchCommand } from './commands/watch.js';
 import { runHealthcheckCommand } from './commands/healthcheck.js';
+import { silenceDependencyWarnings } from './dependency-warnings.js';
 
 function positiveInt(flag: string) {
   return (value: string): string => {
@@ -13,10 +14,19 @@ function positiveInt(flag: string) {
   };
 }
 
-/** Flags shared by the commands that read configuration. */
-function addConfigFlags(command: Command): Command {
+/**
+ * `--env-file`, and `--doctor-env-file`: bin/doctor.js renames the flag before node starts,
+ * because Node 20 takes `--env-file` anywhere in its argv as its own option.
+ */
+function addEnvFileFlag(command: Command): Command {
   return command
     .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .addOption(new Option('--doctor-env-file <path>').hideHelp());
+}
+
+/** Flags shared by the commands that read configuration. */
+function addConfigFlags(command: Command): Command {
+  return addEnvFileFlag(command)
     .option('--docker-host <hosts>', 'Docker Engine(s) to watch, comma-separated (DOCKER_HOST)')
     .option('--state-dir <dir>', 'where the audit log and state live (STATE_DIR)')
     .option('--log-lines <n>', 'log lines to read per container (LOG_LINES)', positiveInt('--log-lines'));
@@ -55,34 +65,31 @@ export function buildProgram(): Command {
     process.exitCode = await runDiagnoseCommand(container, opts);
   });
 
-  program
-    .command('history')
+  addEnvFileFlag(program
+    .command('history'))
     .description('show the audit log as a timeline')
     .option('--container <name>', 'only this container')
-    .option('-n, --limit <n>', 'how many incidents', positiveInt('-n'), '20')
-    .option('--json', 'print JSON lines on stdout')
-    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .option('-n, --limit <n>', 'how many incidents (the newest)', positiveInt('-n'), '20')
+    .option('--json', 'print JSON lines on stdout, newest first like the text')
     .option('--state-dir <dir>', 'where the audit log lives (STATE_DIR)')
     .action(async (opts) => {
       process.exitCode = await runHistoryCommand(opts);
     });
 
-  program
-    .command('notify')
-    .description('check the alert channels')
-    .command('test')
+  const notify = program.command('notify').description('check the alert channels');
+  addEnvFileFlag(
+    notify
+      .command('test')
     .description('send a test message to each configured channel (NOTIFY_URLS, SLACK_WEBHOOK_URL) and report each result')
     .option('--channel <url>', 'test only this channel URL (for example ntfy://ntfy.sh/my-topic)')
-    .option('--json', 'print the results as one JSON array on stdout')
-    .option('--env-file <path>', 'read settings from this file instead of ./.env')
-    .action(async (opts) => {
+    .option('--json', 'print the results as one JSON array on stdout'),
+  ).action(async (opts) => {
       process.exitCode = await (await import('./commands/notify-test.js')).runNotifyTestCommand(opts);
     });
 
-  program
+  addEnvFileFlag(program
     .command('healthcheck')
-    .description("exit 0 when the local doctor's /health answers healthy (for the image's HEALTHCHECK)")
-    .option('--env-file <path>', 'read settings from this file instead of ./.env')
+    .description("exit 0 when the local doctor's /health answers healthy (for the image's HEALTHCHECK)"))
     .action(async (opts) => {
       process.exitCode = await runHealthcheckCommand(opts);
     });
@@ -92,6 +99,7 @@ export function buildProgram(): Command {
 
 /** The one place that turns errors into exit codes and one-line messages. */
 export async function main(argv: readonly string[]): Promise<void> {
+  silenceDependencyWarnings();
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

@@ -1,14 +1,15 @@
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError } from '../core/errors.js';
 import { parseChannelUrl, splitNotifyUrls } from '../adapters/notify/channel-url.js';
-import { settingsSchema, type SettingName } from './config-schema.js';
+import { settingNames, settingsSchema, type SettingName } from './config-schema.js';
 import { resolveBackends, type BackendConfig } from './diagnosis-backends.js';
 
 export type { BackendConfig } from './diagnosis-backends.js';
+import { lintEnvFile } from './env-file-lint.js';
 
 /** The one resolved, validated, frozen configuration every command runs with. */
 export interface Config {
@@ -51,6 +52,8 @@ export interface Config {
   readonly health: { readonly host: string; readonly port: number; readonly token: string | undefined };
   /** How alerts name this doctor (DOCTOR_NAME; default the machine's hostname). */
   readonly doctorName: string;
+  /** One line each for what was ignored in the `.env` file (malformed lines, misspelt settings). */
+  readonly warnings: readonly string[];
 }
 
 export interface ConfigSources {
@@ -68,16 +71,18 @@ function defaultStateDir(env: ConfigSources['env']): string {
   return path.join(base, 'container-doctor');
 }
 
-function readEnvFile(file: string, explicit: boolean): Record<string, string> {
-  const parsed: Record<string, string> = {};
-  // dotenv 17+ prints a banner unless told to be quiet; processEnv keeps process.env untouched.
-  const result = dotenv.config({ path: file, quiet: true, processEnv: parsed });
-  if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !explicit) return {};
-    throw new ConfigError(`cannot read env file ${file}: ${code ?? result.error.message}`, { cause: result.error });
+function readEnvFile(file: string, explicit: boolean): { values: Record<string, string>; warnings: string[] } {
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return { values: {}, warnings: [] };
+    throw new ConfigError(`cannot read env file ${file}: ${code === 'ENOENT' ? 'no such file (ENOENT)' : (code ?? String(error))}`, { cause: error });
   }
-  return parsed;
+  // dotenv.parse reads the text only: no banner, no process.env changes.
+  const values = dotenv.parse(buffer);
+  return { values, warnings: lintEnvFile(buffer.toString('utf8'), path.basename(file), settingNames) };
 }
 
 /**
@@ -90,9 +95,12 @@ export function loadConfig(sources: ConfigSources): Config {
   const fromFile = readEnvFile(path.resolve(cwd, envFile), sources.envFile !== undefined);
 
   const raw: Record<string, string> = {};
-  for (const layer of [fromFile, sources.env, sources.flags ?? {}]) {
+  for (const [layer, source] of [[fromFile.values, 'file'], [sources.env, 'env'], [sources.flags ?? {}, 'flag']] as const) {
     for (const [key, value] of Object.entries(layer)) {
-      if (value !== undefined && key in settingsSchema.shape) raw[key] = value;
+      if (value === undefined || !(key in settingsSchema.shape)) continue;
+      // `NAME=` in a .env (as in .env.example) means "the default"; an empty variable or flag is an error.
+      if (source === 'file' && value.trim() === '') continue;
+      raw[key] = value;
     }
   }
   raw.STATE_DIR ??= defaultStateDir(sources.env);
@@ -143,6 +151,7 @@ export function loadConfig(sources: ConfigSources): Config {
     diagnosis: Object.freeze({ backends: resolveBackends(s) }),
     health: Object.freeze({ host: s.HEALTH_HOST, port: s.HEALTH_PORT, token: s.HEALTH_TOKEN }),
     doctorName: s.DOCTOR_NAME ?? hostname(),
+    warnings: Object.freeze(fromFile.warnings),
   });
 }
 

@@ -190,7 +190,7 @@ export function buildDiagnosisUserMessage(
   lines.push('');
   lines.push("# The rules' verdict (the doctor's own catalog)");
   const d = rules.diagnosis;
-  lines.push(`- Rule: ${rules.rule} (${rules.settled ? 'recognised this failure specifically' : 'generic fallback, not sure'}; restart cannot fix: ${rules.restartCannotFix ? 'yes' : 'no'})`);
+  lines.push(`- Rule: ${rules.rule} (${rules.recognised ? 'recognised this failure' : 'not recognised: generic fallback'}${rules.settled ? '' : ', not sure'}; failure class: ${rules.failureClass}; restart cannot fix: ${rules.restartCannotFix ? 'yes' : 'no'})`);
   lines.push(`- Severity ${d.severity}; auto_restart_safe ${d.auto_restart_safe}; likely_recurring ${d.likely_recurring}`);
   lines.push(`- Root cause: ${oneLine(redact(d.root_cause), 500)}`);
   lines.push('');

@@ -6,6 +6,7 @@
  * paths, recovery in the same line). JSON lines with a level field are judged by it. Most lines
  * cost one regex scan and nothing else (`bench/detector.ts` measures it).
  */
+import { knownNoise } from './known-noise.js';
 import type { Finding, LogLine } from './types.js';
 
 /** The Python Container Doctor's vocabulary, kept so its users see the same words. */
@@ -86,6 +87,9 @@ const ALWAYS_ERRORS = new Set([
   'core dumped',
   // Postgres reports a killed backend at its LOG level: `server process (PID 812) was terminated by signal 9: Killed`.
   'terminated by signal',
+  // A full disk is a failure at any level: postgres logs `could not fork new process for
+  // connection: No space left on device` at LOG while refusing every new connection.
+  'no space left on device',
 ]);
 
 /** Words runtimes glue to a type name: `TypeError`, `IOException`, `psycopg2.OperationalError`. */
@@ -173,6 +177,7 @@ export function compileDetector(patterns: readonly string[] = DEFAULT_ERROR_PATT
       if (!isErrorWord(text, start, end, pattern)) continue;
       if (best === null || isMoreSpecific(pattern, best)) best = pattern;
     }
+    if (best !== null && !ALWAYS_ERRORS.has(best) && knownNoise(text)) return NOT_ERROR;
     if (level?.level === 'error') {
       // The line declares itself an error: name the most specific word in it, else its level.
       if (best !== null) return { pattern: best, recovery: false };
@@ -253,6 +258,8 @@ const WORD_CHAR = /\w/;
 const ZERO_AFTER =
   /^s?(?:[\s_-]*(?:rate|count|total|ratio|num|number|found|occurred|reported))?["']?\s*[:=]?\s*(?:0+(?:\.0+)?%?(?![\w.])|(?:none|null|nil|false|no|\[\]|\{\}|""|''|-)(?=\s*(?:$|[,;}\])])))/i;
 const ZERO_BEFORE = /(?:^|[^\w.])(?:0|no|none|zero|without|non|never|any)\s+(?:[a-z]+\s+)?$/i;
+/** Advice about what could happen: `may fail`, `can also cause failures`, `could lead to errors`. */
+const HYPOTHETICAL_BEFORE = /(?:^|[^\w])(?:may|might|could|can|would)(?:\s+(?:also|not|still|then|otherwise))?(?:\s+(?:cause|lead\s+to|result\s+in|produce|trigger))?\s+$/i;
 const BENIGN_BEFORE =
   /(?:^|[^\w])(?:on|if|for|ignore|ignoring|ignored|suppress|suppressing|handle|handling|catch|catching|log|report|expected|simulated?)\s+(?:an?\s+|the\s+)?$/i;
 const BENIGN_AFTER =
@@ -287,7 +294,7 @@ function isErrorWord(text: string, start: number, end: number, pattern: string):
   if (ZERO_AFTER.test(after) || BENIGN_AFTER.test(after)) return false;
   if (pattern === 'timeout' && SETTING_AFTER.test(after)) return false;
   const before = text.slice(Math.max(0, start - 24), start);
-  if (ZERO_BEFORE.test(before) || BENIGN_BEFORE.test(before)) return false;
+  if (ZERO_BEFORE.test(before) || BENIGN_BEFORE.test(before) || HYPOTHETICAL_BEFORE.test(before)) return false;
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { redactLines } from './redact.js';
 import type { ContainerFacts, Evidence, Finding, LogLine } from './types.js';
 
 /** Bounds that keep one audit record small whatever a container writes. */
@@ -37,8 +38,17 @@ export function buildEvidence(input: {
 }): Evidence {
   const { facts, logs } = input;
   const redact = input.redact ?? ((s: string) => s);
-  const findings = input.findings.map((f) => ({ ...f, line: redact(f.line) }));
   const tailCount = Math.min(input.logTailLines ?? evidenceLimits.logTail, evidenceLimits.logTail);
+  // The logs are redacted as one text, so a private key logged line by line is found whole; a
+  // finding takes its line's redaction from there (whether or not the caller redacted it alone).
+  const texts = logs.map((l) => l.text);
+  const whole = redactLines(redact, texts);
+  const inContext = new Map<string, string>();
+  texts.forEach((t, i) => {
+    inContext.set(t, whole[i]!);
+    if (input.redact) inContext.set(redact(t), whole[i]!);
+  });
+  const findings = input.findings.map((f) => ({ ...f, line: inContext.get(f.line) ?? redact(f.line) }));
   return {
     status: facts.status,
     exitCode: facts.exitCode,
@@ -50,7 +60,7 @@ export function buildEvidence(input: {
     stoppedByUser: input.stoppedByUser,
     matchedLines: newestDistinct(findings, evidenceLimits.matchedLines),
     patterns: [...new Set(findings.map((f) => f.pattern))].slice(0, 20),
-    logTail: logs.slice(-tailCount).map((l) => cut(redact(l.text), evidenceLimits.lineChars)),
+    logTail: whole.slice(-tailCount).map((l) => cut(l, evidenceLimits.lineChars)),
     stateError: cut(redact(facts.stateError), evidenceLimits.lineChars),
     finishedAt: facts.finishedAt,
   };

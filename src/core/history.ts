@@ -2,7 +2,7 @@
  * Pure helpers over a container's remembered history. Every function returns a new history and
  * never mutates its input, so the state store can persist exactly what the decision saw.
  */
-import type { Action, ContainerHistory, IncidentMemory } from './types.js';
+import type { Action, ContainerHistory, Guardrail, IncidentMemory } from './types.js';
 
 export const HOUR_MS = 60 * 60 * 1000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -120,6 +120,8 @@ export interface IncidentObservation {
   /** ISO time the incident was seen. */
   readonly at: string;
   readonly action: Action;
+  /** The guardrail that decided it: a repeat is the same action for the same reason. */
+  readonly guardrail?: Guardrail | null;
   /** Catalog rule that diagnosed it, so later diagnoses can say "this class happened before". */
   readonly rule?: string;
 }
@@ -138,6 +140,7 @@ export function recordIncident(history: ContainerHistory, seen: IncidentObservat
         lastSeen: seen.at,
         count: previous.count + 1,
         lastAction: seen.action,
+        ...(seen.guardrail !== undefined ? { lastGuardrail: seen.guardrail } : {}),
         recent: [...(previous.recent ?? []), seen.at].slice(-historyLimits.recent),
         ...(seen.rule !== undefined ? { rule: seen.rule } : {}),
       }
@@ -148,6 +151,7 @@ export function recordIncident(history: ContainerHistory, seen: IncidentObservat
         lastSeen: seen.at,
         count: 1,
         lastAction: seen.action,
+        ...(seen.guardrail !== undefined ? { lastGuardrail: seen.guardrail } : {}),
         recent: [seen.at],
         ...(seen.rule !== undefined ? { rule: seen.rule } : {}),
       };

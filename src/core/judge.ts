@@ -53,7 +53,7 @@ export interface JudgeInput {
   readonly open?: IncidentMemory;
   /** `doctor diagnose`: always produce a decision (a person asked), never skip. */
   readonly manual: boolean;
-  /** Whether a job or one-off container (never re-run): its kind, when it is one. */
+  /** A job or one-off container (never re-run), as a phrase: "a GitLab CI job container". */
   readonly job?: string;
   readonly now: number;
 }
@@ -120,8 +120,13 @@ function readTheStory(input: JudgeInput): Judgement | undefined {
   if (down && evidence.exitCode === 0 && facts.status !== 'created') {
     return { stage: 'story', decision: none('completed', `exited with code 0 (its process finished: a completed job${evidence.oomKilled ? '; Docker still shows OOMKilled from a child process, which does not change that it finished' : ''}); nothing to fix`) };
   }
+  // Ctrl-C in an interactive session (the rules' failureClass 'person', issue 8): a person ended it,
+  // and a --rm or one-off session is theirs as much as a stopped service is.
+  if (down && input.rules.rule === 'sigint' && input.rules.failureClass === 'person') {
+    return { stage: 'story', decision: none('manual-stop', `${input.rules.diagnosis.root_cause} Nothing to do.`) };
+  }
   if (input.job && (down || facts.status === 'restarting')) {
-    return { stage: 'story', decision: escalate('job', `a ${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
+    return { stage: 'story', decision: escalate('job', `${input.job} that failed (exit code ${evidence.exitCode ?? 'unknown'}); re-running it would repeat its side effects, so a person decides`) };
   }
   if (facts.autoRemove) {
     return down
@@ -172,7 +177,10 @@ function withRepeat(input: JudgeInput, judged: Judgement): Judgement {
   const { open } = input;
   const { decision } = judged;
   if (decision.deferUntil || !open) return judged;
-  return open.lastAction === decision.action && decision.action !== 'restart' ? { ...judged, repeat: open } : judged;
+  // The same action for the same reason: a crash loop found behind an earlier escalation, or the
+  // throttle reached, is news worth recording once.
+  const sameReason = open.lastGuardrail === undefined || open.lastGuardrail === decision.guardrail;
+  return open.lastAction === decision.action && sameReason && decision.action !== 'restart' ? { ...judged, repeat: open } : judged;
 }
 
 function iso(ms: number): string {

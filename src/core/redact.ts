@@ -1,12 +1,22 @@
 /**
- * Secret redaction for every piece of container text that leaves the machine (Claude, Slack).
+ * Secret redaction for every piece of container text that leaves the machine (Claude, Slack, the
+ * audit log, `/history`, `diagnose --json`). A match is replaced by `[REDACTED:<kind>]`; key/value
+ * rules keep the key and the quotes so the line still reads (`password=[REDACTED:password]`).
  *
- * One combined regular expression scans a text once; each alternative is a rule with a kind, and
- * a match is replaced by `[REDACTED:<kind>]`. Key/value rules keep the key and the quotes so the
- * line still reads ("password=[REDACTED:password]"). Rules are anchored on something specific (a
- * provider prefix, a key name, `://user:pass@`, a PEM header) rather than on "looks random", so
- * hashes, UUIDs, request ids and base64 payloads pass through untouched.
+ * Passes, in order, over the whole text (a log tail joined with newlines, or one line):
+ * 1. the container's own secret values (its environment) and the doctor's, wherever they appear;
+ * 2. private keys spread over several lines (redact-pem.ts), before any line is judged alone;
+ * 3. line rules: provider formats (redact-providers.ts) and context (redact-context.ts), run only
+ *    on lines that contain one of their keywords, found by one scan of the text;
+ * 4. long high-entropy tokens anywhere (entropy.ts), so unknown formats do not leak either, while
+ *    hex hashes, UUIDs, digests and identifiers stay readable.
  */
+import { isCredentialLike, scanLongTokens } from './entropy.js';
+import { CONTEXT_RULES } from './redact-context.js';
+import { createGate } from './redact-gate.js';
+import { redactPemBlocks } from './redact-pem.js';
+import { PROVIDER_RULES } from './redact-providers.js';
+import { marker, MARK, rx, type Rule } from './redact-rule.js';
 
 export interface RedactorOptions {
   /** `NAME=value` pairs (a container's `Config.Env`): values of secret-looking names are redacted verbatim. */
@@ -15,233 +25,103 @@ export interface RedactorOptions {
   readonly extraSecrets?: readonly string[];
 }
 
+/** Redacts a text: one line, or many joined with `\n` (multi-line secrets are found across them). */
 export type Redactor = (text: string) => string;
 
 /** Literal secrets shorter than this are ignored: redacting "dev" or "1234" everywhere would wreck the text. */
 export const MIN_LITERAL_SECRET_LENGTH = 6;
 
-const MARK = '[REDACTED';
+/** A private key collapsed onto one line: with spaces or JSON `\n` escapes between its parts, or a BEGIN line alone. */
+const ONE_LINE_PEM: Rule = {
+  kind: 'private-key',
+  keywords: ['PRIVATE KEY'],
+  pattern: rx(
+    '-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----' +
+      '(?:(?:[ \\t]|\\\\r|\\\\n)+(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment):[^\\\\]*))*' +
+      '(?:(?:[ \\t]|\\\\r|\\\\n)*-----END[A-Z0-9 ]*-----)?',
+  ),
+};
 
-function marker(kind: string): string {
-  return `${MARK}:${kind}]`;
+/** The line rules, most specific first: a provider token is named by its provider, not its key. */
+const LINE_RULES: readonly Rule[] = [ONE_LINE_PEM, ...PROVIDER_RULES, ...CONTEXT_RULES];
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-type Groups = Record<string, string | undefined>;
+const pickLines = createGate(
+  LINE_RULES.filter((r) => r.scope !== 'token'),
+  LINE_RULES.filter((r) => r.scope === 'token'),
+);
 
-interface Rule {
-  readonly kind: string;
-  /** Regex source. Named groups inside must be suffixed with the rule index, see `compile`. */
-  readonly source: string;
-  /** Replacement for a match; return `match` unchanged to decline. Default: the whole match. */
-  readonly replace?: (match: string, g: (name: string) => string | undefined) => string;
-}
-
-/** Case-insensitive letters without the `i` flag (the flag would break the camelCase boundaries). `_` = optional separator. */
-function ci(word: string): string {
+/**
+ * Runs one rule over a line. A rule that declines a match (returns it unchanged) does not consume
+ * it: scanning resumes one character later, so `"log":"{\\"password\\":\\"x\\"}"` still finds
+ * the password inside the declined value.
+ */
+function applyRule(line: string, rule: Rule): string {
+  const pattern = rule.pattern;
+  pattern.lastIndex = 0;
   let out = '';
-  for (const c of word) {
-    if (c === '_') out += '[_.-]?';
-    else if (/[a-z]/.test(c)) out += `[${c}${c.toUpperCase()}]`;
-    else out += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  let copied = 0;
+  for (let m = pattern.exec(line); m !== null; m = pattern.exec(line)) {
+    const match = m[0];
+    const replacement = rule.replace ? rule.replace({ 0: match, groups: m.groups }) : marker(rule.kind);
+    if (replacement === match) {
+      pattern.lastIndex = m.index + 1;
+      continue;
+    }
+    out += line.slice(copied, m.index) + replacement;
+    copied = m.index + match.length;
+    if (match.length === 0) pattern.lastIndex += 1;
   }
+  return copied === 0 && out === '' ? line : out + line.slice(copied);
+}
+
+function redactLine(line: string, wanted: ReadonlySet<Rule>): string {
+  let out = line;
+  for (const rule of LINE_RULES) if (wanted.has(rule)) out = applyRule(out, rule);
   return out;
 }
 
-/** Start of an identifier word: not inside a word, or a camelCase hump (`dbPassword`), or an all-caps run (`PGPASSWORD`). */
-const WORD_START = '(?:(?<![A-Za-z0-9])|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z]{4}))';
-/** End of a key name: `password_hash`, `tokenizer` and `secret.name` are other keys. */
-const KEY_END = '(?![A-Za-z0-9_.-])';
-/** Before a provider token: not glued to a longer word. */
-const TOKEN_START = '(?<![A-Za-z0-9_])';
-
 /**
- * Key names whose value is a secret. Kept to names that end the key: `token_count`, `password_reset`
- * and `max_tokens` are not matched.
+ * Passes 3 and 4: the line rules, on the lines the gate picks, each with the rules it needs, then
+ * the entropy pass on lines with a long token; other lines are copied untouched.
  */
-const SECRET_KEYS = [
-  'password', 'passwd', 'passphrase', 'passcode', 'pwd',
-  'secret', 'client_secret',
-  'token',
-  'api_key', 'access_key', 'secret_key', 'private_key', 'signing_key', 'encryption_key', 'master_key', 'account_key',
-  'credentials', 'credential',
-  'secret_key_base', 'session_key', 'cookie',
-].map(ci);
-
-/** Tokens that are cursors or ids rather than credentials (`next_page_token=...`). */
-const NOT_SECRET_TOKEN_PREFIX = `(?<!${['page_', 'next_page_', 'continuation_', 'sync_', 'resume_', 'cursor_', 'idempotency_', 'pagination_'].map(ci).join('|')})`;
-
-/** Values that say "no secret here". */
-const PLACEHOLDER_WORD =
-  /^(?:true|false|null|nil|none|undefined|empty|unset|set|redacted|masked|hidden|removed|omitted|required|missing|invalid|expired|n\/a)$/i;
-/** Placeholder shapes: `***`, `xxx`, `<secret>`, `${DB_PASSWORD}`, `{{ .Token }}`, `%s`, `$TOKEN`, an earlier redaction. */
-const PLACEHOLDER_SHAPE = /^(?:-+|\*+|[xX]{3,}|\?+|%[sv]|\{\}|\[REDACTED.*|<[^>]*>?|\$\{[^}]*\}?|\{\{.*|\$[A-Z_][A-Z0-9_]*)$/;
-
-function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER_WORD.test(value) || PLACEHOLDER_SHAPE.test(value);
-}
-
-/** A value that reads like prose after a colon ("token: expired", "password: changed"): not a credential. */
-const PROSE_WORD = /^[a-z]+$/;
-
-/** A token with some randomness: at least 8 chars with digits and letters, or mixed case. */
-function looksRandom(value: string): boolean {
-  if (value.length < 8) return false;
-  const digit = /\d/.test(value);
-  const lower = /[a-z]/.test(value);
-  const upper = /[A-Z]/.test(value.slice(1));
-  return (digit && (lower || upper)) || (lower && upper);
-}
-
-/** True when `value` is base64 of `user:password` (HTTP Basic credentials). */
-function isBasicCredential(value: string): boolean {
-  try {
-    const decoded = atob(value);
-    return /^[\x20-\x7e]+$/.test(decoded) && decoded.indexOf(':') > 0;
-  } catch {
-    return false;
+function redactGatedLines(text: string): string {
+  const lines = pickLines(text);
+  if (lines.length === 0) return text;
+  let out = '';
+  let copied = 0;
+  for (const line of lines) {
+    const redacted = redactLine(text.slice(line.start, line.end), line.rules);
+    out += text.slice(copied, line.start) + (line.longToken ? redactFreeTokens(redacted) : redacted);
+    copied = line.end;
   }
+  return out + text.slice(copied);
 }
 
-/** Marker kind from the key name, so the reader still knows what was there. */
-function kindOfKey(match: string): string {
-  const key = (/^[A-Za-z0-9_.-]+/.exec(match)?.[0] ?? '').toLowerCase();
-  if (/pass|pwd/.test(key)) return 'password';
-  if (key.includes('token')) return 'token';
-  if (key.includes('cookie')) return 'cookie';
-  return 'secret';
-}
+/** A value named as a cursor or an id (`next_page_token=`, `cursor: `): random by design, not a credential. */
+const CURSOR_BEFORE = /(?:page|cursor|continuation|pagination|offset|request|trace|span|correlation)[_.-]?(?:token|key|id)?["']?[ \t]*[:=][ \t]*["']?$/i;
 
-function keyValue(kind: string, keySource: string): Rule {
-  // Value forms, in order: \"escaped\" (JSON inside a JSON string), "double", 'single', bare.
-  const value =
-    '(?:(?<eq>\\\\")(?<ve>(?:[^"\\\\\\r\\n]|\\\\(?!"))*)\\\\"' +
-    '|(?<dq>")(?<vd>(?:[^"\\\\\\r\\n]|\\\\.)*)"' +
-    "|(?<sq>')(?<vs>[^'\\r\\n]*)'" +
-    '|(?<vb>[^\\s"\'\\\\,;&)}\\]]+))';
-  const source = `${keySource}${KEY_END}(?<sep>\\\\?["']?[ \\t]*(?<op>:=|=>|[:=])[ \\t]*)${value}`;
-  return {
-    kind,
-    source,
-    replace(match, g) {
-      const v = g('ve') ?? g('vd') ?? g('vs') ?? g('vb') ?? '';
-      if (v === '' || isPlaceholder(v)) return match;
-      const bare = g('vb') !== undefined;
-      if (bare && g('op') === ':' && PROSE_WORD.test(v)) return match;
-      if (bare && /^\//.test(v) && /^pwd/i.test(match)) return match; // PWD=/app is the working directory
-      const keyAndSep = match.slice(0, match.length - (g('eq') ? v.length + 4 : g('dq') || g('sq') ? v.length + 2 : v.length));
-      const quote = g('eq') ? '\\"' : (g('dq') ?? g('sq') ?? '');
-      return `${keyAndSep}${quote}${marker(kindOfKey(match))}${quote}`;
-    },
-  };
+/** Pass 4: long random tokens anywhere. */
+function redactFreeTokens(text: string): string {
+  let out = '';
+  let copied = 0;
+  scanLongTokens(text, (start, end) => {
+    const token = text.slice(start, end);
+    if (!isCredentialLike(token) || CURSOR_BEFORE.test(text.slice(Math.max(0, start - 40), start))) return;
+    out += text.slice(copied, start) + marker('high-entropy');
+    copied = end;
+  });
+  return copied === 0 ? text : out + text.slice(copied);
 }
-
-/** The fixed rules, most specific first (at one position the first matching alternative wins). */
-const RULES: readonly Rule[] = [
-  {
-    // A whole PEM private key block: on one line, across lines, with JSON `\n` escapes, or a BEGIN
-    // line alone (the block continues in later log lines: see `pem-body`).
-    kind: 'private-key',
-    source:
-      '-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----' +
-      // Body: whole lines of base64 (or PEM headers) after a line break, or space-separated chunks
-      // when a logger collapsed the block onto one line.
-      '(?:(?:[ \\t]*(?:\\r?\\n|\\\\r?\\\\n))+[ \\t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Comment):[^\\r\\n\\\\]*)(?=[ \\t]*(?:\\r?\\n|\\\\r?\\\\n|$))' +
-      '|[ \\t]+[A-Za-z0-9+/=]+)*' +
-      '(?:(?:(?:[ \\t]*(?:\\r?\\n|\\\\r?\\\\n))+[ \\t]*|[ \\t]+)?-----END[A-Z0-9 ]*-----)?',
-  },
-  {
-    // One body line of a PEM block logged line by line: 64 (PEM), 70 (OpenSSH) or 76 (MIME) base64
-    // characters alone on the line.
-    kind: 'private-key',
-    source: '^[ \\t]*(?<body>[A-Za-z0-9+/]{63,76}={0,2})[ \\t]*\\r?$',
-    replace: (match, g) => {
-      const body = g('body') ?? '';
-      return body.length >= 64 && /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body) ? marker('private-key') : match;
-    },
-  },
-  { kind: 'jwt', source: `${TOKEN_START}eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*` },
-  { kind: 'anthropic-key', source: `${TOKEN_START}sk-ant-[A-Za-z0-9_-]{16,}` },
-  {
-    kind: 'openai-key',
-    source: `${TOKEN_START}sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}`,
-    replace: (match) => (looksRandom(match.slice(3)) ? marker('openai-key') : match),
-  },
-  { kind: 'aws-access-key-id', source: `${TOKEN_START}(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])` },
-  { kind: 'github-token', source: `${TOKEN_START}(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})` },
-  { kind: 'gitlab-token', source: `${TOKEN_START}glpat-[A-Za-z0-9_-]{20,}` },
-  { kind: 'slack-token', source: `${TOKEN_START}(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\\d-[A-Za-z0-9-]{10,})` },
-  { kind: 'slack-webhook', source: 'https?://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+' },
-  { kind: 'stripe-key', source: `${TOKEN_START}(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|${TOKEN_START}whsec_[A-Za-z0-9]{20,}` },
-  { kind: 'google-api-key', source: `${TOKEN_START}AIza[0-9A-Za-z_-]{30,}` },
-  { kind: 'google-oauth', source: `${TOKEN_START}(?:ya29\\.[0-9A-Za-z_-]{20,}|GOCSPX-[A-Za-z0-9_-]{20,})` },
-  { kind: 'npm-token', source: `${TOKEN_START}npm_[A-Za-z0-9]{30,}` },
-  { kind: 'huggingface-token', source: `${TOKEN_START}hf_[A-Za-z0-9]{30,}` },
-  { kind: 'sendgrid-key', source: `${TOKEN_START}SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}` },
-  { kind: 'digitalocean-token', source: `${TOKEN_START}do[opr]_v1_[a-f0-9]{40,}` },
-  { kind: 'shopify-token', source: `${TOKEN_START}shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}` },
-  { kind: 'telegram-token', source: '(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{33}' },
-  {
-    // scheme://user:password@host — keep the user, drop the password. Greedy up to the last `@`
-    // before the path, so passwords containing `@` do not leak their tail.
-    kind: 'url-password',
-    source: '(?<=[A-Za-z0-9])(?<scheme>://[^\\s:/@"\'<>]*:)(?<pw>[^\\s/"\'<>]+)@',
-    replace: (match, g) => {
-      const pw = g('pw') ?? '';
-      if (pw === '' || isPlaceholder(pw) || pw.startsWith(MARK)) return match;
-      return `${g('scheme')}${marker('password')}@`;
-    },
-  },
-  {
-    // Authorization / Proxy-Authorization header in any notation: keep the scheme, drop the credential.
-    kind: 'authorization',
-    source:
-      `${WORD_START}${ci('authorization')}(?<sep>\\\\?["']?[ \\t]*[:=][ \\t]*(?:\\\\?["']|[[(])?)` +
-      '(?<scheme>(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|[Bb]ot|[Dd]igest|Negotiate|NTLM|AWS4-HMAC-SHA256|GoogleLogin)[ \\t]+)?' +
-      '(?<cred>[^\\s"\'\\\\)\\]]+(?:[ \\t]+[A-Za-z]+=[^\\s"\'\\\\)\\]]+)*)',
-    replace: (match, g) => {
-      const cred = g('cred') ?? '';
-      if (isPlaceholder(cred) || cred.startsWith(MARK)) return match;
-      if (!g('scheme') && /^[A-Za-z][a-z]*[.,]?$/.test(cred)) return match; // "Authorization: failed"
-      return match.slice(0, match.length - cred.length) + marker('authorization');
-    },
-  },
-  {
-    kind: 'bearer',
-    // RFC 6750 b64token: `=` only as padding, so `Bearer realm="x"` and `expires_in=3600` are not tokens.
-    source: '(?<![A-Za-z])(?<scheme>(?:[Bb]earer|BEARER)[ \\t]+)(?<cred>[A-Za-z0-9._~+/-]{8,}={0,2})(?![A-Za-z0-9._~+/=-])',
-    replace: (match, g) => (looksRandom(g('cred') ?? '') ? `${g('scheme')}${marker('bearer')}` : match),
-  },
-  {
-    kind: 'basic-auth',
-    source: '(?<![A-Za-z])(?<scheme>(?:[Bb]asic|BASIC)[ \\t]+)(?<cred>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])',
-    replace: (match, g) => (isBasicCredential(g('cred') ?? '') ? `${g('scheme')}${marker('basic-auth')}` : match),
-  },
-  {
-    // `curl -u user:password`, `--user user:password`
-    kind: 'password',
-    source: '(?<![A-Za-z0-9-])(?<flag>(?:-u|--user)[ \\t]+[^\\s:]+:)(?<pw>[^\\s"\']+)',
-    replace: (_match, g) => `${g('flag')}${marker('password')}`,
-  },
-  {
-    // `--password hunter2`, `--api-key abc` (space-separated CLI flags; `=` forms are key/value)
-    kind: 'secret',
-    source: `(?<![A-Za-z0-9-])(?<flag>--[a-z-]*(?:password|passwd|secret|token|api-key|apikey|access-key)[ \\t]+)(?!-)(?<v>[^\\s"']+)`,
-    replace: (match, g) => (isPlaceholder(g('v') ?? '') ? match : `${g('flag')}${marker('secret')}`),
-  },
-  {
-    // URL query credentials with short names (`?sig=`, `&key=`, `?code=`) that would be too broad as keys elsewhere.
-    kind: 'url-credential',
-    source: '(?<k>[?&](?:sig|key|code|X-Amz-Signature|X-Amz-Security-Token|X-Goog-Signature)=)(?<v>[^&#\\s"\'<>]+)',
-    replace: (match, g) => (isPlaceholder(g('v') ?? '') || (g('v') ?? '').startsWith(MARK) ? match : `${g('k')}${marker('url-credential')}`),
-  },
-  keyValue('secret', `${WORD_START}${NOT_SECRET_TOKEN_PREFIX}(?:${SECRET_KEYS.join('|')})`),
-];
 
 /** Names of environment variables whose values are secrets. `PWD` and `OLDPWD` are directories. */
 const SECRET_ENV_NAME =
-  /(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|(?:^|_)KEY$|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|WEBHOOK|(?:^|_)PWD$|(?:^|_)PASS$|_SALT$|COOKIE)/i;
+  /(?:PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|(?:^|_)KEY$|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|WEBHOOK|(?:^|_)PWD$|(?:^|_)PASS$|_SALT$|COOKIE|(?:^|_)AUTH$|_DSN$|^DSN$)/i;
 /** Names whose values are URLs or DSNs: only the password inside is a secret. */
-const URL_ENV_NAME = /(?:_URL|_URI|_DSN|^DSN|DATABASE_URL|CONNECTION_?STRING|CONN_?STR)$/i;
+const URL_ENV_NAME = /(?:_URL|_URI|DATABASE_URL|CONNECTION_?STRING|CONN_?STR)$/i;
 
 const NOT_SECRET_VALUE = /^(?:true|false|yes|no|on|off|none|null|enabled|disabled|localhost|changeme)$/i;
 
@@ -262,7 +142,7 @@ export function collectEnvSecrets(env: readonly string[]): Literal[] {
     if (SECRET_ENV_NAME.test(name)) {
       out.push({ value, kind: `env:${name}` });
     } else if (URL_ENV_NAME.test(name)) {
-      const pw = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:([^\s/]+)@/.exec(value)?.[1];
+      const pw = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:([^\s]+)@[^\s@]*$/.exec(value)?.[1];
       if (pw) out.push({ value: pw, kind: `env:${name}` });
     }
   }
@@ -282,59 +162,46 @@ function variants(value: string): string[] {
   return [...forms];
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
-function literalRule(literals: readonly Literal[]): { rule: Rule; kinds: Map<string, string> } | null {
+/** Pass 1: one regex over the literal secrets, longest first so a secret containing another goes whole. */
+function literalPass(literals: readonly Literal[]): ((text: string) => string) | null {
   const kinds = new Map<string, string>();
   for (const { value, kind } of literals) {
     if (value.length < MIN_LITERAL_SECRET_LENGTH || NOT_SECRET_VALUE.test(value)) continue;
     for (const form of variants(value)) if (!kinds.has(form)) kinds.set(form, kind);
   }
   if (kinds.size === 0) return null;
-  // Longest first, so a secret that contains another is removed whole.
-  const alternatives = [...kinds.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  return { kinds, rule: { kind: 'literal', source: `(?:${alternatives.join('|')})` } };
-}
-
-interface Compiled {
-  readonly regex: RegExp;
-  readonly rules: readonly Rule[];
+  const regex = rx([...kinds.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'));
+  return (text) => text.replace(regex, (m) => marker(kinds.get(m) ?? 'secret'));
 }
 
 /**
- * Joins the rules into one regex. Each rule is wrapped in a group `r<i>`, and its own named groups
- * get the suffix `_<i>` (names must be unique across the alternation).
- */
-function compile(rules: readonly Rule[]): Compiled {
-  const sources = rules.map((rule, i) => `(?<r${i}>${rule.source.replace(/\(\?<([A-Za-z]+)>/g, `(?<$1_${i}>`)})`);
-  return { regex: new RegExp(sources.join('|'), 'gm'), rules };
-}
-
-const FIXED = compile(RULES);
-
-/**
- * Builds a redactor. Without options it applies the fixed rules only; with `env` it also removes the
- * values of secret-looking variables (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, `*SECRET*`, the password of
- * `DATABASE_URL`, ...) wherever they appear, in plain, URL-encoded and JSON-escaped form.
+ * Builds a redactor. Without options it applies the fixed passes only; with `env` it also removes
+ * the values of secret-looking variables (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, `*SECRET*`, the
+ * password of `DATABASE_URL`, ...) wherever they appear, in plain, URL-encoded and JSON-escaped form.
  */
 export function createRedactor(opts: RedactorOptions = {}): Redactor {
   const literals = [...collectEnvSecrets(opts.env ?? []), ...(opts.extraSecrets ?? []).map((value) => ({ value, kind: 'secret' }))];
-  const literal = literalRule(literals);
-  const compiled = literal ? compile([literal.rule, ...RULES]) : FIXED;
-  const { regex, rules } = compiled;
-
+  const literal = literalPass(literals);
   return (text: string): string => {
     if (text.length < 6) return text;
-    return text.replace(regex, (match: string, ...args: unknown[]) => {
-      const groups = args[args.length - 1] as Groups;
-      const index = rules.findIndex((_, i) => groups[`r${i}`] !== undefined);
-      const rule = rules[index];
-      if (!rule) return match;
-      if (literal && index === 0) return marker(literal.kinds.get(match) ?? 'secret');
-      if (!rule.replace) return marker(rule.kind);
-      return rule.replace(match, (name) => groups[`${name}_${index}`]);
-    });
+    let out = literal ? literal(text) : text;
+    out = redactPemBlocks(out);
+    return redactGatedLines(out);
   };
+}
+
+/**
+ * Redacts lines as one text, so secrets spread over several lines are found, and returns them
+ * line for line. Falls back to one line at a time if a line itself holds a line break.
+ */
+export function redactLines(redact: Redactor, lines: readonly string[]): string[] {
+  if (lines.length === 0) return [];
+  if (lines.some((l) => l.includes('\n'))) return lines.map(redact);
+  const out = redact(lines.join('\n')).split('\n');
+  return out.length === lines.length ? out : lines.map(redact);
+}
+
+/** True when `text` holds a redaction marker. */
+export function isRedacted(text: string): boolean {
+  return text.includes(MARK);
 }

@@ -173,8 +173,10 @@ export interface DeathReading {
   readonly oom: boolean;
 }
 
-/** How close a die step must be to an inspected FinishedAt to be that exit (engine times agree to the ms; allow for rounding). */
-const DIE_MATCH_MS = 2_000;
+/** How close a die step must be to an inspected FinishedAt to be that exit, when the run's start is not known. */
+const DIE_MATCH_MS = 5_000;
+/** How much later than FinishedAt a loaded engine may stamp the die event. */
+const DIE_LATE_MS = 30_000;
 /** An `oom` event belongs to a death when it comes this long before it... */
 const OOM_BEFORE_DIE_MS = 10_000;
 /** ...or this long after (containerd can report the OOM after the exit). */
@@ -189,14 +191,21 @@ const OOM_AFTER_DIE_MS = 2_000;
 export function readDeath(story: ContainerStory | undefined, diedAt: number, opts: { readonly stopSignal: string; readonly startedAt?: number | null }): DeathReading {
   const steps = story?.steps ?? [];
   let dieIndex = -1;
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < steps.length; i += 1) {
-    const s = steps[i]!;
-    if (s.kind !== 'die') continue;
-    const d = Math.abs(s.at - diedAt);
-    if (d <= DIE_MATCH_MS && d < best) {
-      best = d;
-      dieIndex = i;
+  if (opts.startedAt !== null && opts.startedAt !== undefined) {
+    // A run ends with one die: the first after its start is this death. Under load the die event
+    // can be stamped seconds after the FinishedAt inspect reports, so the start is the safer anchor.
+    dieIndex = steps.findIndex((s) => s.kind === 'die' && s.at >= opts.startedAt! - 500 && s.at <= diedAt + DIE_LATE_MS);
+  }
+  if (dieIndex < 0) {
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < steps.length; i += 1) {
+      const s = steps[i]!;
+      if (s.kind !== 'die') continue;
+      const d = Math.abs(s.at - diedAt);
+      if (d <= DIE_MATCH_MS && d < best) {
+        best = d;
+        dieIndex = i;
+      }
     }
   }
   const die = dieIndex >= 0 ? steps[dieIndex]! : undefined;
@@ -215,7 +224,8 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   const inRun = steps.filter((s) => s.at <= at + 500 && (runStart === null || s.at >= runStart - 500));
   const oom = steps.some((s) => s.kind === 'oom' && s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS && (runStart === null || s.at >= runStart - 500));
   if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom };
-  const kill = [...inRun].reverse().find((s) => isPersonStop(s, opts.stopSignal));
+  // The first of them began the stop (`docker stop` sends the signal, then its `stop` event follows the die).
+  const kill = inRun.find((s) => isPersonStop(s, opts.stopSignal));
   if (kill) return { cause: 'person', at, seen: die !== undefined, stop: { at: kill.at, signal: stopLabel(kill) }, oom };
   if (die !== undefined) return { cause: 'crash', at, seen: true, oom };
   // The die itself is not in the story: its events were lost (the engine keeps only its last 256,

@@ -57,6 +57,11 @@ export interface ContainerFacts {
   readonly networkMode: string;
   /** `Config.StopSignal`, upper case with the `SIG` prefix (`SIGTERM` when unset). */
   readonly stopSignal: string;
+  /**
+   * `Config.OpenStdin` (`docker run -i`); with `tty` it marks an interactive session. Optional
+   * while every source of facts learns it; absent reads as false.
+   */
+  readonly openStdin?: boolean;
   /** `Config.StopTimeout` in seconds (compose `stop_grace_period`); null when the engine default (10 s) applies. */
   readonly stopTimeoutSeconds: number | null;
 }
@@ -151,11 +156,43 @@ export interface Diagnosis {
   readonly source: 'rules' | 'ai' | 'claude';
   /** Catalog entry id for rules (`oom-kill`, `disk-full`, ...). */
   readonly rule?: string;
+  /** Rules only: where the cause lives (see FailureClass). */
+  readonly failureClass?: FailureClass;
+  /** Rules only: false when a generic fallback decided, so records show how often the rules did not recognise a failure. */
+  readonly recognised?: boolean;
   /** The backend that answered (`claude`, `ollama`, `openai`), for `ai`. */
   readonly backend?: string;
   /** Model id the backend reported. */
   readonly model?: string;
 }
+
+/**
+ * Where the cause of a failure lives, which decides whether a restart can help
+ * (docs/decision-rules.md, "Failure classes"):
+ * - `environment`: how the container was made (settings, credentials, command line, mounts); fixed
+ *   when it is created, so a restart repeats it;
+ * - `host`: the machine (CPU architecture, kernel settings, a port held outside the container);
+ * - `data`: the state the service keeps (schema, data-directory version, corruption, a lock);
+ * - `filesystem`: the volume (full, read-only, wrong owner);
+ * - `dependency`: another service (down, unreachable, unresolvable): may come back;
+ * - `code`: the image's code (does not load, crashes the same way at init);
+ * - `resource`: memory, connections, limits the process runs into;
+ * - `person`: someone did it on purpose (a stop, Ctrl-C in an interactive session);
+ * - `transient`: a hiccup the service recovered from by itself;
+ * - `unknown`: the rules did not recognise it; `none`: nothing failed.
+ */
+export type FailureClass =
+  | 'environment'
+  | 'host'
+  | 'data'
+  | 'filesystem'
+  | 'dependency'
+  | 'code'
+  | 'resource'
+  | 'person'
+  | 'transient'
+  | 'unknown'
+  | 'none';
 
 /**
  * What the rules catalog concluded, with what the decision needs beyond the diagnosis fields:
@@ -170,6 +207,13 @@ export interface RulesVerdict {
   readonly restartCannotFix: boolean;
   /** The catalog recognised this failure specifically; false for the generic fallbacks. */
   readonly settled: boolean;
+  /** Where the cause lives. */
+  readonly failureClass: FailureClass;
+  /**
+   * False when only a generic fallback matched (exit-error, errors-logged, restart-loop): the
+   * record says the rules did not recognise the failure, so reports can count how often.
+   */
+  readonly recognised: boolean;
 }
 
 export type Action = 'restart' | 'escalate' | 'none';
@@ -243,6 +287,8 @@ export interface IncidentMemory {
   readonly lastSeen: string;
   readonly count: number;
   readonly lastAction: Action;
+  /** The guardrail of the last decision; absent in state written before it was kept. */
+  readonly lastGuardrail?: Guardrail | null;
   /** Catalog rule that diagnosed it, so a later diagnosis can say the same class happened before. */
   readonly rule?: string;
   /** The latest times it was seen (newest last, bounded): shows patterns such as "every night at 02:00". */

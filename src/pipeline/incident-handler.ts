@@ -6,6 +6,7 @@ import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
 import { findOpenIncident, hasTime, historyKey, parseTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
 import { judgeIncident, readStoryView, type Judgement } from '../core/judge.js';
+import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
 import { diagnoseByRules } from '../core/rules-catalog.js';
 import { signatureOf } from '../core/signature.js';
@@ -62,8 +63,6 @@ export interface HandlerDeps {
   readonly secrets?: readonly string[];
   /** Same container, same signature within this window = the same incident. */
   readonly dedupeWindowMs?: number;
-  /** Whether a container is a job or one-off (never re-run): its kind, when it is one. */
-  readonly jobKind?: (facts: ContainerFacts) => string | undefined;
 }
 
 export interface IncidentInput {
@@ -263,10 +262,11 @@ export class IncidentHandler {
           outcome = { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) };
         } else if (!issued) {
           outcome = { status: 'restart-failed', detail: 'the doctor was stopped before its restart call went out; the exit is judged again', at: iso(now) };
-          // Judged again on the next look, as if the doctor had never got to it (the restart stays counted).
+          // Judged again on the next look, as if the doctor had never got to it: the exit is not
+          // judged yet, and the restart counted ahead of the call was never made.
           const key = historyKey(engine.host, facts.ref.name);
           const { lastHandledExit: _judged, ...rest } = deps.store.history(key);
-          deps.store.setHistory(key, rest);
+          deps.store.setHistory(key, { ...rest, restarts: rest.restarts.filter((t) => !hasTime([t], iso(step.at))) });
           await deps.store.save().catch(() => undefined);
         } else {
           outcome = { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };
@@ -300,14 +300,14 @@ export class IncidentHandler {
     const judged = judgeIncident({
       trigger: input.trigger, facts: g.facts, evidence: g.evidence, rules: g.rules, ai, history: g.history, policy, story: g.view,
       open: findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs), manual: input.manual === true,
-      job: deps.jobKind?.(g.facts), now: g.now,
+      job: jobOf(g.facts), now: g.now,
     });
     return judged;
   }
 
   /** Remembers the incident in the container's history (and that this exit is judged). */
   private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision): ContainerHistory {
-    let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, rule: g.rules.rule }, g.now);
+    let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, guardrail: decision.guardrail, rule: g.rules.rule }, g.now);
     if (g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
     return next;
   }
@@ -446,6 +446,12 @@ export class IncidentHandler {
     await this.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
     return { record: done, decision: done.decision, history: next };
   }
+}
+
+/** A job or one-off container, as the judge names it; `--rm` has a rule of its own (never restarted, escalated). */
+function jobOf(facts: ContainerFacts): string | undefined {
+  const kind = jobKind(facts);
+  return kind === undefined || kind === 'auto-remove' ? undefined : describeJobKind(kind);
 }
 
 /** A container removed right after its exit (auto-remove), as far as the `die` event tells. */

@@ -175,8 +175,8 @@ export class Watcher {
       this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: the engine no longer holds every event since ${new Date(since).toISOString()}; deaths before ${new Date(replay.oldestMs ?? now).toISOString()} count as unknown, never as crashes` });
     }
     state.streamFromMs = now;
-    state.replayed = true;
     if (first) await this.handler.resolveUnfinishedRestarts(engine);
+    state.replayed = true;
   }
 
   private async ensureReplayed(state: EngineState): Promise<void> {

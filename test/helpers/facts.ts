@@ -42,6 +42,7 @@ export function makeFacts(overrides: FactsOverrides = {}): ContainerFacts {
     health: { status: 'none', failingStreak: 0, lastOutput: null, probes: [], ...health },
     labels: {},
     tty: false,
+    openStdin: false,
     env: [],
     memoryLimit: 0,
     autoRemove: false,
@@ -111,6 +112,8 @@ export function makeVerdict(overrides: {
   safe?: boolean;
   restartCannotFix?: boolean;
   settled?: boolean;
+  failureClass?: RulesVerdict['failureClass'];
+  recognised?: boolean;
 } = {}): RulesVerdict {
   const rule = overrides.rule ?? 'exit-error';
   return {
@@ -128,5 +131,7 @@ export function makeVerdict(overrides: {
     rule,
     restartCannotFix: overrides.restartCannotFix ?? false,
     settled: overrides.settled ?? true,
+    failureClass: overrides.failureClass ?? 'unknown',
+    recognised: overrides.recognised ?? overrides.settled ?? true,
   };
 }

@@ -462,7 +462,8 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       { name: 'HTTP 529', valid: false, restartable: false, reply: { kind: 'error', status: 529, type: 'overloaded_error', headers: RETRY_FAST } },
       { name: 'a hang', valid: false, restartable: false, reply: { kind: 'hang' } },
     ];
-    const DIAGNOSIS_KEYS = ['root_cause', 'severity', 'suggested_fix', 'auto_restart_safe', 'config_suggestions', 'likely_recurring', 'estimated_impact', 'source', 'rule', 'backend', 'model'];
+    // failureClass and recognised are the rules' own (they say where the cause lives and whether the rules knew it).
+    const DIAGNOSIS_KEYS = ['root_cause', 'severity', 'suggested_fix', 'auto_restart_safe', 'config_suggestions', 'likely_recurring', 'estimated_impact', 'source', 'rule', 'backend', 'model', 'failureClass', 'recognised'];
 
     for (const answer of answers) {
       test(`Claude ${answer.name}`, async () => {

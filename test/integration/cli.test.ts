@@ -251,7 +251,7 @@ describe('doctor watch and doctor history', { concurrency: 1 }, () => {
     await writeFile(path.join(dir, 'state.json'), '{"v":1,"containers":{"local/x":');
     const r = await doctor(['watch', '--once', '--json'], { TARGET_CONTAINERS: done.name }, dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout + r.stderr, /state file was damaged; moved aside to/);
+    assert.match(r.stdout + r.stderr, /state file was damaged \(not valid JSON\); moved aside to/);
     const moved = (await readdir(dir)).filter((f) => f.startsWith('state.json.corrupt-'));
     assert.equal(moved.length, 1);
     assert.equal(await readFile(path.join(dir, moved[0]!), 'utf8'), '{"v":1,"containers":{"local/x":');

@@ -529,7 +529,11 @@ describe('errors in the logs of a running container', PARALLEL, () => {
     await withScene({ name: 'dedupe', cmd }, {}, async ({ h, c }) => {
       const a = await waitForRecord(h, c.name, () => true, 'the first record');
       await waitForCycles(h, 3);
-      assert.equal((await h.records(c.name)).length, 1, 'error A re-read and repeated over several cycles stays one incident');
+      // One incident (one id), however often it is re-read; a record is added only when the decision
+      // changes (a sustained error rate in a running service is escalated once it is sustained).
+      const first = await h.records(c.name);
+      assert.deepEqual([...new Set(first.map((r) => r.incidentId))], [a.incidentId], 'error A re-read and repeated over several cycles stays one incident');
+      assert.ok(first.length <= 2, JSON.stringify(first.map((r) => r.decision)));
       assert.ok(h.feed.some((e) => e.type === 'repeat' && e.container === c.name), 'the repeats were seen and deduplicated');
       await execIn(c.id, ['touch', '/tmp/phase2']);
       const b = await waitForRecord(h, c.name, (r) => r.signature !== a.signature, 'a record for error B');
@@ -537,7 +541,7 @@ describe('errors in the logs of a running container', PARALLEL, () => {
       assert.notEqual(b.incidentId, a.incidentId);
       await waitForCycles(h, 3);
       const all = await h.records(c.name);
-      assert.equal(all.length, 2, JSON.stringify(all.map((r) => r.evidence.matchedLines)));
+      assert.equal(new Set(all.map((r) => r.incidentId)).size, 2, JSON.stringify(all.map((r) => r.evidence.matchedLines)));
     });
   });
 });

@@ -41,6 +41,7 @@ describe('kill -9 durability', () => {
     }
     const starts = await countStarts(containers.map((c) => c.id));
     const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-durable-'));
+    const doctors: number[] = [];
     const env = {
       DOCKER_HOST: testDockerHost(),
       STATE_DIR: stateDir,
@@ -54,13 +55,21 @@ describe('kill -9 durability', () => {
       await Promise.all(containers.map((c) => testDocker().getContainer(c.id).start()));
       for (let i = 0; i < KILLS; i += 1) {
         const doctor = await startDoctorProcess(env);
+        doctors.push(doctor.pid);
         await new Promise((r) => setTimeout(r, randomInt(100, 1_500)));
         process.kill(doctor.pid, 'SIGKILL');
         await waitFor(() => gone(doctor.pid), { what: 'the killed doctor to be gone' });
       }
       // One doctor that is left alone finishes what the others began.
       const last = await startDoctorProcess(env);
-      await waitFor(async () => (await Promise.all(containers.map((c) => statusOf(c.id)))).every((s) => s === 'running'), { what: 'every container running again', timeoutMs: 90_000 });
+      doctors.push(last.pid);
+      try {
+        await waitFor(async () => (await Promise.all(containers.map((c) => statusOf(c.id)))).every((s) => s === 'running'), { what: 'every container running again', timeoutMs: 90_000 });
+      } catch (error) {
+        const { records } = await readAuditLog(path.join(stateDir, 'audit.jsonl'));
+        const states = await Promise.all(containers.map(async (c) => `${c.name}: ${await statusOf(c.id)}`));
+        throw new Error(`${(error as Error).message}\n${states.join('\n')}\n${JSON.stringify(records.map((r) => [r.container.name, r.trigger.kind, r.decision.action, r.decision.guardrail, r.decision.reason, r.outcome.status, r.outcome.detail]), null, 1)}`);
+      }
       await waitFor(async () => {
         const { records } = await readAuditLog(path.join(stateDir, 'audit.jsonl'));
         return records.every((r) => r.outcome.status !== 'pending' || !/no outcome was recorded/.test(r.outcome.detail));
@@ -81,6 +90,8 @@ describe('kill -9 durability', () => {
         assert.ok(counted >= byEngine, `${c.name}: the throttle counts ${counted} of ${byEngine} restarts`);
       }
     } finally {
+      // A failed assertion must not leave a doctor behind (it would keep the test process alive).
+      for (const pid of doctors) if (!gone(pid)) process.kill(pid, 'SIGKILL');
       starts.close();
       await rm(stateDir, { recursive: true, force: true });
     }

@@ -268,6 +268,20 @@ describe('what the doctor knows before acting', PARALLEL, () => {
     });
   });
 
+  test('a failed docker compose run (one-off) container is reported and never re-run', async () => {
+    const labels = { 'com.docker.compose.oneoff': 'True', 'com.docker.compose.service': 'migrate' };
+    await withScene({ name: 'oneoff', cmd: 'echo "Error: migration 0042 failed" >&2; exit 2', labels }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      const r = await waitForRecord(h, s.c.name, () => true, 'the escalation');
+      await waitForCycles(h, 2);
+      assert.equal(r.decision.action, 'escalate', brief([r]));
+      assert.equal(r.decision.guardrail, 'job');
+      assert.match(r.decision.reason, /docker compose run/);
+      assert.equal(s.starts.count(s.c.id), 1, 'never re-run');
+    });
+  });
+
   test('after docker rename the history goes on: the second crash is escalated, not restarted as a first', async () => {
     // Runs 3 s, then crashes: each restart holds for the settle check, then fails again.
     const cmd = "sleep 3; echo 'Error: worker crashed' >&2; exit 1";
@@ -294,8 +308,10 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
     const starts = await countStarts([c.id]);
     const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9-'));
     const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
+    let firstPid: number | undefined;
     try {
       const first = await startDoctorProcess(env);
+      firstPid = first.pid;
       await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
       await container(c).start();
       await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
@@ -317,6 +333,11 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
         await second.stop();
       }
     } finally {
+      try {
+        if (firstPid !== undefined) process.kill(firstPid, 'SIGKILL');
+      } catch {
+        // already gone, as the scene intends
+      }
       starts.close();
       await rm(stateDir, { recursive: true, force: true });
     }

@@ -7,12 +7,15 @@
  * proxy in front of the engine's that allows only what compose.example.yml allows its proxy.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { HostConfig } from 'dockerode';
+import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import { repoRoot } from '../helpers/doctor-harness.js';
 import { TEST_LABEL, removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
@@ -54,13 +57,16 @@ async function readFeed(container: string): Promise<Feed> {
   return { stdout, stderr, events };
 }
 
+/** The audit log inside the doctor's container, each record joined to its outcome line (write-ahead), oldest first. */
 async function readAudit(container: string): Promise<AuditRecord[]> {
   const { stdout } = await dockerCli(['exec', container, 'cat', `${STATE_DIR}/audit.jsonl`]);
-  return stdout
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as AuditRecord | { kind: string })
-    .filter((record): record is AuditRecord => !('kind' in record));
+  const dir = await mkdtemp(path.join(tmpdir(), 'doctor-sidecar-audit-'));
+  try {
+    await writeFile(path.join(dir, 'audit.jsonl'), stdout);
+    return (await readAuditLog(path.join(dir, 'audit.jsonl'))).records.reverse().filter((r) => r.outcome.status !== 'pending');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe('the doctor as a sidecar container', () => {

@@ -142,6 +142,20 @@ describe('SlackNotifier with @slack/webhook', () => {
     });
   }
 
+  test('an error body that echoes the webhook path is reported without it', async () => {
+    const path = new URL(fake.url).pathname;
+    const token = path.split('/').at(-1)!;
+    fake.reply({ status: 404, body: `no_service: no webhook at ${path} (token ${token})` });
+    const n = notifier();
+    n.incident(makeRecord());
+    await n.flush(10_000);
+
+    assert.equal(deliveries.length, 1);
+    const shown = JSON.stringify([deliveries, n.stats()]);
+    assert.ok(!shown.includes(path) && !shown.includes(token), shown);
+    assert.match(deliveries[0]?.error ?? '', /^HTTP 404 no_service: no webhook at <webhook url> \(token <webhook url>\)$/);
+  });
+
   test('a dropped connection is retried', async () => {
     fake.reply({ hangUp: true });
     const n = notifier();

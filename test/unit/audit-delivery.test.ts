@@ -13,6 +13,7 @@ import { recordDeliveryFailures, toDeliveryFailureEvent } from '../../src/cli/de
 import type { AuditEvent, DeliveryFailureEvent } from '../../src/core/types.js';
 import type { FeedEvent } from '../../src/pipeline/feed.js';
 import { makeRecord } from '../helpers/slack-records.js';
+import { createRedactor } from '../../src/core/redact.js';
 
 let dir: string;
 before(async () => {
@@ -154,6 +155,23 @@ describe('recordDeliveryFailures', () => {
       }
     });
   }
+
+  test('an error that echoes a secret is redacted before the audit log and the feed', async () => {
+    const written: AuditEvent[] = [];
+    const feed: FeedEvent[] = [];
+    const token = 'xoxb-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
+    const onDelivery = recordDeliveryFailures({
+      audit: { appendEvent: async (e) => void written.push(e) },
+      feed: (e) => feed.push(e),
+      clock: { now: () => now },
+      redact: createRedactor(),
+    });
+    onDelivery({ ok: false, kind: 'incident', incidentId: 'inc-1', incidentIds: ['inc-1'], attempts: 1, error: `HTTP 403 invalid_auth for token=${token}`, status: 403 });
+    await Promise.resolve();
+    const shown = JSON.stringify([written, feed]);
+    assert.ok(!shown.includes(token), shown);
+    assert.match((written[0] as DeliveryFailureEvent).error, /^HTTP 403 invalid_auth for token=\[REDACTED:slack-token\]$/);
+  });
 
   test('a failing audit log becomes a warning, never an exception on the notifier worker', async () => {
     const feed: FeedEvent[] = [];

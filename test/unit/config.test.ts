@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, prepareStateDir } from '../../src/config/load-config.js';
@@ -230,5 +230,73 @@ describe('prepareStateDir', () => {
     await writeFile(file, 'x');
     await assert.rejects(prepareStateDir(file), (e: unknown) => e instanceof ConfigError && /^STATE_DIR /.test(e.message) && e.message.includes(file));
     await assert.rejects(prepareStateDir(path.join(file, 'below')), (e: unknown) => e instanceof ConfigError && /^STATE_DIR /.test(e.message));
+  });
+});
+
+describe('the .env file as people write it', () => {
+  test('.env.example copied to .env loads: every empty value means the default', async () => {
+    const cwd = path.join(dir, 'from-example');
+    await mkdir(cwd, { recursive: true });
+    await writeFile(path.join(cwd, '.env'), await readFile(path.join(import.meta.dirname, '..', '..', '.env.example')));
+    const c = loadConfig({ env: { XDG_STATE_HOME: '/var/lib/x' }, cwd });
+    assert.equal(c.stateDir, path.join('/var/lib/x', 'container-doctor'));
+    assert.equal(c.health.host, '127.0.0.1');
+    assert.equal(c.anthropic.model, 'claude-haiku-4-5');
+    assert.deepEqual(c.warnings, []);
+  });
+
+  test('a line without "=", binary garbage and a near-miss name give one warning line each; other variables stay silent', async () => {
+    const cwd = path.join(dir, 'messy-env');
+    await mkdir(cwd, { recursive: true });
+    const text = [
+      '# settings',
+      'CHECK_INTERVALL=5',
+      'LOG_LINES 100',
+      'PGHOST=db',
+      'NODE_ENV=production',
+      'log_lines=20',
+      'PRIVATE_KEY="-----BEGIN KEY-----',
+      'abc',
+      '-----END KEY-----"',
+      '\u0000\u0001\u00ff\u00fe',
+      'AUTO_FIX=false',
+    ].join('\n');
+    await writeFile(path.join(cwd, '.env'), Buffer.concat([Buffer.from(`${text}\n`), Buffer.from([0xff, 0xfe, 0x0a])]));
+    const c = load({}, {}, cwd);
+    assert.equal(c.autoFix, false, 'the good lines still apply');
+    assert.equal(c.checkIntervalMs, 30_000, 'the misspelt setting is not applied');
+    assert.deepEqual(c.warnings, [
+      '.env line 2: CHECK_INTERVALL is not a setting; did you mean CHECK_INTERVAL? (ignored)',
+      '.env line 3 ("LOG_LINES 100") is not NAME=value; ignored',
+      '.env line 6: log_lines is not a setting; did you mean LOG_LINES? (ignored)',
+      '.env line 10 is not text (binary data?); ignored',
+      '.env line 12 is not text (binary data?); ignored',
+    ]);
+    for (const w of c.warnings) assert.ok(!w.includes('\n'));
+  });
+
+  test('a missing --env-file is one line naming it', () => {
+    assert.throws(
+      () => loadConfig({ env: { STATE_DIR: dir }, envFile: '/nonexistent/doctor.env', cwd: dir }),
+      (e: unknown) => e instanceof ConfigError && e.message === 'cannot read env file /nonexistent/doctor.env: no such file (ENOENT)',
+    );
+  });
+
+  test('TARGET_CONTAINERS entries must be container names or ids', () => {
+    assert.throws(() => load({ TARGET_CONTAINERS: 'web,../../containers/json' }), (e: unknown) => e instanceof ConfigError && /^TARGET_CONTAINERS entry "\.\.\/\.\.\/containers\/json" is not a container name or id/.test(e.message));
+    assert.deepEqual(load({ TARGET_CONTAINERS: 'web, /db ,a1b2c3' }).targets, ['web', '/db', 'a1b2c3']);
+  });
+});
+
+describe('ERROR_PATTERNS is bounded', () => {
+  test('200 phrases are accepted; more is one line saying how many and the limit', () => {
+    const phrases = (n: number) => Array.from({ length: n }, (_, i) => `custom failure ${i}`).join(',');
+    assert.equal(load({ ERROR_PATTERNS: phrases(200) }).errorPatterns.length, 200);
+    assert.throws(() => load({ ERROR_PATTERNS: phrases(5000) }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /^ERROR_PATTERNS has 5000 phrases; at most 200 are accepted \(got ".{0,61}"\)$/);
+      return true;
+    });
+    assert.throws(() => load({ ERROR_PATTERNS: `ok,${'x'.repeat(5_000_000)}` }), (e: unknown) => e instanceof ConfigError && /^ERROR_PATTERNS phrase "x{40}…" is longer than 200 characters/.test(e.message) && e.message.length < 300);
   });
 });

@@ -60,6 +60,7 @@ describe('DiagnosisBudget', () => {
       await writeFile(file, '{"v":1,"takes":[1,2');
       const budget = await DiagnosisBudget.open(file, { maxPerHour: 1 });
       assert.ok(budget.recoveredFrom);
+      assert.equal(budget.damage, 'not valid JSON', 'says what was wrong, for the warning line');
       assert.ok((await readdir(dir)).some((f) => f.startsWith('b.json.corrupt-')));
       assert.equal(budget.tryTake(T0), true);
       await budget.flush();

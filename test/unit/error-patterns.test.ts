@@ -254,3 +254,29 @@ describe('vocabulary', () => {
     assert.equal(detector.isErrorLine(`0 errors ${'x'.repeat(100_000)}`), null);
   });
 });
+
+describe('isErrorLine: noise of popular images and advice about what could happen', () => {
+  const quiet: string[] = [
+    // grafana/grafana#5079: the plugin version check behind a firewall.
+    '2016/05/18 09:54:01 [T] Failed to get plugins repo from grafana.net, Get https://grafana.net/api/plugins/versioncheck?slugIn=&grafanaVersion=3.0.1: net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)',
+    'level=error msg="update check failed" error="dial tcp: lookup api.github.com: no such host"',
+    // docker-library/mongo#488: host tunables a container may not read.
+    '{"t":{"$date":"2021-07-22T16:17:00.791+00:00"},"s":"W",  "c":"CONTROL",  "id":22202,   "ctx":"initandlisten","msg":"Failed to read /sys/kernel/mm/transparent_hugepage/enabled","attr":{"error":"Failed to probe \\"/sys/kernel/mm/transparent_hugepage\\": Permission denied"}}',
+    // The official nginx image's IPv6 helper.
+    '10-listen-on-ipv6-by-default.sh: error: /etc/nginx/conf.d/default.conf differs from the packaged version',
+    // redis/docker-library-redis#346: what may happen, not what did.
+    'WARNING Memory overcommit must be enabled! Without it, a background save or replication may fail under low memory condition. Being disabled, it can also cause failures without low memory condition.',
+    'Retries are disabled, so a slow dependency could cause errors for callers',
+  ];
+  for (const line of quiet) test(JSON.stringify(line.slice(0, 70)), () => assert.equal(detector.isErrorLine(line), null));
+
+  const loud: Array<[line: string, pattern: string]> = [
+    // A full disk at postgres' LOG level still refuses every new connection (puckel/docker-airflow#448).
+    ['postgres_1   | LOG:  could not fork new process for connection: No space left on device', 'no space left on device'],
+    // Noise shapes never hide words that are always errors.
+    ['update check: panic: runtime error: index out of range', 'panic'],
+    // The same words about something that did fail.
+    ['Failed to read /app/config.yml: permission denied', 'permission denied'],
+  ];
+  for (const [line, pattern] of loud) test(JSON.stringify(line.slice(0, 70)), () => assert.equal(detector.isErrorLine(line), pattern));
+});

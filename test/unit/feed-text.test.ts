@@ -11,8 +11,21 @@ describe('formatFeedEvent', () => {
   test('an executed restart says it was restarted and how it went', () => {
     const line = formatFeedEvent(plain, { type: 'incident', record: makeRecord() }, { showHost: false })!;
     assert.match(line, /web-1 HIGH The process ran out of memory/);
-    assert.match(line, /-> restarted \(running again after 2 s\)/);
+    assert.match(line, /-> restarted: running again after 2 s/);
     assert.doesNotMatch(line, /docker\.sock/, 'one engine: no host on every line');
+  });
+
+  test('a restart that did not hold, or that the Engine refused, is shown as failed, never green "restarted"', () => {
+    const colors = new Chalk({ level: 1 });
+    const held = makeRecord({ outcome: { status: 'not-running-after-restart', detail: 'exited again (code 1) within 10 s' } });
+    const refused = makeRecord({ outcome: { status: 'restart-failed', detail: 'Engine answered 500' } });
+    const a = formatFeedEvent(plain, { type: 'incident', record: held }, { showHost: false })!;
+    assert.match(a, /-> restart did not hold: exited again \(code 1\) within 10 s/);
+    assert.doesNotMatch(a, /-> restarted/);
+    assert.match(formatFeedEvent(plain, { type: 'incident', record: refused }, { showHost: false })!, /-> restart failed: Engine answered 500/);
+    const green = '\u001b[32m';
+    assert.ok(!formatFeedEvent(colors, { type: 'incident', record: held }, { showHost: false })!.includes(green), 'not green');
+    assert.ok(formatFeedEvent(colors, { type: 'incident', record: makeRecord() }, { showHost: false })!.includes(green), 'a restart that held is green');
   });
 
   test('an escalation is loud and names the reason', () => {

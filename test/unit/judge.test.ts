@@ -67,6 +67,17 @@ const rows: Row[] = [
     expect: { action: 'none', guardrail: 'manual-stop', says: ['running again'] },
   },
   {
+    name: 'Ctrl-C ended an interactive docker run -it --rm session: a person, nothing to report',
+    facts: makeFacts({ exitCode: 130, tty: true, openStdin: true, autoRemove: true }),
+    job: 'auto-remove',
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['Ctrl-C'] },
+  },
+  {
+    name: 'exit 130 without a terminal is no one in particular: a person is told',
+    facts: makeFacts({ exitCode: 130 }),
+    expect: { action: 'escalate', guardrail: 'not-safe' },
+  },
+  {
     name: 'auto-removed right after a failed exit: nothing to restart, a person is told',
     facts: makeFacts({ status: 'removing', exitCode: 1, autoRemove: true }),
     expect: { action: 'escalate', guardrail: 'removed', says: ['code 1', '--rm'] },
@@ -178,7 +189,7 @@ const rows: Row[] = [
   {
     name: 'a failed job container is reported, never re-run',
     facts: exit1,
-    job: 'compose one-off container (docker compose run)',
+    job: 'a one-off container (docker compose run)',
     expect: { action: 'escalate', guardrail: 'job', says: ['docker compose run'] },
   },
   {
@@ -499,6 +510,15 @@ describe('judgeIncident', () => {
         assert.notEqual(decision.action, 'restart', `${row.name}: ${decision.reason}`);
       }
     }
+  });
+
+  test('a repeat is the same action for the same reason; a crash loop behind an earlier escalation is recorded', () => {
+    const input = inputFor({ name: 'loop', facts: exit1, history: makeHistory({ deaths: restarts(8 * MIN, 3 * MIN) }), expect: { action: 'escalate', guardrail: 'crash-loop' } });
+    const open = { signature: 's', incidentId: 'inc-1', firstSeen: ago(9 * MIN), lastSeen: ago(3 * MIN), count: 2, lastAction: 'escalate' as const };
+    assert.equal(judgeIncident({ ...input, open: { ...open, lastGuardrail: 'not-safe' } }).repeat, undefined);
+    assert.equal(judgeIncident({ ...input, open: { ...open, lastGuardrail: 'crash-loop' } }).repeat?.incidentId, 'inc-1');
+    assert.equal(judgeIncident({ ...input, open }).repeat?.incidentId, 'inc-1', 'state from before the guardrail was kept: by action');
+    assert.equal(judgeIncident({ ...input, manual: true, open: { ...open, lastGuardrail: 'crash-loop' } }).repeat, undefined, 'a person asking always gets a result');
   });
 
   test('the decision does not depend on the wall clock', () => {

@@ -101,21 +101,21 @@ describe('createRedactor', () => {
     { name: 'URL password, user kept', input: 'redis://default:s3cr3t@cache:6379', expected: 'redis://default:[REDACTED:password]@cache:6379' },
     { name: 'bearer scheme kept', input: 'Authorization: Bearer abc123def456', expected: 'Authorization: Bearer [REDACTED:authorization]' },
     { name: 'env value anywhere', env: ['STRIPE_KEY=abcdef123456'], input: 'got abcdef123456 back', expected: 'got [REDACTED:env:STRIPE_KEY] back' },
-    { name: 'env value URL-encoded', env: ['ADMIN_PASSWORD=a@b/c:d!'], input: 'http://admin:a%40b%2Fc%3Ad!@x', expected: 'http://admin:[REDACTED:password]@x' },
+    { name: 'env value URL-encoded', env: ['ADMIN_PASSWORD=a@b/c:d!'], input: 'http://admin:a%40b%2Fc%3Ad!@x', expected: 'http://admin:[REDACTED:env:ADMIN_PASSWORD]@x' },
     { name: 'short env values are left alone', env: ['DB_PASSWORD=dev'], input: 'dev server started', expected: 'dev server started' },
     { name: 'PWD is not a secret', env: ['PWD=/usr/src/app'], input: 'cwd /usr/src/app', expected: 'cwd /usr/src/app' },
     { name: 'non-secret env names are left alone', env: ['APP_NAME=orders-api'], input: 'orders-api ready', expected: 'orders-api ready' },
     { name: 'DATABASE_URL password only', env: ['DATABASE_URL=postgres://orders:Ord3rsPw@db/orders'], input: 'user orders on db, pw Ord3rsPw', expected: 'user orders on db, pw [REDACTED:env:DATABASE_URL]' },
     { name: 'extra secrets', extra: ['xoxb-not-really-a-token-9'], input: 'hook xoxb-not-really-a-token-9', expected: 'hook [REDACTED:secret]' },
     {
-      name: 'a PEM block across lines, up to END',
+      name: 'a PEM block across lines, up to END, line for line',
       input: 'key:\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oGQ0\nAwEHoUQDQgAE\n-----END EC PRIVATE KEY-----\nserver started',
-      expected: 'key:\n[REDACTED:private-key]\nserver started',
+      expected: 'key:\n[REDACTED:private-key]\n[REDACTED:private-key]\n[REDACTED:private-key]\n[REDACTED:private-key]\nserver started',
     },
     {
       name: 'a PEM block cut before END stops at the first non-body line',
       input: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nlistening on :8080',
-      expected: '[REDACTED:private-key]\nlistening on :8080',
+      expected: '[REDACTED:private-key]\n[REDACTED:private-key]\nlistening on :8080',
     },
   ];
   for (const c of cases) {

@@ -89,6 +89,9 @@ describe('StateStore', () => {
     { name: 'not an object', content: '[]' },
     { name: 'an unknown version', content: '{"v":2,"containers":{},"lastEventMs":{}}' },
     { name: 'binary junk', content: '\u0000\u0001\u00ff garbage' },
+    { name: 'valid JSON with a string for the deaths', content: '{"v":1,"containers":{"local/web":{"deaths":"zzz","ooms":[],"restarts":[],"incidents":[]}},"lastEventMs":{}}', reason: /containers\.local\/web\.deaths/ },
+    { name: 'valid JSON with a number for an incident count of "many"', content: '{"v":1,"containers":{"local/web":{"deaths":[],"ooms":[],"restarts":[],"incidents":[{"signature":"a","incidentId":"i","firstSeen":"x","lastSeen":"x","count":"many","lastAction":"none"}]}},"lastEventMs":{}}', reason: /incidents\.0\.count/ },
+    { name: 'a cursor that is not a number', content: '{"v":1,"containers":{},"lastEventMs":{"local":"soon"}}', reason: /lastEventMs\.local/ },
   ];
   for (const row of damaged) {
     test(`a damaged state file (${row.name}) is moved aside with its content, and the store starts fresh`, async () => {
@@ -99,12 +102,22 @@ describe('StateStore', () => {
       assert.equal(path.dirname(store.recoveredFrom), dir);
       assert.match(path.basename(store.recoveredFrom), /^state\.json\.corrupt-\d+$/);
       assert.equal(await readFile(store.recoveredFrom, 'utf8'), row.content, 'moved, not deleted');
+      if (row.reason) assert.match(store.damage ?? '', row.reason, 'says what was wrong');
       assert.deepEqual(store.history('local/web').deaths, []);
       store.setHistory('local/web', history);
       await store.save();
       assert.deepEqual((await StateStore.open(dir)).history('local/web'), history);
     });
   }
+
+  test('fields a newer doctor added are kept through a load and save', async () => {
+    const dir = await freshDir();
+    const withExtra = { v: 1, savedAt: 'x', containers: { 'local/web': { ...history, story: { phase: 'crash-loop' } } }, lastEventMs: {}, storyVersion: 2 };
+    await writeFile(path.join(dir, 'state.json'), JSON.stringify(withExtra));
+    const store = await StateStore.open(dir);
+    assert.equal(store.recoveredFrom, undefined);
+    assert.deepEqual((store.history('local/web') as unknown as { story: unknown }).story, { phase: 'crash-loop' });
+  });
 
   test('an unreadable state file (a directory in its place) is a StateError naming it', async () => {
     const dir = await freshDir();

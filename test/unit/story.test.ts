@@ -187,3 +187,12 @@ describe('personActedSince and unfinished restarts', () => {
     assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }])), undefined);
   });
 });
+
+describe('readDeath under load', () => {
+  test('a die stamped seconds after FinishedAt is still this run\'s death', () => {
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + 4 * S, kind: 'kill', signal: 'SIGTERM' }, { at: T + 9 * S, kind: 'die', exitCode: 143 }]);
+    assert.equal(readDeath(story, T + 5 * S, { stopSignal: 'SIGTERM', startedAt: T }).cause, 'person');
+    const later = appendStep(story, { at: T + 20 * S, kind: 'start' }, T + 60 * S);
+    assert.equal(readDeath(later, T + 60 * S, { stopSignal: 'SIGTERM', startedAt: T + 20 * S }).cause, 'unknown', 'the die of an earlier run is not this one');
+  });
+});

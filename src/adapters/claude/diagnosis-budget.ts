@@ -6,6 +6,7 @@ import { describeError, StateError } from '../../core/errors.js';
 import type { TokenUsage } from '../../pipeline/ports.js';
 import { readFile } from 'node:fs/promises';
 import { readJsonFile, writeJsonAtomic } from '../state/json-file.js';
+import { describeWriteError, type StorageHealth } from '../state/storage-health.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -111,13 +112,16 @@ export class DiagnosisBudget {
     state: BudgetFile | undefined,
     /** Where a damaged state file was moved, when it was. */
     readonly recoveredFrom: string | undefined,
+    /** What was wrong with it. */
+    readonly damage: string | undefined,
+    private readonly health: StorageHealth | undefined,
   ) {
     this.takes = state ? [...state.takes].sort((a, b) => a - b) : [];
     this.running = state ? { ...state.totals } : { ...EMPTY_TOTALS };
   }
 
   /** Loads the budget from `file` (missing: empty; damaged: moved aside and empty). */
-  static async open(file: string, opts: { maxPerHour: number }): Promise<DiagnosisBudget> {
+  static async open(file: string, opts: { maxPerHour: number; health?: StorageHealth }): Promise<DiagnosisBudget> {
     let read: Awaited<ReturnType<typeof readJsonFile<BudgetFile>>>;
     try {
       read = await readJsonFile(file, isBudgetFile);
@@ -129,6 +133,8 @@ export class DiagnosisBudget {
       Math.max(0, Math.floor(opts.maxPerHour)),
       read.kind === 'ok' ? read.value : undefined,
       read.kind === 'corrupt' ? read.movedTo : undefined,
+      read.kind === 'corrupt' ? read.reason : undefined,
+      opts.health,
     );
   }
 
@@ -196,8 +202,10 @@ export class DiagnosisBudget {
         try {
           await writeJsonAtomic(this.file, snapshot);
           this.lastError = undefined;
+          this.health?.succeeded(this.file);
         } catch (error) {
           this.lastError = error instanceof Error ? error : new Error(String(error));
+          this.health?.failed(this.file, describeWriteError(error));
         }
       }
       this.writing = false;

@@ -89,7 +89,7 @@ export class DockerodeEngine implements DockerEngine {
 
   async inspect(idOrName: string): Promise<ContainerFacts> {
     const json = await this.#call('inspect', idOrName, undefined, (abortSignal) =>
-      this.#docker.getContainer(idOrName).inspect({ abortSignal }),
+      this.#docker.getContainer(pathSegment(idOrName)).inspect({ abortSignal }),
     );
     return toContainerFacts(json as InspectJson, this.host);
   }
@@ -161,7 +161,7 @@ export class DockerodeEngine implements DockerEngine {
     const t = Math.max(0, Math.floor(opts.timeoutSeconds));
     // Docker waits up to `t` seconds for the stop before it kills, then starts: allow for both.
     await this.#call('restart', refTarget(ref), undefined, (abortSignal) =>
-      this.#docker.getContainer(refTarget(ref)).restart({ t, abortSignal }),
+      this.#docker.getContainer(pathSegment(refTarget(ref))).restart({ t, abortSignal }),
       this.#requestTimeoutMs + t * 1000,
     );
   }
@@ -395,6 +395,11 @@ function isAtOrBefore(ts: string | undefined, sinceMs: number): boolean {
 
 function refTarget(ref: ContainerRef): string {
   return ref.id || ref.name;
+}
+
+/** dockerode puts the id into the request path as given (`/containers/<id>/json`): escape it, so `../x` stays one segment. */
+function pathSegment(idOrName: string): string {
+  return encodeURIComponent(idOrName);
 }
 
 /** `Names` lists the container's own name and, for legacy links, `/other/alias` entries. */

@@ -35,6 +35,7 @@ export interface InspectJson {
     readonly Image?: string;
     readonly Labels?: Readonly<Record<string, string>> | null;
     readonly Tty?: boolean;
+    readonly OpenStdin?: boolean;
     readonly Env?: readonly string[] | null;
     readonly StopSignal?: string;
     readonly StopTimeout?: number | null;
@@ -81,6 +82,7 @@ export function toContainerFacts(inspect: InspectJson, host: string): ContainerF
     health: readHealth(state.Health),
     labels: { ...(config.Labels ?? {}) },
     tty: config.Tty === true,
+    openStdin: config.OpenStdin === true,
     env: [...(config.Env ?? [])],
     memoryLimit: inspect.HostConfig?.Memory ?? 0,
     autoRemove: inspect.HostConfig?.AutoRemove === true,

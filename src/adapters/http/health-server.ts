@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { EngineStatus } from '../../pipeline/ports.js';
 import { readAuditLog } from '../audit/audit-log.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics-text.js';
+import { ConfigError } from '../../core/errors.js';
 
 /** What /health reports about one engine: the watcher's own status, as it is. */
 export type EngineHealth = EngineStatus;
@@ -16,6 +17,8 @@ export interface HealthSources {
   snapshot(): MetricsSnapshot;
   /** The channels whose last message was given up on, by their printable names. */
   failingChannels(): readonly string[];
+  /** One line per STATE_DIR file that cannot be written (a full or read-only disk). */
+  storageProblems?(): readonly string[];
 }
 
 export interface HealthServerOptions {
@@ -63,6 +66,7 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     else if (!e.eventsStreaming) problems.push(`docker ${e.host || 'local'} events stream down`);
   }
   for (const channel of sources.failingChannels()) problems.push(`${channel} delivery failing`);
+  for (const p of sources.storageProblems?.() ?? []) problems.push(`storage: ${p}`);
   const lastCycle = engines
     .filter((e) => e.lastCycleAt !== null)
     .sort((a, b) => (a.lastCycleAt! < b.lastCycleAt! ? 1 : -1))[0];
@@ -109,6 +113,26 @@ async function handleHistory(url: URL, res: ServerResponse, sources: HealthSourc
   send(res, 200, { incidents: records });
 }
 
+/** A listen failure as one line naming the setting to change. */
+function listenError(error: NodeJS.ErrnoException, options: HealthServerOptions): Error {
+  const where = `${options.host}:${options.port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`HEALTH_PORT ${options.port} is already in use on ${options.host} (set HEALTH_PORT to a free port, or 0 to turn the endpoint off)`, { cause: error });
+    case 'EACCES':
+      return new ConfigError(`HEALTH_PORT ${options.port} needs privileges to listen on ${options.host} (EACCES); use a port above 1023`, { cause: error });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return new ConfigError(`HEALTH_HOST ${JSON.stringify(options.host)} does not resolve (${error.code})`, { cause: error });
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HEALTH_HOST ${JSON.stringify(options.host)} is not an address of this machine (EADDRNOTAVAIL)`, { cause: error });
+    default:
+      return new ConfigError(`cannot listen on ${where} for /health (HEALTH_HOST, HEALTH_PORT): ${error.code ?? error.message}`, { cause: error });
+  }
+}
+
 /** Serves GET /health, /history and /metrics. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const { sources } = options;
@@ -138,9 +162,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error as NodeJS.ErrnoException, options)));
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

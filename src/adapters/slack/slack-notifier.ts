@@ -57,7 +57,13 @@ export interface SlackNotifierOptions {
 
 export class SlackNotifier extends ChannelNotifier<SlackMessage> {
   constructor(options: SlackNotifierOptions) {
-    const hide = (s: string): string => s.split(options.url).join('<webhook url>');
+    // An error as it may be shown (/health, the audit log, the feed): without the webhook URL, its
+    // path or any segment of it (a server's error body may echo the path it was asked for), and redacted.
+    const hide = (s: string): string => {
+      let error = s.split(options.url).join('<webhook url>');
+      for (const part of urlSecrets(options.url)) error = error.split(part).join('<webhook url>');
+      return options.redact(error);
+    };
     super(createSlackDriver(options), { ...options, channel: options.channel ?? 'slack', hide });
   }
 }
@@ -106,4 +112,16 @@ export function createSlackDriver(options: AlertOptions & { readonly url: string
       }
     },
   };
+}
+
+/** The webhook URL's path and its longer segments (`/services/T…/B…/<token>`): each is secret on its own. */
+function urlSecrets(url: string): string[] {
+  let pathname: string;
+  try {
+    pathname = new URL(url).pathname;
+  } catch {
+    return [];
+  }
+  const parts = [pathname, decodeURIComponent(pathname), ...pathname.split('/').filter((seg) => seg.length >= 8)];
+  return [...new Set(parts.filter((p) => p.length > 1))].sort((a, b) => b.length - a.length);
 }

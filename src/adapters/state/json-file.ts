@@ -1,20 +1,30 @@
-import { open, rename, readFile } from 'node:fs/promises';
+import { open, rename, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { ZodType } from 'zod';
+
+let tmpCounter = 0;
 
 /**
  * Replaces a JSON file atomically: write a temporary sibling, flush it, rename over the target,
- * flush the directory. A crash leaves either the old or the new file, never half of one.
+ * flush the directory. A crash leaves either the old or the new file, never half of one; a failed
+ * write (ENOSPC, EACCES, EROFS) removes its temporary file, so a full disk does not fill up with them.
  */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w');
+  tmpCounter += 1;
+  const tmp = `${file}.${process.pid}.${tmpCounter}.tmp`;
   try {
-    await handle.writeFile(`${JSON.stringify(value)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(`${JSON.stringify(value)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
   }
-  await rename(tmp, file);
   try {
     const dir = await open(path.dirname(file), 'r');
     try {
@@ -27,13 +37,30 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   }
 }
 
-export type JsonRead<T> = { kind: 'missing' } | { kind: 'ok'; value: T } | { kind: 'corrupt'; movedTo: string };
+/**
+ * What reading a state file found. `corrupt`: not JSON, or JSON of the wrong shape; the file was
+ * moved aside to `movedTo`, and `reason` says what was wrong (for the warning line).
+ */
+export type JsonRead<T> = { kind: 'missing' } | { kind: 'ok'; value: T } | { kind: 'corrupt'; movedTo: string; reason: string };
+
+/** A check of a parsed value: a zod schema, or a type guard. */
+export type JsonCheck<T> = ZodType<T> | ((v: unknown) => v is T);
+
+function check<T>(value: unknown, validate: JsonCheck<T>): { ok: true; value: T } | { ok: false; reason: string } {
+  if (typeof validate === 'function') return validate(value) ? { ok: true, value } : { ok: false, reason: 'unexpected content' };
+  const parsed = validate.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';
+  return { ok: false, reason: `wrong content${where}: ${issue?.message ?? 'invalid'}` };
+}
 
 /**
- * Reads a JSON file. A damaged file is moved aside (never deleted) so whatever it held can still
- * be recovered by hand, and the caller starts fresh.
+ * Reads and validates a JSON state file. A damaged file (not JSON, or valid JSON with the wrong
+ * types) is moved aside, never deleted, so whatever it held can still be recovered by hand, and
+ * the caller starts fresh and says so. Any state file in STATE_DIR should be read through here.
  */
-export async function readJsonFile<T>(file: string, isValid: (v: unknown) => v is T): Promise<JsonRead<T>> {
+export async function readJsonFile<T>(file: string, validate: JsonCheck<T>): Promise<JsonRead<T>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -41,13 +68,15 @@ export async function readJsonFile<T>(file: string, isValid: (v: unknown) => v i
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw error;
   }
+  let reason: string;
   try {
-    const value: unknown = JSON.parse(text);
-    if (isValid(value)) return { kind: 'ok', value };
+    const result = check(JSON.parse(text) as unknown, validate);
+    if (result.ok) return { kind: 'ok', value: result.value };
+    reason = result.reason;
   } catch {
-    // fall through: corrupt
+    reason = text.trim() === '' ? 'empty file' : 'not valid JSON';
   }
   const movedTo = `${file}.corrupt-${Date.now()}`;
   await rename(file, movedTo);
-  return { kind: 'corrupt', movedTo };
+  return { kind: 'corrupt', movedTo, reason };
 }

@@ -2,24 +2,10 @@ import path from 'node:path';
 import { StateError } from '../../core/errors.js';
 import type { ContainerHistory } from '../../core/types.js';
 import { readJsonFile, writeJsonAtomic } from './json-file.js';
-
-interface StateFile {
-  readonly v: 1;
-  readonly savedAt: string;
-  /** Keyed by `historyKey()`: host and name, so history survives a container being recreated. */
-  readonly containers: Record<string, ContainerHistory>;
-  /** Per engine: time of the last event handled, to resume the events stream after a restart. */
-  readonly lastEventMs: Record<string, number>;
-}
+import { stateFile, type StateFile } from './state-schema.js';
+import { describeWriteError, type StorageHealth } from './storage-health.js';
 
 const emptyHistory: ContainerHistory = Object.freeze({ deaths: [], ooms: [], restarts: [], incidents: [] });
-
-function isStateFile(v: unknown): v is StateFile {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Partial<StateFile>;
-  return s.v === 1 && typeof s.containers === 'object' && s.containers !== null && typeof s.lastEventMs === 'object';
-}
-
 
 /**
  * The doctor's memory across its own restarts: per-container death, OOM, restart and incident
@@ -33,18 +19,22 @@ export class StateStore {
   private constructor(
     readonly file: string,
     private state: { containers: Record<string, ContainerHistory>; lastEventMs: Record<string, number> },
-    /** Set when a damaged state file was moved aside at open. */
+    /** Set when a damaged state file (not JSON, or the wrong shape) was moved aside at open. */
     readonly recoveredFrom: string | undefined,
+    /** What was wrong with it. */
+    readonly damage: string | undefined,
+    private readonly health: StorageHealth | undefined,
   ) {}
 
-  static async open(stateDir: string): Promise<StateStore> {
+  static async open(stateDir: string, opts: { readonly health?: StorageHealth } = {}): Promise<StateStore> {
     const file = path.join(stateDir, 'state.json');
     try {
-      const read = await readJsonFile(file, isStateFile);
+      const read = await readJsonFile(file, stateFile);
       if (read.kind === 'ok') {
-        return new StateStore(file, { containers: { ...read.value.containers }, lastEventMs: { ...read.value.lastEventMs } }, undefined);
+        return new StateStore(file, { containers: { ...read.value.containers }, lastEventMs: { ...read.value.lastEventMs } }, undefined, undefined, opts.health);
       }
-      return new StateStore(file, { containers: {}, lastEventMs: {} }, read.kind === 'corrupt' ? read.movedTo : undefined);
+      const damaged = read.kind === 'corrupt' ? read : undefined;
+      return new StateStore(file, { containers: {}, lastEventMs: {} }, damaged?.movedTo, damaged?.reason, opts.health);
     } catch (error) {
       throw new StateError(`cannot read state file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
     }
@@ -87,8 +77,10 @@ export class StateStore {
       const snapshot: StateFile = { v: 1, savedAt: new Date().toISOString(), ...this.state };
       try {
         await writeJsonAtomic(this.file, snapshot);
+        this.health?.succeeded(this.file);
       } catch (error) {
         this.dirty = true;
+        this.health?.failed(this.file, describeWriteError(error));
         throw new StateError(`cannot write state file ${this.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
           cause: error,
         });

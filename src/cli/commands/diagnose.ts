@@ -1,4 +1,5 @@
-import { ContainerNotFoundError, DockerUnavailableError, ExitCode } from '../../core/errors.js';
+import { parseContainerRef } from '../../core/container-name.js';
+import { ConfigError, ContainerNotFoundError, DockerUnavailableError, ExitCode } from '../../core/errors.js';
 import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { IncidentHandler } from '../../pipeline/incident-handler.js';
 import type { ContainerFacts } from '../../core/types.js';
@@ -31,7 +32,10 @@ async function locate(engines: readonly DockerEngine[], name: string): Promise<{
   throw new ContainerNotFoundError(`no container named ${JSON.stringify(name)} on ${engines.map((e) => e.host || 'the local engine').join(', ')}`);
 }
 
-export async function runDiagnoseCommand(container: string, flags: DiagnoseFlags): Promise<number> {
+export async function runDiagnoseCommand(given: string, flags: DiagnoseFlags): Promise<number> {
+  const parsed = parseContainerRef(given, 'container');
+  if (!parsed.ok) throw new ConfigError(parsed.message);
+  const container = parsed.ref;
   const config = configFromFlags(flags);
   const warnings: string[] = [];
   const runtime = await openRuntime(config, {

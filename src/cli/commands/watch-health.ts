@@ -79,6 +79,7 @@ export async function startHealthServer(input: {
       engines: () => watcher.status(),
       snapshot: () => snapshotOf(metrics, runtime),
       failingChannels: () => runtime.notifiers.filter((n) => n.stats().failing).map((n) => n.channel),
+      storageProblems: () => runtime.storage.problems(),
     },
   });
 }

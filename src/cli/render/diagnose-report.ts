@@ -1,8 +1,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { describeStep } from '../../core/story.js';
+import { DAY_MS, incidentsWithRule, parseTime } from '../../core/history.js';
 import { paintSeverity } from './colors.js';
 import { diagnosisModelLabel, isAiDiagnosis } from '../../core/diagnosis-source.js';
+import { restartHeld } from './restart-outcome.js';
 
 /** How many of the story's last steps the report shows. */
 const STORY_STEPS_SHOWN = 12;
@@ -35,7 +37,7 @@ export function toDiagnoseJson(r: IncidentResult) {
       finishedAt: facts.finishedAt,
     },
     problem: hasProblem(r),
-    findings: r.findings.slice(-50).map((f) => ({ line: f.line, stream: f.stream, pattern: f.pattern })),
+    findings: distinctFindings(r).slice(-50),
     signature: r.signature,
     diagnosis: r.diagnosis ?? r.rules.diagnosis,
     rulesDiagnosis: r.rules.diagnosis,
@@ -50,6 +52,35 @@ export function toDiagnoseJson(r: IncidentResult) {
       incidents: r.history.incidents.slice(-10),
     },
   };
+}
+
+/** Each error line once: a line can match several patterns, and the tail can hold it more than once. */
+function distinctFindings(r: IncidentResult): Array<{ line: string; stream: string; pattern: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ line: string; stream: string; pattern: string }> = [];
+  for (const f of r.findings) {
+    const key = `${f.ts ?? ''}\u0000${f.stream}\u0000${f.line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ line: f.line, stream: f.stream, pattern: f.pattern });
+  }
+  return out;
+}
+
+/**
+ * How often this failure was seen before, counted as the rules count it (every remembered
+ * signature of the same rule in 24 h, without the judgement of this very exit), so the report
+ * never gives two numbers for one failure.
+ */
+export function seenBefore(r: IncidentResult, nowMs: number): { count: number; firstSeen: string; lastAction: string } | undefined {
+  const finished = r.facts.running ? null : parseTime(r.evidence.finishedAt);
+  const same = incidentsWithRule(r.history, r.rules.rule, nowMs, DAY_MS);
+  let count = 0;
+  for (const m of same) count += finished !== null && (parseTime(m.lastSeen) ?? 0) >= finished ? m.count - 1 : m.count;
+  if (count <= 0) return undefined;
+  const firstSeen = same.map((m) => m.firstSeen).sort()[0]!;
+  const last = [...same].sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : -1))[0]!;
+  return { count, firstSeen, lastAction: last.lastAction };
 }
 
 function wrapLines(lines: readonly string[], max: number): string[] {
@@ -82,14 +113,15 @@ export function formatDiagnoseReport(c: ChalkInstance, r: IncidentResult): strin
   }
   if (r.aiNote) out.push(c.dim(`  note: ${r.aiNote}`));
   const dec = r.decision;
-  const verb =
-    dec.action === 'restart' ? (dec.executed ? c.green('RESTARTED') : c.cyan('RESTART (run with --fix to act)')) : dec.action === 'escalate' ? c.red.bold('ESCALATE') : c.dim('NO ACTION');
+  const restartVerb = !dec.executed ? c.cyan('RESTART (run with --fix to act)') : restartHeld(r) ? c.green('RESTARTED') : c.red.bold('RESTART FAILED');
+  const verb = dec.action === 'restart' ? restartVerb : dec.action === 'escalate' ? c.red.bold('ESCALATE') : c.dim('NO ACTION');
   out.push('', `${c.bold('Decision')}  ${verb}${dec.guardrail ? c.dim(` [${dec.guardrail}]`) : ''}`);
   out.push(`  ${dec.reason}`);
   if (dec.executed || r.outcome.status !== 'not-acted') out.push(`  outcome: ${r.outcome.detail}`);
-  const past = r.history.incidents.filter((i) => i.signature === r.signature)[0];
+  const before = seenBefore(r, Date.parse(r.outcome.at) || Date.now());
+  if (before) out.push(c.dim(`  seen before: ${before.count}x in 24 h (since ${before.firstSeen}), last action ${before.lastAction}`));
+  const past = r.history.incidents.find((i) => i.signature === r.signature);
   if (past) {
-    out.push(c.dim(`  seen before: ${past.count}x since ${past.firstSeen}, last action ${past.lastAction}`));
     // The times themselves show a pattern ("every night at 02:00") that a count hides.
     if (past.recent && past.recent.length > 1) out.push(c.dim(`  recent: ${past.recent.map((t) => t.replace('T', ' ').slice(0, 16)).join(', ')} (UTC)`));
   }

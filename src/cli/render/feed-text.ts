@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { FeedEvent } from '../../pipeline/feed.js';
 import { paintSeverity } from './colors.js';
 import { diagnosisModelLabel, isAiDiagnosis } from '../../core/diagnosis-source.js';
+import { describeExecutedRestart } from './restart-outcome.js';
 
 function clock(iso: string): string {
   return iso.slice(11, 19);
@@ -38,7 +39,7 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
       const action =
         d.action === 'restart'
           ? d.executed
-            ? c.green(`restarted (${r.outcome.detail})`)
+            ? describeExecutedRestart(c, r)
             : c.cyan(`would restart: ${d.reason}`)
           : d.action === 'escalate'
             ? c.red.bold(`ESCALATE: ${d.reason}`)

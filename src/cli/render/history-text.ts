@@ -3,17 +3,21 @@ import type { BudgetTotals } from '../../adapters/claude/diagnosis-budget.js';
 import type { AiUsage, AuditRecord } from '../../core/types.js';
 import { paintSeverity } from './colors.js';
 import { isAiDiagnosis } from '../../core/diagnosis-source.js';
+import { describeExecutedRestart } from './restart-outcome.js';
 
-/** The audit log as a timeline, oldest at the top so it reads like a story. */
+/**
+ * The audit log, newest first, as `--json` prints it too (so `-n 5` shows the latest five either
+ * way); the first line says the order.
+ */
 export function formatHistory(c: ChalkInstance, newestFirst: readonly AuditRecord[]): string {
   if (newestFirst.length === 0) return 'No incidents recorded.\n';
-  const lines: string[] = [];
-  for (const r of [...newestFirst].reverse()) {
+  const lines: string[] = [c.dim(`${newestFirst.length} incident${newestFirst.length === 1 ? '' : 's'}, newest first`)];
+  for (const r of newestFirst) {
     const d = r.decision;
     const action =
       d.action === 'restart'
         ? d.executed
-          ? c.green(`restarted: ${r.outcome.detail}`)
+          ? describeExecutedRestart(c, r)
           : c.cyan(`restart not executed: ${d.reason}`)
         : d.action === 'escalate'
           ? c.red(`escalated: ${d.reason}`)

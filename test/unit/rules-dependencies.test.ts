@@ -1,0 +1,155 @@
+import { addressInUse, poolExhausted, dnsFailure, connectionRefused, dependencyTimeout } from '../../src/core/rules/dependencies.js';
+import { MIN, ago, makeFacts, makeHistory, makeRunningFacts, makeTrigger } from '../helpers/facts.js';
+import { exited, logs, testRuleRows, type RuleRow } from '../helpers/rule-rows.js';
+
+const rows: RuleRow[] = [
+  {
+    name: 'address already in use (Go) in its own namespace: restart once',
+    facts: exited(1),
+    evidence: logs('listen tcp :8080: bind: address already in use'),
+    expect: { rule: 'address-in-use', cannotFix: false, safe: true, failureClass: 'transient', says: ['port 8080', 'own network namespace'] },
+  },
+  {
+    name: 'address in use with network_mode: host: the holder is on the host',
+    facts: exited(1, { networkMode: 'host' }),
+    evidence: logs('listen tcp 127.0.0.1:10000: bind: address already in use'),
+    expect: { rule: 'address-in-use', cannotFix: true, safe: false, failureClass: 'host', says: ['port 10000', 'network mode host'] },
+  },
+  {
+    name: "address in use in another container's namespace (compose network_mode: service:x)",
+    facts: exited(1, { networkMode: 'container:4f1c0a9b2d3e' }),
+    evidence: logs('Error: listen EADDRINUSE: address already in use :::3000'),
+    expect: { rule: 'address-in-use', cannotFix: true, failureClass: 'host' },
+  },
+  {
+    name: 'address in use again after a restart in its own namespace: escalate',
+    facts: exited(1),
+    evidence: logs('Error: listen EADDRINUSE: address already in use :::30000'),
+    history: makeHistory({
+      restarts: [ago(10 * MIN)],
+      incidents: [{ signature: 's', incidentId: 'i', firstSeen: ago(11 * MIN), lastSeen: ago(11 * MIN), count: 1, lastAction: 'restart', rule: 'address-in-use' }],
+    }),
+    expect: { rule: 'address-in-use', cannotFix: false, safe: false, says: ['seen 1 time before'] },
+  },
+  {
+    name: 'nginx cannot resolve its upstream: a dependency, not its configuration',
+    facts: exited(1),
+    evidence: logs('nginx: [emerg] host not found in upstream "api:8080" in /etc/nginx/conf.d/default.conf:12'),
+    expect: { rule: 'dns-failure', safe: true },
+  },
+  {
+    name: 'EADDRINUSE (Node) names the port',
+    facts: exited(1),
+    evidence: logs('Error: listen EADDRINUSE: address already in use :::3000'),
+    expect: { rule: 'address-in-use', says: ['port 3000'] },
+  },
+  {
+    name: 'published port already allocated on the host',
+    facts: makeFacts({ status: 'created', exitCode: 128, stateError: 'driver failed programming external connectivity on endpoint web: Bind for 0.0.0.0:8080 failed: port is already allocated' }),
+    expect: { rule: 'address-in-use', cannotFix: true, failureClass: 'host', says: ['port 8080', 'on the host'] },
+  },
+  {
+    name: 'connection pool exhausted (HikariCP) names the pool',
+    facts: exited(1),
+    evidence: logs('java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.'),
+    expect: { rule: 'pool-exhausted', severity: 'high', safe: true, cannotFix: false, says: ['HikariPool-1'] },
+  },
+  {
+    name: 'Postgres out of connection slots',
+    facts: exited(1),
+    evidence: logs('FATAL:  remaining connection slots are reserved for non-replication superuser connections'),
+    expect: { rule: 'pool-exhausted', says: ['database refused new connections'] },
+  },
+  {
+    name: 'knex pool timeout',
+    facts: exited(1),
+    evidence: logs('KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full.'),
+    expect: { rule: 'pool-exhausted' },
+  },
+  {
+    name: 'DNS failure (Postgres) names the host',
+    facts: exited(1),
+    evidence: logs('psycopg2.OperationalError: could not translate host name "db" to address: Name or service not known'),
+    expect: { rule: 'dns-failure', severity: 'high', safe: true, cannotFix: false, says: ['"db"'] },
+  },
+  {
+    name: 'DNS failure (Node getaddrinfo)',
+    facts: exited(1),
+    evidence: logs('Error: getaddrinfo ENOTFOUND redis-cache'),
+    expect: { rule: 'dns-failure', says: ['"redis-cache"'] },
+  },
+  {
+    name: 'DNS failure (Go) names the host',
+    facts: exited(1),
+    evidence: logs('dial tcp: lookup queue on 127.0.0.11:53: no such host'),
+    expect: { rule: 'dns-failure', says: ['"queue"'] },
+  },
+  {
+    name: 'connection refused (Node) names host and port',
+    facts: exited(1),
+    evidence: logs('Error: connect ECONNREFUSED 172.18.0.4:6379'),
+    expect: { rule: 'connection-refused', severity: 'high', safe: true, cannotFix: false, settled: true, says: ['172.18.0.4:6379'] },
+  },
+  {
+    name: 'connection refused (psycopg) names host and port',
+    facts: exited(1),
+    evidence: logs('psycopg.OperationalError: connection failed: connection to server at "postgres" (172.18.0.2), port 5432 failed: Connection refused'),
+    expect: { rule: 'connection-refused', says: ['postgres:5432'] },
+  },
+  {
+    name: 'connection refused (Go dial)',
+    facts: exited(1),
+    evidence: logs('dial tcp 10.0.0.7:9092: connect: connection refused'),
+    expect: { rule: 'connection-refused', says: ['10.0.0.7:9092'] },
+  },
+  {
+    name: 'dependency timeout',
+    facts: exited(1),
+    evidence: logs('Error: connect ETIMEDOUT 10.1.2.3:443'),
+    expect: { rule: 'dependency-timeout', safe: true, says: ['10.1.2.3:443'] },
+  },
+  {
+    name: 'timeout with no recovery line on a running container is a dependency timeout',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('INFO serving', 'ERROR upstream request timed out after 5000ms'),
+    expect: { rule: 'dependency-timeout', says: ['web is running but'] },
+  },
+  {
+    name: 'unhealthy with a known cause in the logs: the cause wins and the probe is still mentioned',
+    facts: makeRunningFacts({ health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'probe timed out' } }),
+    trigger: makeTrigger('unhealthy'),
+    evidence: { matchedLines: ['HikariPool-1 - Connection is not available, request timed out after 30000ms.'], logTail: ['HikariPool-1 - Connection is not available, request timed out after 30000ms.'] },
+    expect: { rule: 'pool-exhausted', says: ['HikariPool-1', 'health check is failing', 'probe timed out'] },
+  },
+  {
+    name: 'one upstream timeout in a running proxy is a hiccup: low severity',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('2022/03/19 19:05:39 [error] 235#235: *1494126 upstream timed out (110: Connection timed out) while reading response header from upstream'),
+    expect: { rule: 'dependency-timeout', severity: 'low', safe: false, says: ['transient error, recorded only'] },
+  },
+  {
+    name: 'a sustained rate of upstream timeouts is high',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs(
+      '[error] 13#13: *1 upstream timed out (110: Operation timed out) while reading response header from upstream',
+      '[error] 13#13: *2 upstream timed out (110: Operation timed out) while reading response header from upstream',
+      '[error] 13#13: *3 upstream timed out (110: Operation timed out) while reading response header from upstream',
+    ),
+    expect: { rule: 'dependency-timeout', severity: 'high', says: ['sustained rate'] },
+  },
+  {
+    name: 'connection refused at start-up again after a restart: escalate',
+    facts: exited(1),
+    evidence: logs('psycopg2.OperationalError: could not connect to server: Connection refused'),
+    history: makeHistory({
+      restarts: [ago(10 * MIN)],
+      incidents: [{ signature: 's', incidentId: 'i', firstSeen: ago(11 * MIN), lastSeen: ago(11 * MIN), count: 1, lastAction: 'restart', rule: 'connection-refused' }],
+    }),
+    expect: { rule: 'connection-refused', severity: 'high', safe: false, failureClass: 'dependency', says: ['after the doctor restarted it'] },
+  },
+];
+
+testRuleRows('dependencies', [addressInUse, poolExhausted, dnsFailure, connectionRefused, dependencyTimeout], rows);
