@@ -3,7 +3,9 @@ import { AuditLog } from '../adapters/audit/audit-log.js';
 import { DiagnosisBudget } from '../adapters/claude/diagnosis-budget.js';
 import { createDockerEngine } from '../adapters/docker/docker-engine.js';
 import { detectSelfContainerId } from '../adapters/docker/self-container.js';
-import type { SlackNotifier } from '../adapters/slack/slack-notifier.js';
+import { buildDiagnosers, chainDiagnosers } from '../adapters/llm/build-diagnosers.js';
+import type { DiagnoserChain } from '../adapters/llm/diagnoser-chain.js';
+import { buildNotifiers, notifySecrets, type ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
 import { StateStore } from '../adapters/state/state-store.js';
 import { StoryStore } from '../adapters/state/story-store.js';
 import { prepareStateDir, type Config } from '../config/load-config.js';
@@ -11,7 +13,7 @@ import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
 import type { FeedListener } from '../pipeline/feed.js';
 import type { HandlerDeps } from '../pipeline/incident-handler.js';
-import type { Clock, Diagnoser, DockerEngine } from '../pipeline/ports.js';
+import type { Clock, DockerEngine } from '../pipeline/ports.js';
 import { recordDeliveryFailures } from './delivery-recorder.js';
 import { StorageHealth } from '../adapters/state/storage-health.js';
 
@@ -27,7 +29,10 @@ export function auditPath(config: Config): string {
 
 /** The doctor's own secrets: kept out of every record, alert and prompt. */
 export function doctorSecrets(config: Config): string[] {
-  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const backendKeys = config.diagnosis.backends.map((b) => ('apiKey' in b ? b.apiKey : undefined));
+  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token, ...backendKeys, ...notifySecrets(config)].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -47,8 +52,10 @@ export interface Runtime {
   readonly budget: DiagnosisBudget;
   /** Writes of STATE_DIR files that are failing (ENOSPC, EACCES), for /health. */
   readonly storage: StorageHealth;
-  readonly diagnoser?: Diagnoser;
-  readonly notifier?: SlackNotifier;
+  /** DIAGNOSIS_BACKENDS as one chain; undefined = rules only. */
+  readonly diagnoser?: DiagnoserChain;
+  /** One per channel (SLACK_WEBHOOK_URL, NOTIFY_URLS), each with its own queue. */
+  readonly notifiers: readonly ChannelNotifierLike[];
   readonly selfId?: string;
   close(): Promise<void>;
 }
@@ -78,27 +85,13 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     opts.feed({ type: 'warning', message: `diagnosis budget file was damaged (${budget.damage}); moved aside to ${budget.recoveredFrom}, starting a fresh hour and totals` });
   }
   const engines = config.dockerHosts.map((host) => createDockerEngine(host));
-  const diagnoser =
-    opts.ai && config.anthropic.apiKey
-      ? new (await loadClaudeDiagnoser())({
-          apiKey: config.anthropic.apiKey,
-          baseURL: config.anthropic.baseURL,
-          model: config.anthropic.model,
-          timeoutMs: config.anthropic.timeoutMs,
-        })
-      : undefined;
-  let notifier: SlackNotifier | undefined;
-  if (opts.notify && config.slack.webhookUrl) {
-    const { SlackNotifier } = await import('../adapters/slack/slack-notifier.js');
-    notifier = new SlackNotifier({
-      url: config.slack.webhookUrl,
-      minSeverity: config.slack.minSeverity,
-      maxPerMinute: config.slack.maxPerMinute,
-      hostLabel: config.doctorName,
-      redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
-      onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock, redact: createRedactor({ extraSecrets: doctorSecrets(config) }) }),
-    });
-  }
+  const diagnoser = opts.ai ? chainDiagnosers(await buildDiagnosers(config)) : undefined;
+  const notifiers = opts.notify
+    ? buildNotifiers(config, {
+        redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
+        onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock, redact: createRedactor({ extraSecrets: doctorSecrets(config) }) }),
+      })
+    : [];
   const selfId = await detectSelfContainerId();
   return {
     config,
@@ -110,10 +103,10 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     budget,
     storage,
     diagnoser,
-    notifier,
+    notifiers,
     selfId,
     async close() {
-      await notifier?.flush(5_000);
+      await Promise.all(notifiers.map((n) => n.flush(5_000)));
       await budget.flush();
       await store.save().catch(() => undefined);
       await stories.save().catch(() => undefined);
@@ -122,14 +115,6 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   };
 }
 
-
-/**
- * The Anthropic SDK is loaded only when Claude is configured: it is the largest module the doctor
- * could load (about 20 MB of resident memory), and most doctors run on rules alone.
- */
-async function loadClaudeDiagnoser(): Promise<typeof import('../adapters/claude/claude-diagnoser.js').ClaudeDiagnoser> {
-  return (await import('../adapters/claude/claude-diagnoser.js')).ClaudeDiagnoser;
-}
 
 /** What the incident handler (and so the watcher) needs from a runtime. */
 export function handlerDeps(runtime: Runtime, feed: FeedListener): HandlerDeps {
@@ -144,7 +129,7 @@ export function handlerDeps(runtime: Runtime, feed: FeedListener): HandlerDeps {
     sleep,
     diagnosers: runtime.diagnoser ? [runtime.diagnoser] : [],
     allowance: runtime.budget,
-    notifiers: runtime.notifier ? [runtime.notifier] : [],
+    notifiers: runtime.notifiers,
     selfId: runtime.selfId,
     secrets: doctorSecrets(runtime.config),
   };

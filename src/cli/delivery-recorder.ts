@@ -1,4 +1,4 @@
-import type { DeliveryResult } from '../adapters/slack/slack-notifier.js';
+import type { DeliveryResult } from '../adapters/notify/delivery-queue.js';
 import { describeError } from '../core/errors.js';
 import type { AuditEvent, DeliveryFailureEvent } from '../core/types.js';
 import type { FeedListener } from '../pipeline/feed.js';
@@ -9,12 +9,13 @@ export interface AuditEventSink {
   appendEvent(event: AuditEvent): Promise<void>;
 }
 
-/** The audit line for a message Slack never got. */
+/** The audit line for a message a channel never got. */
 export function toDeliveryFailureEvent(result: DeliveryResult, nowMs: number): DeliveryFailureEvent {
   return {
     v: 1,
     kind: 'delivery',
     time: new Date(nowMs).toISOString(),
+    ...(result.channel !== undefined ? { channel: result.channel } : {}),
     message: result.kind,
     incidentIds: [...result.incidentIds],
     ok: false,
@@ -25,7 +26,7 @@ export function toDeliveryFailureEvent(result: DeliveryResult, nowMs: number): D
 }
 
 /**
- * The SlackNotifier's `onDelivery`: a message given up on (or dropped) goes into the audit log
+ * Every channel's `onDelivery`: a message given up on (or dropped) goes into the audit log
  * and the feed, so people can see they were not told. Successes are only counted (by the
  * notifier's own stats). Never throws and never waits: it runs on the notifier's worker.
  */
@@ -40,9 +41,10 @@ export function recordDeliveryFailures(deps: {
   return (result) => {
     if (result.ok) return;
     const event = toDeliveryFailureEvent({ ...result, error: redact(result.error ?? 'unknown error') }, deps.clock.now());
-    deps.feed({ type: 'warning', message: `slack: ${event.message} message for ${event.incidentIds.join(', ') || 'no incident'} not delivered: ${event.error}` });
+    const channel = result.channel ?? 'slack';
+    deps.feed({ type: 'warning', message: `${channel}: ${event.message} message for ${event.incidentIds.join(', ') || 'no incident'} not delivered: ${event.error}` });
     deps.audit.appendEvent(event).catch((error: unknown) => {
-      deps.feed({ type: 'warning', message: `slack: could not record the delivery failure in the audit log: ${describeError(error)}` });
+      deps.feed({ type: 'warning', message: `${channel}: could not record the delivery failure in the audit log: ${describeError(error)}` });
     });
   };
 }

@@ -79,6 +79,17 @@ export function buildProgram(): Command {
       process.exitCode = await runHistoryCommand(opts);
     });
 
+  const notify = program.command('notify').description('check the alert channels');
+  addEnvFileFlag(
+    notify
+      .command('test')
+    .description('send a test message to each configured channel (NOTIFY_URLS, SLACK_WEBHOOK_URL) and report each result')
+    .option('--channel <url>', 'test only this channel URL (for example ntfy://ntfy.sh/my-topic)')
+    .option('--json', 'print the results as one JSON array on stdout'),
+  ).action(async (opts) => {
+      process.exitCode = await (await import('./commands/notify-test.js')).runNotifyTestCommand(opts);
+    });
+
   addEnvFileFlag(program
     .command('healthcheck')
     .description("exit 0 when the local doctor's /health answers healthy (for the image's HEALTHCHECK)"))

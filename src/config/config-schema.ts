@@ -121,6 +121,27 @@ export const settingsSchema = z.object({
   SLACK_WEBHOOK_URL: optionalText.prefault('').pipe(z.union([z.undefined(), url('SLACK_WEBHOOK_URL')])),
   SLACK_MIN_SEVERITY: severity('SLACK_MIN_SEVERITY').prefault('medium'),
   SLACK_MAX_PER_MINUTE: intIn('SLACK_MAX_PER_MINUTE', 1, 1000).prefault('10'),
+  NOTIFY_URLS: z.string().prefault(''),
+  NOTIFY_MIN_SEVERITY: severity('NOTIFY_MIN_SEVERITY').prefault('medium'),
+  NOTIFY_MAX_PER_MINUTE: intIn('NOTIFY_MAX_PER_MINUTE', 1, 1000).prefault('10'),
+  DIAGNOSIS_BACKENDS: list.prefault(''),
+  ANTHROPIC_MAX_PER_HOUR: optionalText.prefault('').pipe(z.union([z.undefined(), intIn('ANTHROPIC_MAX_PER_HOUR', 0, 10_000)])),
+  OLLAMA_BASE_URL: url('OLLAMA_BASE_URL').prefault('http://127.0.0.1:11434'),
+  OLLAMA_MODEL: optionalText.prefault(''),
+  OLLAMA_TIMEOUT: seconds('OLLAMA_TIMEOUT', 1, 600).prefault('60'),
+  OLLAMA_MAX_PER_HOUR: intIn('OLLAMA_MAX_PER_HOUR', 0, 100_000).prefault('120'),
+  OPENAI_BASE_URL: optionalText.prefault('').pipe(z.union([z.undefined(), url('OPENAI_BASE_URL')])),
+  OPENAI_API_KEY: optionalText.prefault(''),
+  OPENAI_MODEL: optionalText.prefault(''),
+  OPENAI_TIMEOUT: seconds('OPENAI_TIMEOUT', 1, 600).prefault('60'),
+  OPENAI_MAX_PER_HOUR: intIn('OPENAI_MAX_PER_HOUR', 0, 100_000).prefault('120'),
+  OPENAI_STRUCTURED_OUTPUT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((s) => s === 'json_schema' || s === 'tools', 'OPENAI_STRUCTURED_OUTPUT must be json_schema or tools')
+    .transform((s) => s as 'json_schema' | 'tools')
+    .prefault('json_schema'),
   HEALTH_HOST: z.string().trim().min(1, 'HEALTH_HOST must not be empty').prefault('127.0.0.1'),
   HEALTH_PORT: intIn('HEALTH_PORT', 0, 65_535).prefault('8080'),
   HEALTH_TOKEN: optionalText.prefault(''),

@@ -4,10 +4,14 @@ import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError } from '../core/errors.js';
+import { parseChannelUrl, splitNotifyUrls } from '../adapters/notify/channel-url.js';
 import { settingNames, settingsSchema, type SettingName } from './config-schema.js';
 import { layerSettings, type SettingOrigin } from './config-sources.js';
 import { discoverEngine } from './engine-discovery.js';
 import { SECRET_SETTINGS } from './secret-files.js';
+import { resolveBackends, type BackendConfig } from './diagnosis-backends.js';
+
+export type { BackendConfig } from './diagnosis-backends.js';
 import { lintEnvFile } from './env-file-lint.js';
 
 /** The one resolved, validated, frozen configuration every command runs with. */
@@ -40,6 +44,14 @@ export interface Config {
     readonly minSeverity: 'low' | 'medium' | 'high';
     readonly maxPerMinute: number;
   };
+  /** NOTIFY_URLS: one channel per URL, beside SLACK_WEBHOOK_URL. */
+  readonly notify: {
+    readonly urls: readonly string[];
+    readonly minSeverity: 'low' | 'medium' | 'high';
+    readonly maxPerMinute: number;
+  };
+  /** DIAGNOSIS_BACKENDS resolved: asked in this order; empty = rules only. */
+  readonly diagnosis: { readonly backends: readonly BackendConfig[] };
   readonly health: { readonly host: string; readonly port: number; readonly token: string | undefined };
   /** How alerts name this doctor (DOCTOR_NAME; default the machine's hostname). */
   readonly doctorName: string;
@@ -112,6 +124,9 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
     throw new ConfigError(`${message}${shown}`);
   }
   const s = parsed.data;
+  const notifyUrls = splitNotifyUrls(s.NOTIFY_URLS);
+  // Bad channel URLs fail here, at start-up, with a message that names NOTIFY_URLS and never the secret.
+  for (const raw of notifyUrls) parseChannelUrl(raw);
   const config: Config = Object.freeze({
     targets: Object.freeze(s.TARGET_CONTAINERS),
     checkIntervalMs: Math.round(s.CHECK_INTERVAL * 1000),
@@ -137,6 +152,12 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
       minSeverity: s.SLACK_MIN_SEVERITY,
       maxPerMinute: s.SLACK_MAX_PER_MINUTE,
     }),
+    notify: Object.freeze({
+      urls: Object.freeze(notifyUrls),
+      minSeverity: s.NOTIFY_MIN_SEVERITY,
+      maxPerMinute: s.NOTIFY_MAX_PER_MINUTE,
+    }),
+    diagnosis: Object.freeze({ backends: resolveBackends(s) }),
     health: Object.freeze({ host: s.HEALTH_HOST, port: s.HEALTH_PORT, token: s.HEALTH_TOKEN }),
     doctorName: s.DOCTOR_NAME ?? hostname(),
     warnings: Object.freeze(fromFile.warnings),

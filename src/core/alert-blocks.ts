@@ -6,6 +6,7 @@
  * with a visible marker, because Slack rejects the whole message (`invalid_blocks`) otherwise.
  */
 import type { Action, AuditRecord, Guardrail, Outcome, Severity, TriggerKind } from './types.js';
+import { describeDiagnosisSource, isAiDiagnosis } from './diagnosis-source.js';
 
 /** A Block Kit text object. */
 export interface TextObject {
@@ -56,7 +57,7 @@ export const SLACK_LIMITS = {
 const FALLBACK_TEXT_MAX = 300;
 export const CUT_MARKER = '…(cut)';
 
-const SEVERITY_MARKER: Record<Severity, string> = {
+export const SEVERITY_MARKER: Record<Severity, string> = {
   high: '🔴',
   medium: '🟠',
   low: '🟡',
@@ -86,7 +87,7 @@ export function shouldPostIncident(record: AuditRecord, minSeverity: Severity): 
   return evidence.status !== 'running' && !intended;
 }
 
-const GUARDRAIL_LABEL: Record<Guardrail, string> = {
+export const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   'observe-only': 'observe-only mode (AUTO_FIX=false)',
   'crash-loop': 'crash loop',
   'restart-throttle': 'throttled: too many restarts this hour',
@@ -107,7 +108,7 @@ const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   'restart-did-not-help': 'an earlier restart did not help',
 };
 
-const TRIGGER_LABEL: Record<TriggerKind, string> = {
+export const TRIGGER_LABEL: Record<TriggerKind, string> = {
   die: 'exited',
   oom: 'OOM-killed',
   unhealthy: 'unhealthy',
@@ -117,13 +118,13 @@ const TRIGGER_LABEL: Record<TriggerKind, string> = {
   manual: 'diagnosed on request',
 };
 
-const ACTION_LABEL: Record<Action, string> = {
+export const ACTION_LABEL: Record<Action, string> = {
   restart: 'Restart',
   escalate: 'Escalated to a person (no restart)',
   none: 'No action',
 };
 
-const OUTCOME_LABEL: Record<Outcome['status'], string> = {
+export const OUTCOME_LABEL: Record<Outcome['status'], string> = {
   restarted: '✅ restarted and running',
   'restart-failed': '❌ restart failed',
   'not-running-after-restart': '❌ not running after the restart',
@@ -268,7 +269,7 @@ function cleaner(opts: AlertOptions): Clean {
   return (s) => escapeMrkdwn(opts.redact(s));
 }
 
-function describeProblem(record: AuditRecord): string {
+export function describeProblem(record: AuditRecord): string {
   const { evidence, trigger } = record;
   if (evidence.oomKilled || trigger.kind === 'oom') return 'OOM-killed';
   if ((trigger.kind === 'die' || trigger.kind === 'exited') && evidence.exitCode !== null) {
@@ -310,13 +311,13 @@ function describeOutcome(outcome: Outcome, clean: Clean): string {
 
 function diagnosisSource(record: AuditRecord, clean: Clean): string {
   const dx = record.diagnosis;
-  const by = dx.source === 'claude' ? `Claude (\`${escapeMrkdwn(dx.model ?? 'unknown model')}\`)` : `rules (\`${escapeMrkdwn(dx.rule ?? 'catalog')}\`)`;
-  const second = record.rulesDiagnosis && dx.source === 'claude' ? `; rules said: ${clean(record.rulesDiagnosis.root_cause)}` : '';
+  const by = describeDiagnosisSource(dx, (id) => `\`${escapeMrkdwn(id)}\``);
+  const second = record.rulesDiagnosis && isAiDiagnosis(dx) ? `; rules said: ${clean(record.rulesDiagnosis.root_cause)}` : '';
   const note = record.aiNote ? `; ${clean(record.aiNote)}` : '';
   return `Diagnosis by ${by}${second}${note}`;
 }
 
-function actionWord(record: AuditRecord): string {
+export function actionWord(record: AuditRecord): string {
   const { decision } = record;
   if (decision.action === 'restart') return decision.executed ? 'restarted' : 'restart pending';
   if (decision.action === 'escalate') return `escalated${decision.guardrail ? `: ${GUARDRAIL_LABEL[decision.guardrail]}` : ''}`;
@@ -337,7 +338,7 @@ function slackDate(iso: string): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${iso}>`;
 }
 
-function timeToRecovery(from: string, to: string): string | null {
+export function timeToRecovery(from: string, to: string): string | null {
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isNaN(ms) ? null : formatDuration(ms);
 }

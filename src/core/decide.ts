@@ -109,7 +109,7 @@ function judge(input: DecisionInput): Verdict {
     // Claude may only add caution: when in doubt between the two severities, tell a person.
     const severity = maxSeverity(rulesDx.severity, ai.severity);
     const action = severityRank(severity) >= 1 ? 'escalate' : 'none';
-    if (ai.source !== 'claude') {
+    if (ai.source === 'rules') {
       // The caller's stand-in when Claude was asked and gave no usable answer.
       return stop(action, 'not-safe', `rules (${rules.rule}) would restart, but the Claude second opinion failed, so the restart is not confirmed; ${action === 'escalate' ? 'escalating' : 'recording only'}`, 'rules');
     }

@@ -149,14 +149,20 @@ export interface Diagnosis {
   readonly config_suggestions: readonly string[];
   readonly likely_recurring: boolean;
   readonly estimated_impact: string;
-  readonly source: 'rules' | 'claude';
+  /**
+   * `rules`: the catalog. `ai`: a diagnosis backend answered (`backend` says which). `claude` is
+   * how v0.1 wrote Claude's answers; audit logs still hold it, read it as `ai` with backend `claude`.
+   */
+  readonly source: 'rules' | 'ai' | 'claude';
   /** Catalog entry id for rules (`oom-kill`, `disk-full`, ...). */
   readonly rule?: string;
   /** Rules only: where the cause lives (see FailureClass). */
   readonly failureClass?: FailureClass;
   /** Rules only: false when a generic fallback decided, so records show how often the rules did not recognise a failure. */
   readonly recognised?: boolean;
-  /** Model id for Claude. */
+  /** The backend that answered (`claude`, `ollama`, `openai`), for `ai`. */
+  readonly backend?: string;
+  /** Model id the backend reported. */
   readonly model?: string;
 }
 
@@ -306,9 +312,13 @@ export interface Policy {
   readonly isSelf: boolean;
 }
 
-/** One Claude call's tokens (the Messages API `usage` field) and its estimated cost. */
+/** One diagnosis call's tokens (the backend's `usage` field), latency and estimated cost. */
 export interface AiUsage {
   readonly model: string;
+  /** The backend that answered (or, when every backend failed, the last one asked). */
+  readonly backend?: string;
+  /** Wall time of the backend calls made for this record, in ms. */
+  readonly latencyMs?: number;
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cacheReadTokens: number;
@@ -340,15 +350,17 @@ export interface AuditRecord {
 }
 
 /**
- * The audit log's second kind of line: a Slack message the doctor gave up on (or dropped), so the
- * log shows that people were not told. Incident lines (`AuditRecord`) carry no `kind`.
+ * The audit log's second kind of line: a message the doctor gave up on (or dropped), so the log
+ * shows that people were not told. Incident lines (`AuditRecord`) carry no `kind`.
  */
 export interface DeliveryFailureEvent {
   readonly v: 1;
   readonly kind: 'delivery';
   readonly time: string;
+  /** The channel, as its redacted URL (`discord://discord.com/…`); absent on v0.1 lines (Slack). */
+  readonly channel?: string;
   /** What the message was: one incident, a recovery follow-up, or a storm digest. */
-  readonly message: 'incident' | 'recovery' | 'digest';
+  readonly message: 'incident' | 'recovery' | 'digest' | 'test';
   /** Every incident the message covered. */
   readonly incidentIds: readonly string[];
   readonly ok: false;

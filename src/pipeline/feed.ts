@@ -5,7 +5,7 @@ import type { AuditRecord } from '../core/types.js';
  * itself never prints.
  */
 export type FeedEvent =
-  | { readonly type: 'started'; readonly hosts: readonly string[]; readonly autoFix: boolean; readonly ai: boolean; readonly slack: boolean; /** The doctor's own container id, when it runs in one (it never acts on itself). */ readonly self?: string }
+  | { readonly type: 'started'; readonly hosts: readonly string[]; readonly autoFix: boolean; readonly ai: boolean; readonly slack: boolean; readonly channels?: readonly string[]; /** The doctor's own container id, when it runs in one (it never acts on itself). */ readonly self?: string }
   | { readonly type: 'cycle'; readonly host: string; readonly targets: number; readonly durationMs: number; readonly at: string }
   | { readonly type: 'incident'; readonly record: AuditRecord }
   | { readonly type: 'repeat'; readonly host: string; readonly container: string; readonly incidentId: string; readonly count: number }

@@ -68,7 +68,7 @@ export interface DockerEngine {
   restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void>;
 }
 
-/** A second opinion on an incident (Claude). Must never throw: failures come back as `error`. */
+/** A second opinion on an incident (an AI backend, or a chain of them). Must never throw: failures come back as `error`. */
 export interface Diagnoser {
   diagnose(request: DiagnosisRequest, signal?: AbortSignal): Promise<DiagnoserResult>;
 }
@@ -86,9 +86,20 @@ export interface DiagnosisRequest {
   readonly logTail?: readonly string[];
 }
 
+/** Which backend answered (or failed last), the model, and how long the calls took. */
+export interface DiagnoserTrace {
+  readonly backend?: string;
+  readonly model?: string;
+  readonly latencyMs?: number;
+  /** USD, when the backend's price is known; the chain adds it up over the backends it asked. */
+  readonly estimatedCostUsd?: number | null;
+  /** Why earlier backends in the chain gave no usable answer, when the answer came from a later one. */
+  readonly fellThrough?: string;
+}
+
 export type DiagnoserResult =
-  | { readonly ok: true; readonly diagnosis: Diagnosis; readonly usage: TokenUsage }
-  | { readonly ok: false; readonly error: string; readonly usage?: TokenUsage };
+  | ({ readonly ok: true; readonly diagnosis: Diagnosis; readonly usage: TokenUsage } & DiagnoserTrace)
+  | ({ readonly ok: false; readonly error: string; readonly usage?: TokenUsage } & DiagnoserTrace);
 
 export interface TokenUsage {
   readonly inputTokens: number;
@@ -97,7 +108,7 @@ export interface TokenUsage {
   readonly cacheWriteTokens: number;
 }
 
-/** Where people hear about incidents (Slack). Must never throw and never block the loop. */
+/** Where people hear about incidents (one per channel). Must never throw and never block the loop. */
 export interface Notifier {
   incident(record: AuditRecord): void;
   recovered(record: AuditRecord, recoveredAt: string): void;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.js';
+import { diagnosisBackend, isAiDiagnosis } from '../core/diagnosis-source.js';
 import { signatureOf } from '../core/signature.js';
 import type { AiUsage, ContainerFacts, ContainerHistory, Diagnosis, Evidence, RulesVerdict } from '../core/types.js';
 import type { FeedListener } from './feed.js';
@@ -92,8 +93,8 @@ export class SecondOpinions {
     if (remembered && now - remembered.at <= this.deps.dedupeWindowMs && (req.seenBefore || !req.manual)) {
       remembered.at = now;
       const { ai, aiNote } = remembered.opinion;
-      return ai?.source === 'claude'
-        ? { ai, aiNote: 'Claude diagnosis reused: same incident as before (not asked again)' }
+      return ai && isAiDiagnosis(ai)
+        ? { ai, aiNote: `${diagnosisBackend(ai) ?? 'AI'} diagnosis reused: same incident as before (not asked again)` }
         : { ...(ai ? { ai } : {}), aiNote: `not asked again for the same incident; earlier: ${aiNote ?? 'no answer'}` };
     }
     if (allowance && !allowance.tryTake(now)) {
@@ -104,15 +105,25 @@ export class SecondOpinions {
     this.deps.feed({ type: 'diagnosis', host: facts.ref.host, container: facts.ref.name, ok: result.ok, ...(result.ok ? {} : { error: result.error }) });
     let aiUsage: AiUsage | undefined;
     if (result.usage) {
-      const model = result.ok ? (result.diagnosis.model ?? config.anthropic.model) : config.anthropic.model;
-      const cost = allowance?.recordUsage(model, result.usage);
-      aiUsage = { model, ...result.usage, estimatedCostUsd: typeof cost === 'number' ? cost : null };
+      const model = result.ok ? (result.diagnosis.model ?? result.model ?? config.anthropic.model) : (result.model ?? config.anthropic.model);
+      const recorded = allowance?.recordUsage(model, result.usage);
+      // The chain prices each backend itself (local ones cost nothing); the allowance knows Claude's prices.
+      const cost = result.estimatedCostUsd !== undefined ? result.estimatedCostUsd : typeof recorded === 'number' ? recorded : null;
+      aiUsage = {
+        model,
+        ...(result.backend ? { backend: result.backend } : {}),
+        ...result.usage,
+        ...(result.latencyMs !== undefined ? { latencyMs: result.latencyMs } : {}),
+        estimatedCostUsd: cost,
+      };
     }
+    // A chain that asked several backends and got nothing leaves `backend` unset: then it is "AI".
+    const who = result.ok ? '' : (result.backend ?? 'AI');
     const opinion: SecondOpinion = result.ok
-      ? { ai: result.diagnosis }
+      ? { ai: result.diagnosis, ...(result.fellThrough ? { aiNote: `answered by ${result.backend ?? 'a later backend'} after: ${result.fellThrough}` } : {}) }
       : {
           ai: { ...req.rules.diagnosis, auto_restart_safe: false },
-          aiNote: `Claude diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false`,
+          aiNote: `${who === 'claude' ? 'Claude' : who} diagnosis failed (${result.error}); rules diagnosis used with auto_restart_safe false`,
         };
     this.memory.set(memoryKey, { opinion, at: now });
     if (this.memory.size > MEMORY_LIMIT) this.memory.delete(this.memory.keys().next().value!);

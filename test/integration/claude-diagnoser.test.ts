@@ -73,8 +73,10 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
 
     assert.deepEqual(result, {
       ok: true,
-      diagnosis: { ...GOOD_DIAGNOSIS, config_suggestions: [...GOOD_DIAGNOSIS.config_suggestions], source: 'claude', model: 'claude-haiku-4-5-20251001' },
+      diagnosis: { ...GOOD_DIAGNOSIS, config_suggestions: [...GOOD_DIAGNOSIS.config_suggestions], source: 'ai', backend: 'claude', model: 'claude-haiku-4-5-20251001' },
       usage: { inputTokens: 2100, outputTokens: 180, cacheReadTokens: 1500, cacheWriteTokens: 0 },
+      backend: 'claude',
+      model: 'claude-haiku-4-5-20251001',
     });
     assert.equal(fake.requests.length, 1);
     const [req] = fake.requests;
@@ -156,7 +158,7 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
     const result = await diagnoser().diagnose(makeRequest());
     assert.ok(result.ok);
     assert.deepEqual(Object.keys(result.diagnosis).sort(), [
-      'auto_restart_safe', 'config_suggestions', 'estimated_impact', 'likely_recurring', 'model', 'root_cause', 'severity', 'source', 'suggested_fix',
+      'auto_restart_safe', 'backend', 'config_suggestions', 'estimated_impact', 'likely_recurring', 'model', 'root_cause', 'severity', 'source', 'suggested_fix',
     ]);
   });
 
@@ -164,7 +166,7 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
     const huge = 'A'.repeat(10 * 1024 * 1024);
     fake.enqueue({ kind: 'tool', input: { ...GOOD_DIAGNOSIS, root_cause: huge } });
     const result = await diagnoser().diagnose(makeRequest());
-    assert.deepEqual(result, { ok: false, error: 'Claude API response larger than 1048576 bytes; not read' });
+    assert.deepEqual(result, { ok: false, error: 'Claude API response larger than 1048576 bytes; not read', backend: 'claude', model: DEFAULT_DIAGNOSIS_MODEL });
   });
 
   test('overlong fields within the size limit are cut to the schema bounds', { timeout: 30_000 }, async () => {
@@ -180,7 +182,7 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
   test('a hung server times out', { timeout: 15_000 }, async () => {
     fake.enqueue({ kind: 'hang' });
     const result = await diagnoser({ timeoutMs: 300 }).diagnose(makeRequest());
-    assert.deepEqual(result, { ok: false, error: 'Claude request timed out' });
+    assert.deepEqual(result, { ok: false, error: 'Claude request timed out', backend: 'claude', model: DEFAULT_DIAGNOSIS_MODEL });
   });
 
   test('the caller can abort a call in flight', { timeout: 15_000 }, async () => {
@@ -189,7 +191,7 @@ describe('ClaudeDiagnoser against a local Messages API', () => {
     const pending = diagnoser().diagnose(makeRequest(), controller.signal);
     while (fake.requests.length === 0) await new Promise((r) => setImmediate(r));
     controller.abort();
-    assert.deepEqual(await pending, { ok: false, error: 'Claude request aborted' });
+    assert.deepEqual(await pending, { ok: false, error: 'Claude request aborted', backend: 'claude', model: DEFAULT_DIAGNOSIS_MODEL });
   });
 
   test('an unreachable API is a connection failure', { timeout: 15_000 }, async () => {

@@ -183,7 +183,8 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       assert.ok(kept < 200 && kept > 100, `most of the tail fits (${kept} lines)`);
 
       const record = first.record!;
-      assert.equal(record.diagnosis.source, 'claude');
+      assert.equal(record.diagnosis.source, 'ai');
+      assert.equal(record.diagnosis.backend, 'claude');
       assert.equal(record.diagnosis.model, 'claude-haiku-4-5', 'the model that answered');
       assert.equal(record.diagnosis.root_cause, GOOD_DIAGNOSIS.root_cause);
       assert.equal(record.rulesDiagnosis?.source, 'rules', 'the rules diagnosis is kept beside it');
@@ -192,7 +193,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       assert.equal(record.rulesDiagnosis?.auto_restart_safe, true);
       assert.deepEqual([record.decision.action, record.decision.guardrail, record.decision.decidedBy], ['escalate', 'not-safe', 'claude']);
       assert.deepEqual(record.aiUsage && { ...record.aiUsage, estimatedCostUsd: typeof record.aiUsage.estimatedCostUsd }, {
-        model: 'claude-haiku-4-5', inputTokens: 1200, outputTokens: 150, cacheReadTokens: 900, cacheWriteTokens: 0, estimatedCostUsd: 'number',
+        model: 'claude-haiku-4-5', backend: 'claude', inputTokens: 1200, outputTokens: 150, cacheReadTokens: 900, cacheWriteTokens: 0, estimatedCostUsd: 'number',
       });
       const [onDisk] = await h.records(c.name);
       assert.deepEqual(onDisk, record, 'the audit log holds the same record');
@@ -310,7 +311,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
         const rs = await scene.h.records(b.name);
         return rs.length > 0 ? rs : undefined;
       }, { what: "B's record" });
-      assert.equal(recordB!.diagnosis.source, 'claude');
+      assert.equal(recordB!.diagnosis.source, 'ai');
       assert.equal(fake.hanging, 1, "A's call is still in flight");
       assert.deepEqual(await scene.h.records(a.name), [], 'A is still being diagnosed');
       // Now A's call fails (the held connection drops, the retry gets a 400): A is recorded too.
@@ -368,7 +369,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       const ry = (await handleDeath(one.h, y!)).record!;
       await first.flush();
       await one.close();
-      assert.equal(rx.diagnosis.source, 'claude');
+      assert.equal(rx.diagnosis.source, 'ai');
       assert.equal(fake.requests.length, 1, 'the second container got no call');
       assert.equal(ry.diagnosis.source, 'rules');
       assert.equal(ry.aiNote, 'MAX_DIAGNOSES_PER_HOUR (1) reached: diagnosed by rules only');
@@ -462,7 +463,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
       { name: 'a hang', valid: false, restartable: false, reply: { kind: 'hang' } },
     ];
     // failureClass and recognised are the rules' own (they say where the cause lives and whether the rules knew it).
-    const DIAGNOSIS_KEYS = ['root_cause', 'severity', 'suggested_fix', 'auto_restart_safe', 'config_suggestions', 'likely_recurring', 'estimated_impact', 'source', 'rule', 'model', 'failureClass', 'recognised'];
+    const DIAGNOSIS_KEYS = ['root_cause', 'severity', 'suggested_fix', 'auto_restart_safe', 'config_suggestions', 'likely_recurring', 'estimated_impact', 'source', 'rule', 'backend', 'model', 'failureClass', 'recognised'];
 
     for (const answer of answers) {
       test(`Claude ${answer.name}`, async () => {
@@ -500,7 +501,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
             assert.ok(Object.keys(record.diagnosis).every((k) => DIAGNOSIS_KEYS.includes(k)), `${n}: no extra fields in the record (${Object.keys(record.diagnosis).join(', ')})`);
             assert.ok(JSON.stringify(record).length < 100_000, `${n}: nothing big reaches the record`);
             assert.equal(record.decision.executed, false, `${n}: nothing was restarted`);
-            if (answer.valid) assert.equal(record.diagnosis.source, 'claude', `${n}: the valid answer was used`);
+            if (answer.valid) assert.equal(record.diagnosis.source, 'ai', `${n}: the valid answer was used`);
             else assert.match(record.aiNote ?? '', /Claude diagnosis failed/, `${n}: the failure is recorded`);
           }
 
@@ -592,7 +593,7 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
         const first = await runCli(['diagnose', c.name, '--fix', '--json'], budgetEnv);
         const second = await runCli(['diagnose', other.name, '--fix', '--json'], budgetEnv);
         assert.equal(fake.requests.length, 1, 'the second run found the hour used up');
-        assert.equal((JSON.parse(first.stdout) as { diagnosis: { source: string } }).diagnosis.source, 'claude');
+        assert.equal((JSON.parse(first.stdout) as { diagnosis: { source: string } }).diagnosis.source, 'ai');
         assert.match((JSON.parse(second.stdout) as { aiNote?: string }).aiNote ?? '', /MAX_DIAGNOSES_PER_HOUR \(1\) reached/);
 
         const history = await runCli(['history', '--limit', '50'], budgetEnv);

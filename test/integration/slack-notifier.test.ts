@@ -65,7 +65,7 @@ describe('SlackNotifier with @slack/webhook', () => {
     assert.deepEqual(req?.body, JSON.parse(JSON.stringify(buildIncidentMessage(record, alert))));
     assert.ok(!req?.raw.includes('s3cr3t'));
     assert.ok(req?.raw.includes('password [REDACTED] leaked &lt;here&gt;'));
-    assert.deepEqual(deliveries, [{ ok: true, kind: 'incident', incidentId: 'inc-0001', incidentIds: ['inc-0001'], attempts: 1, status: 200 }]);
+    assert.deepEqual(deliveries, [{ ok: true, kind: 'incident', channel: 'slack', incidentId: 'inc-0001', incidentIds: ['inc-0001'], attempts: 1, status: 200 }]);
     assert.equal(n.stats().delivered, 1);
   });
 
@@ -115,7 +115,7 @@ describe('SlackNotifier with @slack/webhook', () => {
 
     assert.equal(fake.requests.length, 3);
     assert.deepEqual(deliveries, [
-      { ok: false, kind: 'incident', incidentId: 'inc-0001', incidentIds: ['inc-0001'], attempts: 3, error: 'gave up after 3 attempts: HTTP 500 internal_error', status: 500 },
+      { ok: false, kind: 'incident', channel: 'slack', incidentId: 'inc-0001', incidentIds: ['inc-0001'], attempts: 3, error: 'gave up after 3 attempts: HTTP 500 internal_error', status: 500 },
     ]);
     assert.equal(n.stats().failing, true);
     assert.equal(n.stats().failed, 1);

@@ -295,9 +295,9 @@ describe('Slack in the pipeline (real watcher, real containers, real @slack/webh
     await waitFor(async () => (await deliveryLines()).length >= 2, { what: 'the post given up on in the audit log' });
 
     const [noService, gaveUp] = await deliveryLines();
-    assert.deepEqual({ ...noService, time: undefined }, { v: 1, kind: 'delivery', time: undefined, message: 'incident', incidentIds: [first!.incidentId], ok: false, error: 'HTTP 404 no_service', attempts: 1, status: 404 });
+    assert.deepEqual({ ...noService, time: undefined }, { v: 1, kind: 'delivery', time: undefined, channel: 'slack', message: 'incident', incidentIds: [first!.incidentId], ok: false, error: 'HTTP 404 no_service', attempts: 1, status: 404 });
     assert.deepEqual({ ...gaveUp, time: undefined }, {
-      v: 1, kind: 'delivery', time: undefined, message: 'incident', incidentIds: [second!.incidentId], ok: false,
+      v: 1, kind: 'delivery', time: undefined, channel: 'slack', message: 'incident', incidentIds: [second!.incidentId], ok: false,
       error: 'gave up after 3 attempts: HTTP 500 internal_error', attempts: 3, status: 500,
     });
     assert.ok(Date.parse(gaveUp!.time) >= Date.parse(second!.time));

@@ -35,7 +35,7 @@ function sources(storage: StorageHealth): HealthSources {
     auditFile: path.join(dir, 'audit.jsonl'),
     engines: () => [{ host: '', connected: true, eventsStreaming: true, lastError: null, lastCycleAt: null, lastCycleMs: null, targets: 0 }] as never,
     snapshot: () => ({ uptimeSeconds: 1, totals: {}, restartsPerContainer: {}, diagnoses: {}, slack: {} }) as never,
-    slackFailing: () => false,
+    failingChannels: () => [],
     storageProblems: () => storage.problems(),
     // /metrics is not what this test is about.
     metrics: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', text: '' }),

@@ -151,6 +151,22 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
     ['SLACK_WEBHOOK_URL', 'hooks.slack.com/services/x'],
     ['SLACK_MIN_SEVERITY', 'urgent'],
     ['SLACK_MAX_PER_MINUTE', '0'],
+    ['NOTIFY_URLS', 'https://example.com/hook'],
+    ['NOTIFY_URLS', 'carrier-pigeon://loft/1'],
+    ['NOTIFY_URLS', 'ntfy://ntfy.sh/alerts?min_severity=urgent'],
+    ['NOTIFY_MIN_SEVERITY', 'urgent'],
+    ['NOTIFY_MAX_PER_MINUTE', '0'],
+    ['DIAGNOSIS_BACKENDS', 'gpt5'],
+    ['DIAGNOSIS_BACKENDS', 'ollama'],
+    ['DIAGNOSIS_BACKENDS', 'openai'],
+    ['ANTHROPIC_MAX_PER_HOUR', '-1'],
+    ['OLLAMA_BASE_URL', 'localhost:11434'],
+    ['OLLAMA_TIMEOUT', '0'],
+    ['OLLAMA_MAX_PER_HOUR', 'many'],
+    ['OPENAI_BASE_URL', 'ftp://models.local'],
+    ['OPENAI_TIMEOUT', '601'],
+    ['OPENAI_MAX_PER_HOUR', '-1'],
+    ['OPENAI_STRUCTURED_OUTPUT', 'xml'],
     ['HEALTH_HOST', ' '],
     ['HEALTH_PORT', '70000'],
     ['HEALTH_PORT', 'http'],
@@ -186,7 +202,7 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
   });
 
   test('every setting is covered by this table or is free text', () => {
-    const free = new Set<SettingName>(['TARGET_CONTAINERS', 'ERROR_PATTERNS', 'DOCKER_HOST', 'ANTHROPIC_API_KEY', 'HEALTH_TOKEN', 'DOCTOR_NAME']);
+    const free = new Set<SettingName>(['TARGET_CONTAINERS', 'ERROR_PATTERNS', 'DOCKER_HOST', 'ANTHROPIC_API_KEY', 'HEALTH_TOKEN', 'DOCTOR_NAME', 'OLLAMA_MODEL', 'OPENAI_API_KEY', 'OPENAI_MODEL']);
     const covered = new Set(bad.map(([name]) => name));
     assert.deepEqual(settingNames.filter((n) => !free.has(n) && !covered.has(n)), []);
   });

@@ -101,6 +101,8 @@ export class ClaudeDiagnoser implements Diagnoser {
     this.now = options.now ?? Date.now;
     this.client = new Anthropic({
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      // A local Anthropic-compatible server needs no key: send no auth header rather than fail.
+      ...(!options.apiKey && options.baseURL && !process.env.ANTHROPIC_API_KEY ? { apiKey: null, defaultHeaders: { 'X-Api-Key': null, Authorization: null } } : {}),
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),
       fetch: limitResponseSize(options.fetch ?? globalThis.fetch, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
       timeout: options.timeoutMs ?? 30_000,
@@ -132,9 +134,10 @@ export class ClaudeDiagnoser implements Diagnoser {
         { signal },
       );
     } catch (error) {
-      return { ok: false, error: describeFailure(error) };
+      return { ok: false, error: describeFailure(error), backend: 'claude', model: this.model };
     }
-    return readAnswer(message, this.model);
+    const result = readAnswer(message, this.model);
+    return { ...result, backend: 'claude', model: result.ok ? (result.diagnosis.model ?? this.model) : this.model };
   }
 }
 
@@ -201,5 +204,5 @@ export function readAnswer(message: Anthropic.Message, askedModel: string): Diag
   const parsed = parseDiagnosisInput(call.input);
   if (!parsed.ok) return { ok: false, error: oneLine(`Claude answer rejected: ${parsed.error}`), usage };
   const model = typeof message.model === 'string' && message.model !== '' ? message.model.slice(0, 100) : askedModel;
-  return { ok: true, diagnosis: { ...parsed.value, source: 'claude', model }, usage };
+  return { ok: true, diagnosis: { ...parsed.value, source: 'ai', backend: 'claude', model }, usage };
 }

@@ -17,8 +17,8 @@ export interface HealthSources {
   snapshot(): MetricsSnapshot;
   /** The Prometheus exposition for /metrics. */
   metrics(): Promise<{ contentType: string; text: string }>;
-  /** Slack is configured and its last message was given up on. */
-  slackFailing(): boolean;
+  /** The channels whose last message was given up on, by their printable names. */
+  failingChannels(): readonly string[];
   /** One line per STATE_DIR file that cannot be written (a full or read-only disk). */
   storageProblems?(): readonly string[];
 }
@@ -67,7 +67,7 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     if (!e.connected) problems.push(`docker ${e.host || 'local'} unreachable${e.lastError ? `: ${e.lastError}` : ''}`);
     else if (!e.eventsStreaming) problems.push(`docker ${e.host || 'local'} events stream down`);
   }
-  if (sources.slackFailing()) problems.push('slack delivery failing');
+  for (const channel of sources.failingChannels()) problems.push(`${channel} delivery failing`);
   for (const p of sources.storageProblems?.() ?? []) problems.push(`storage: ${p}`);
   const lastCycle = engines
     .filter((e) => e.lastCycleAt !== null)
@@ -83,6 +83,8 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     restartsPerContainer: snap.restartsPerContainer,
     diagnoses: snap.diagnoses,
     slack: snap.slack,
+    channels: snap.channels ?? [],
+    diagnosisBackends: snap.backends ?? [],
     lastCycle: lastCycle ? { at: lastCycle.lastCycleAt, durationMs: lastCycle.lastCycleMs } : null,
   };
   return { status: problems.length === 0 ? 200 : 503, body };

@@ -1,3 +1,5 @@
+import type { BackendStats } from '../llm/diagnoser-chain.js';
+import type { ChannelStats } from '../notify/delivery-queue.js';
 
 /** Numbers /health reports (and /metrics reads at each scrape); assembled by the watch command from the pipeline and adapters. */
 export interface MetricsSnapshot {
@@ -32,4 +34,8 @@ export interface MetricsSnapshot {
     readonly lastErrorAt: string | null;
     readonly lastDeliveredAt: string | null;
   };
+  /** Every channel (SLACK_WEBHOOK_URL and NOTIFY_URLS), named by its redacted URL. */
+  readonly channels?: ReadonlyArray<ChannelStats & { readonly channel: string }>;
+  /** Every DIAGNOSIS_BACKENDS entry. */
+  readonly backends?: readonly BackendStats[];
 }

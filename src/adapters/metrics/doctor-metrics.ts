@@ -85,14 +85,14 @@ export class DoctorMetrics {
       [{ kind: 'input' }, s.diagnoses.inputTokens],
       [{ kind: 'output' }, s.diagnoses.outputTokens],
     ]);
+    // Every channel (SLACK_WEBHOOK_URL and NOTIFY_URLS) by its printable, secret-free name.
+    const channelsOf = (s: MetricsSnapshot) => s.channels ?? [];
     snapshotCounter('doctor_notifications_total', 'Messages to people, by channel and result (delivered, failed: given up on, dropped: over the rate limit).', ['channel', 'result'], (s) =>
-      s.slack.enabled
-        ? [
-            [{ channel: 'slack', result: 'delivered' }, s.slack.delivered],
-            [{ channel: 'slack', result: 'failed' }, s.slack.failed],
-            [{ channel: 'slack', result: 'dropped' }, s.slack.dropped],
-          ]
-        : [],
+      channelsOf(s).flatMap((c): Array<[Record<string, string>, number]> => [
+        [{ channel: c.channel, result: 'delivered' }, c.delivered],
+        [{ channel: c.channel, result: 'failed' }, c.failed],
+        [{ channel: c.channel, result: 'dropped' }, c.dropped],
+      ]),
     );
     new Gauge({
       name: 'doctor_channel_failing',
@@ -101,10 +101,17 @@ export class DoctorMetrics {
       registers,
       collect() {
         this.reset();
-        const s = sources.snapshot();
-        if (s.slack.enabled) this.set({ channel: 'slack' }, s.slack.failing ? 1 : 0);
+        for (const c of channelsOf(sources.snapshot())) this.set({ channel: c.channel }, c.failing ? 1 : 0);
       },
     });
+    // Every DIAGNOSIS_BACKENDS entry.
+    snapshotCounter('doctor_diagnosis_backend_calls_total', 'Calls to a diagnosis backend, by result (answered, failed, skipped: its hourly budget was spent).', ['backend', 'result'], (s) =>
+      (s.backends ?? []).flatMap((b): Array<[Record<string, string>, number]> => [
+        [{ backend: b.backend, result: 'answered' }, b.answers],
+        [{ backend: b.backend, result: 'failed' }, b.failures],
+        [{ backend: b.backend, result: 'skipped' }, b.skipped],
+      ]),
+    );
     new Gauge({
       name: 'doctor_diagnoses_remaining',
       help: 'Diagnoses left in the sliding hour (MAX_DIAGNOSES_PER_HOUR).',

@@ -50,6 +50,12 @@ export async function runConfigCommand(flags: ConfigFlags): Promise<number> {
 /** Each setting's effective value as text, from the validated config (so defaults show too). */
 function effectiveValues(config: ReturnType<typeof loadConfigWithOrigins>['config']): Record<string, string | undefined> {
   const seconds = (ms: number) => String(ms / 1000);
+  // Backend settings take effect only for the backends DIAGNOSIS_BACKENDS lists.
+  const backend = (name: 'claude' | 'ollama' | 'openai') => config.diagnosis.backends.find((b) => b.name === name);
+  const openai = () => {
+    const b = backend('openai');
+    return b?.name === 'openai' ? b : undefined;
+  };
   return {
     TARGET_CONTAINERS: config.targets.join(','),
     CHECK_INTERVAL: seconds(config.checkIntervalMs),
@@ -77,5 +83,20 @@ function effectiveValues(config: ReturnType<typeof loadConfigWithOrigins>['confi
     DOCTOR_NAME: config.doctorName,
     LOG_FORMAT: config.log.format,
     LOG_LEVEL: config.log.level,
+    NOTIFY_URLS: config.notify.urls.join(' '),
+    NOTIFY_MIN_SEVERITY: config.notify.minSeverity,
+    NOTIFY_MAX_PER_MINUTE: String(config.notify.maxPerMinute),
+    DIAGNOSIS_BACKENDS: config.diagnosis.backends.map((b) => b.name).join(','),
+    ANTHROPIC_MAX_PER_HOUR: backend('claude') ? String(backend('claude')!.maxPerHour) : undefined,
+    OLLAMA_BASE_URL: backend('ollama')?.baseURL,
+    OLLAMA_MODEL: backend('ollama')?.model,
+    OLLAMA_TIMEOUT: backend('ollama') ? seconds(backend('ollama')!.timeoutMs) : undefined,
+    OLLAMA_MAX_PER_HOUR: backend('ollama') ? String(backend('ollama')!.maxPerHour) : undefined,
+    OPENAI_BASE_URL: backend('openai')?.baseURL,
+    OPENAI_API_KEY: openai()?.apiKey,
+    OPENAI_MODEL: backend('openai')?.model,
+    OPENAI_TIMEOUT: backend('openai') ? seconds(backend('openai')!.timeoutMs) : undefined,
+    OPENAI_MAX_PER_HOUR: backend('openai') ? String(backend('openai')!.maxPerHour) : undefined,
+    OPENAI_STRUCTURED_OUTPUT: openai()?.structured,
   } satisfies Record<(typeof settingNames)[number], string | undefined>;
 }

@@ -16,7 +16,8 @@ function isLoopback(host: string): boolean {
 export function snapshotOf(metrics: Metrics, runtime: Runtime): MetricsSnapshot {
   const now = Date.now();
   const budget = runtime.budget.totals();
-  const slack = runtime.notifier?.stats();
+  const slackChannel = runtime.notifiers.find((n) => n.channel === 'slack' || n.channel.startsWith('slack://'));
+  const slack = slackChannel?.stats();
   return {
     uptimeSeconds: (now - metrics.startedAt) / 1000,
     totals: {
@@ -48,6 +49,8 @@ export function snapshotOf(metrics: Metrics, runtime: Runtime): MetricsSnapshot 
       lastErrorAt: slack?.lastErrorAt ?? null,
       lastDeliveredAt: slack?.lastDeliveredAt ?? null,
     },
+    channels: runtime.notifiers.map((n) => ({ channel: n.channel, ...n.stats() })),
+    backends: runtime.diagnoser?.stats() ?? [],
   };
 }
 
@@ -78,7 +81,7 @@ export async function startHealthServer(input: {
       engines: () => watcher.status(),
       snapshot: () => snapshotOf(metrics, runtime),
       metrics: () => prom.render(),
-      slackFailing: () => runtime.notifier?.stats().failing ?? false,
+      failingChannels: () => runtime.notifiers.filter((n) => n.stats().failing).map((n) => n.channel),
       storageProblems: () => runtime.storage.problems(),
     },
   });

@@ -63,7 +63,15 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
     engines: runtime.engines,
     askAi: flags.ai !== false,
   });
-  feed({ type: 'started', hosts: config.dockerHosts, autoFix: config.autoFix, ai: runtime.diagnoser !== undefined, slack: runtime.notifier !== undefined, ...(runtime.selfId ? { self: runtime.selfId } : {}) });
+  feed({
+    type: 'started',
+    hosts: config.dockerHosts,
+    autoFix: config.autoFix,
+    ai: runtime.diagnoser !== undefined,
+    slack: runtime.notifiers.some((n) => n.channel === 'slack' || n.channel.startsWith('slack://')),
+    channels: runtime.notifiers.map((n) => n.channel),
+    ...(runtime.selfId ? { self: runtime.selfId } : {}),
+  });
 
   try {
     if (flags.once) {

@@ -3,6 +3,7 @@ import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { describeStep } from '../../core/story.js';
 import { DAY_MS, incidentsWithRule, parseTime } from '../../core/history.js';
 import { paintSeverity } from './colors.js';
+import { diagnosisModelLabel, isAiDiagnosis } from '../../core/diagnosis-source.js';
 import { restartHeld } from './restart-outcome.js';
 
 /** How many of the story's last steps the report shows. */
@@ -101,13 +102,13 @@ export function formatDiagnoseReport(c: ChalkInstance, r: IncidentResult): strin
     out.push('', c.bold('Error lines'));
     for (const l of wrapLines(r.evidence.matchedLines, 8)) out.push(`  ${c.red('│')} ${l}`);
   }
-  out.push('', `${c.bold('Diagnosis')} ${d.source === 'claude' ? c.magenta(`[AI: ${d.model ?? 'Claude'}]`) : c.dim('[rules]')}  ${paintSeverity(c, d.severity)}`);
+  out.push('', `${c.bold('Diagnosis')} ${isAiDiagnosis(d) ? c.magenta(`[AI: ${diagnosisModelLabel(d)}]`) : c.dim('[rules]')}  ${paintSeverity(c, d.severity)}`);
   out.push(`  cause:     ${d.root_cause}`);
   out.push(`  fix:       ${d.suggested_fix}`);
   out.push(`  impact:    ${d.estimated_impact}`);
   if (d.likely_recurring) out.push(`  ${c.yellow('likely to recur')}`);
   for (const s of d.config_suggestions) out.push(`  - ${s}`);
-  if (r.ai && d.source === 'claude' && r.rules.diagnosis.root_cause !== d.root_cause) {
+  if (r.ai && isAiDiagnosis(d) && r.rules.diagnosis.root_cause !== d.root_cause) {
     out.push(c.dim(`  rules said: ${r.rules.diagnosis.root_cause}`));
   }
   if (r.aiNote) out.push(c.dim(`  note: ${r.aiNote}`));

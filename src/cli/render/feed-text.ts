@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { FeedEvent } from '../../pipeline/feed.js';
 import { paintSeverity } from './colors.js';
+import { diagnosisModelLabel, isAiDiagnosis } from '../../core/diagnosis-source.js';
 import { describeExecutedRestart } from './restart-outcome.js';
 
 function clock(iso: string): string {
@@ -29,7 +30,7 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
     case 'started':
       return `${c.bold('container-doctor')} watching ${event.hosts.map((h) => h || 'local engine').join(', ')} — ${
         event.autoFix ? 'auto-fix on' : c.yellow('observe-only')
-      }, ${event.ai ? 'Claude diagnosis on' : 'rules-only'}${event.slack ? ', Slack alerts on' : ''}`;
+      }, ${event.ai ? 'AI diagnosis on' : 'rules-only'}${alertsOn(event)}`;
     case 'cycle':
       return undefined;
     case 'incident': {
@@ -43,7 +44,7 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
           : d.action === 'escalate'
             ? c.red.bold(`ESCALATE: ${d.reason}`)
             : c.dim(`no action: ${d.reason}`);
-      const by = r.diagnosis.source === 'claude' ? c.magenta(` [AI ${r.diagnosis.model ?? ''}]`) : '';
+      const by = isAiDiagnosis(r.diagnosis) ? c.magenta(` [AI ${diagnosisModelLabel(r.diagnosis)}]`) : '';
       return `${clock(r.time)} ${hostPrefix(r.container.host)}${c.bold(r.container.name)} ${paintSeverity(c, r.diagnosis.severity)} ${
         r.diagnosis.root_cause
       }${by}\n         -> ${action}`;
@@ -67,4 +68,11 @@ export function formatFeedEvent(c: ChalkInstance, event: FeedEvent, opts: FeedTe
     case 'stopped':
       return `${clock(now)} stopped (${event.reason})`;
   }
+}
+
+/** `, Slack alerts on` as in v0.1, or the channels by name when there are others. */
+function alertsOn(event: Extract<FeedEvent, { type: 'started' }>): string {
+  const channels = event.channels ?? [];
+  if (channels.length === 0 || (channels.length === 1 && channels[0] === 'slack')) return event.slack ? ', Slack alerts on' : '';
+  return `, alerts to ${channels.join(', ')}`;
 }

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { BudgetTotals } from '../../adapters/claude/diagnosis-budget.js';
 import type { AiUsage, AuditRecord } from '../../core/types.js';
 import { paintSeverity } from './colors.js';
+import { isAiDiagnosis } from '../../core/diagnosis-source.js';
 import { describeExecutedRestart } from './restart-outcome.js';
 
 /**
@@ -22,7 +23,7 @@ export function formatHistory(c: ChalkInstance, newestFirst: readonly AuditRecor
           ? c.red(`escalated: ${d.reason}`)
           : c.dim(`no action: ${d.reason}`);
     const host = r.container.host ? c.dim(` @${r.container.host}`) : '';
-    const by = r.diagnosis.source === 'claude' ? c.magenta(' [AI]') : '';
+    const by = isAiDiagnosis(r.diagnosis) ? c.magenta(' [AI]') : '';
     lines.push(
       `${r.time.replace('T', ' ').slice(0, 19)}  ${c.bold(r.container.name)}${host}  ${paintSeverity(c, r.diagnosis.severity)}  ${r.trigger.kind}${
         r.occurrence > 1 ? c.dim(` (#${r.occurrence})`) : ''
