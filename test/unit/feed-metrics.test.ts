@@ -14,6 +14,11 @@ const snapshot: MetricsSnapshot = {
   restartsPerContainer: {},
   diagnoses: { enabled: false, remainingThisHour: 20, calls: 0, failures: 0, inputTokens: 0, outputTokens: 0, estimatedCostUsd: null },
   slack: { enabled: true, delivered: 3, failed: 1, dropped: 0, failing: false, lastError: null, lastErrorAt: null, lastDeliveredAt: null },
+  channels: [
+    { channel: 'slack', delivered: 3, failed: 1, dropped: 0, skipped: 0, digests: 0, queued: 0, failing: false, lastError: null, lastErrorAt: null, lastDeliveredAt: null },
+    { channel: 'ntfy://ntfy.example/alerts', delivered: 2, failed: 0, dropped: 0, skipped: 1, digests: 0, queued: 0, failing: true, lastError: 'HTTP 500', lastErrorAt: null, lastDeliveredAt: null },
+  ],
+  backends: [],
 };
 
 function setup(nowMs: number) {
@@ -92,6 +97,8 @@ describe('feed events -> Prometheus metrics', () => {
     const { text } = await metrics.render();
     assert.match(text, /^doctor_notifications_total\{channel="slack",result="delivered"\} 3$/m);
     assert.match(text, /^doctor_notifications_total\{channel="slack",result="failed"\} 1$/m);
+    assert.match(text, /^doctor_notifications_total\{channel="ntfy:\/\/ntfy.example\/alerts",result="delivered"\} 2$/m);
+    assert.match(text, /^doctor_channel_failing\{channel="ntfy:\/\/ntfy.example\/alerts"\} 1$/m);
     assert.match(text, /^doctor_build_info\{version="9\.9\.9",nodejs_version="v\d+\.\d+\.\d+"\} 1$/m);
     assert.match(text, /^process_resident_memory_bytes \d+/m);
     assert.doesNotMatch(text, /nodejs_active_handles_total/);
