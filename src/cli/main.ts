@@ -51,7 +51,7 @@ export function buildProgram(): Command {
       .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
   ).action(async (opts) => {
     const { runWatchCommand } = await import('./commands/watch.js');
-    process.exitCode = await runWatchCommand(opts);
+    process.exitCode = await runWatchCommand(opts, stopOnSignals());
   });
 
   addConfigFlags(
@@ -118,6 +118,25 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/**
+ * SIGTERM or SIGINT asks the daemon to stop: `signal` aborts (with the signal's name as its
+ * reason) and the work in flight finishes; a second one exits at once. The only exit outside the
+ * exit code main() sets.
+ */
+function stopOnSignals(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`doctor: second ${name}, exiting now\n`);
+      process.exit(130);
+    }
+    controller.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
 }
 
 /** The one place that turns errors into exit codes and one-line messages. */

@@ -3,8 +3,7 @@
  * user message carries the facts the doctor gathered and, clearly fenced as untrusted data, the
  * redacted container output.
  */
-import type { DiagnosisRequest } from '../pipeline/ports.js';
-import type { ContainerHistory } from './types.js';
+import type { ContainerHistory, DiagnosisRequest } from './types.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { DIAGNOSIS_TOOL_NAME } from './diagnosis-schema.js';
 

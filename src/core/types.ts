@@ -405,3 +405,17 @@ export interface IncidentNoteEvent {
 
 /** Audit lines other than incident records. */
 export type AuditEvent = DeliveryFailureEvent | OutcomeEvent | IncidentNoteEvent;
+
+/** What a diagnosis backend is asked about one incident (the prompt builder's input). */
+export interface DiagnosisRequest {
+  readonly facts: ContainerFacts;
+  readonly evidence: Evidence;
+  readonly rules: RulesVerdict;
+  readonly history: ContainerHistory;
+  readonly signature: string;
+  /**
+   * The last LOG_LINES lines of output, already redacted, oldest first; the prompt keeps the
+   * newest that fit its byte budget. Without it, `evidence.logTail` (bounded for the audit record).
+   */
+  readonly logTail?: readonly string[];
+}

@@ -3,7 +3,7 @@
  * hand the pipeline real adapters pointed at local servers, or small in-memory ones.
  */
 import type { ContainerStory, Coverage, StoryStep } from '../core/story.js';
-import type { AuditEvent, AuditRecord, ContainerFacts, ContainerHistory, ContainerRef, Diagnosis, HealthStatus, LogLine, RulesVerdict } from '../core/types.js';
+import type { AuditEvent, AuditRecord, ContainerFacts, ContainerRef, Diagnosis, DiagnosisRequest, HealthStatus, LogLine } from '../core/types.js';
 
 /** A container event from the engine's events stream, reduced to what the doctor uses. */
 export interface ContainerEvent {
@@ -73,18 +73,7 @@ export interface Diagnoser {
   diagnose(request: DiagnosisRequest, signal?: AbortSignal): Promise<DiagnoserResult>;
 }
 
-export interface DiagnosisRequest {
-  readonly facts: ContainerFacts;
-  readonly evidence: import('../core/types.js').Evidence;
-  readonly rules: RulesVerdict;
-  readonly history: ContainerHistory;
-  readonly signature: string;
-  /**
-   * The last LOG_LINES lines of output, already redacted, oldest first; the prompt keeps the
-   * newest that fit its byte budget. Without it, `evidence.logTail` (bounded for the audit record).
-   */
-  readonly logTail?: readonly string[];
-}
+export type { DiagnosisRequest };
 
 /** Which backend answered (or failed last), the model, and how long the calls took. */
 export interface DiagnoserTrace {

@@ -38,7 +38,8 @@ function makeFeed(json: boolean, showHost: boolean, level: LogLevel): FeedListen
   };
 }
 
-export async function runWatchCommand(flags: WatchFlags): Promise<number> {
+/** Runs until `stop` aborts (the CLI entry aborts it on SIGTERM or SIGINT), then lets work in flight finish. */
+export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Promise<number> {
   const config = configFromFlags(flags);
   const metrics = new Metrics();
   const json = flags.json === true || config.log.format === 'json' || (config.log.format === 'auto' && !process.stdout.isTTY);
@@ -85,22 +86,12 @@ export async function runWatchCommand(flags: WatchFlags): Promise<number> {
       for (const d of down) process.stderr.write(`doctor: warning: engine ${d.host || 'local'} was not checked: ${d.lastError}\n`);
       return ExitCode.ok;
     }
-    const controller = new AbortController();
     const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed });
-    let signals = 0;
-    const onSignal = (name: string) => {
-      signals += 1;
-      if (signals > 1) {
-        process.stderr.write(`doctor: second ${name}, exiting now\n`);
-        process.exit(130);
-      }
-      feed({ type: 'stopped', reason: name });
-      controller.abort();
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const onStop = () => feed({ type: 'stopped', reason: String(stop.reason ?? 'stop') });
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
     try {
-      await watcher.run(controller.signal);
+      await watcher.run(stop);
     } finally {
       await health?.close();
     }
