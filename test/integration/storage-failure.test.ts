@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { buildHealth, type HealthSources } from '../../src/adapters/http/health-server.js';
 import { DiagnosisBudget } from '../../src/adapters/claude/diagnosis-budget.js';
 import { StateStore } from '../../src/adapters/state/state-store.js';
+import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import { StorageHealth } from '../../src/adapters/state/storage-health.js';
 import { StateError } from '../../src/core/errors.js';
 
@@ -32,7 +33,7 @@ after(async () => {
 function sources(storage: StorageHealth): HealthSources {
   return {
     version: 'test',
-    auditFile: path.join(dir, 'audit.jsonl'),
+    history: async (query) => (await readAuditLog(path.join(dir, 'audit.jsonl'), query)).records,
     engines: () => [{ host: '', connected: true, eventsStreaming: true, lastError: null, lastCycleAt: null, lastCycleMs: null, targets: 0 }] as never,
     snapshot: () => ({ uptimeSeconds: 1, totals: {}, restartsPerContainer: {}, diagnoses: {}, slack: {} }) as never,
     failingChannels: () => [],

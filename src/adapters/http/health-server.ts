@@ -1,8 +1,8 @@
+import type { AuditRecord } from '../../core/types.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EngineStatus } from '../../pipeline/ports.js';
-import { readAuditLog } from '../audit/audit-log.js';
 import type { MetricsSnapshot } from './metrics-text.js';
 import { ConfigError } from '../../core/errors.js';
 
@@ -12,7 +12,8 @@ export type EngineHealth = EngineStatus;
 /** Everything the endpoint reads; all of it is already free of secrets. */
 export interface HealthSources {
   readonly version: string;
-  readonly auditFile: string;
+  /** The audit log's incidents, newest first (decisions joined to their outcomes). */
+  history(query: { readonly limit: number; readonly container?: string }): Promise<readonly AuditRecord[]>;
   engines(): readonly EngineHealth[];
   snapshot(): MetricsSnapshot;
   /** The Prometheus exposition for /metrics. */
@@ -111,7 +112,7 @@ async function handleHistory(url: URL, res: ServerResponse, sources: HealthSourc
       return;
     }
   }
-  const { records } = await readAuditLog(sources.auditFile, { limit, container: container ?? undefined });
+  const records = await sources.history({ limit, ...(container ? { container } : {}) });
   send(res, 200, { incidents: records });
 }
 

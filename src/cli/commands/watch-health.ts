@@ -1,3 +1,4 @@
+import { readAuditLog } from '../../adapters/audit/audit-log.js';
 import { startHealthServer as startServer, type HealthServer } from '../../adapters/http/health-server.js';
 import type { MetricsSnapshot } from '../../adapters/http/metrics-text.js';
 import type { DoctorMetrics } from '../../adapters/metrics/doctor-metrics.js';
@@ -77,7 +78,7 @@ export async function startHealthServer(input: {
     token: config.health.token,
     sources: {
       version: VERSION,
-      auditFile: auditPath(config),
+      history: async (query) => (await readAuditLog(auditPath(config), query)).records,
       engines: () => watcher.status(),
       snapshot: () => snapshotOf(metrics, runtime),
       metrics: () => prom.render(),
