@@ -5,6 +5,7 @@
  * Block Kit's limits (https://docs.slack.dev/reference/block-kit/blocks): too-long text is cut
  * with a visible marker, because Slack rejects the whole message (`invalid_blocks`) otherwise.
  */
+import { formatCompactDuration } from './format.js';
 import type { Action, AuditRecord, Guardrail, Outcome, Severity, TriggerKind } from './types.js';
 import { describeDiagnosisSource, isAiDiagnosis } from './diagnosis-source.js';
 
@@ -153,16 +154,6 @@ export function cutText(s: string, max: number, marker: string = CUT_MARKER): st
   return head + marker;
 }
 
-/** Human duration, coarse on purpose: `45s`, `3m 12s`, `2h 5m`, `1d 3h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
 
 /** Builds the alert for one incident. */
 export function buildIncidentMessage(record: AuditRecord, opts: AlertOptions): SlackMessage {
@@ -340,7 +331,7 @@ function slackDate(iso: string): string {
 
 export function timeToRecovery(from: string, to: string): string | null {
   const ms = Date.parse(to) - Date.parse(from);
-  return Number.isNaN(ms) ? null : formatDuration(ms);
+  return Number.isNaN(ms) ? null : formatCompactDuration(ms);
 }
 
 function withTook(took: string | null): string {

@@ -26,7 +26,8 @@
  * can only veto it.
  */
 import { LABEL_RESTART, LABEL_STATEFUL } from './container-policy.js';
-import { HOUR_MS, countWithin, formatDuration, includeTime, parseTime } from './history.js';
+import { formatDuration } from './format.js';
+import { HOUR_MS, countWithin, includeTime, parseTime } from './history.js';
 import { ordinal } from './evidence-text.js';
 import { maxSeverity, severityRank } from './rules/index.js';
 import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from './types.js';

@@ -3,6 +3,7 @@
  * user message carries the facts the doctor gathered and, clearly fenced as untrusted data, the
  * redacted container output.
  */
+import { formatBytes } from './format.js';
 import type { ContainerHistory, DiagnosisRequest } from './types.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { DIAGNOSIS_TOOL_NAME } from './diagnosis-schema.js';
@@ -145,11 +146,6 @@ function describeMemory(history: ContainerHistory, signature: string, nowMs: num
   return out;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes <= 0) return 'unlimited';
-  const mib = bytes / (1024 * 1024);
-  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
-}
 
 /** A name or image reference on one line, bounded (they come from the container's owner too). */
 function oneLine(s: string, max = 200): string {
@@ -181,7 +177,7 @@ export function buildDiagnosisUserMessage(
     `- Restart policy: ${policy.name || 'no'}${policy.name === 'on-failure' && policy.maximumRetryCount > 0 ? ` (max ${policy.maximumRetryCount} retries)` : ''}; Docker RestartCount ${evidence.restartCount}`,
   );
   lines.push(`- Health: ${evidence.health}${facts.health.failingStreak > 0 ? ` (failing streak ${facts.health.failingStreak})` : ''}`);
-  lines.push(`- Memory limit: ${formatBytes(facts.memoryLimit)}; TTY: ${facts.tty ? 'yes' : 'no'}`);
+  lines.push(`- Memory limit: ${(facts.memoryLimit > 0 ? formatBytes(facts.memoryLimit) : 'unlimited')}; TTY: ${facts.tty ? 'yes' : 'no'}`);
   lines.push(`- Matched error patterns: ${evidence.patterns.length ? evidence.patterns.map((p) => JSON.stringify(clip(redact(p), 100))).join(', ') : 'none'}`);
   lines.push('');
   lines.push("# The doctor's memory of this container");

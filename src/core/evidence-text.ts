@@ -144,18 +144,6 @@ export function extractUrlHost(line: string): string | undefined {
   return line.match(/[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?([^/"'\s:?]+)/i)?.[1];
 }
 
-/** Bytes as people read a memory limit: `512 MiB`, `1.5 GiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const shown = Number.isInteger(value) ? String(value) : value.toFixed(1).replace(/\.0$/, '');
-  return `${shown} ${units[unit]}`;
-}
 
 /** `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `21st`. */
 export function ordinal(n: number): string {

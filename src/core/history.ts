@@ -179,18 +179,6 @@ export function incidentsWithRule(history: ContainerHistory, rule: string, now: 
   return history.incidents.filter((m) => m.rule === rule && (parseTime(m.lastSeen) ?? 0) >= now - windowMs);
 }
 
-/** A duration as people read it in a reason: `45 s`, `1 min 30 s`, `10 min`, `24 h`, `1 h 30 min`. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  // Short spans keep their seconds ("1 min 30 s"): MIN_DEAD_TIME waits are that short.
-  if (seconds < 10 * 60 && seconds % 60 !== 0) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
-}
 
 /**
  * An exit found by reconciliation this long after it happened predates the doctor's watch: people

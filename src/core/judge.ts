@@ -8,7 +8,8 @@
  * is the same incident as one already recorded. docs/decision-rules.md lists every rule.
  */
 import { decideAction } from './decide.js';
-import { formatDuration, parseTime } from './history.js';
+import { formatDuration } from './format.js';
+import { parseTime } from './history.js';
 import { personActedSince, readDeath, readRun, type ContainerStory, type DeathReading, type RunReading } from './story.js';
 import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RulesVerdict, Trigger } from './types.js';
 

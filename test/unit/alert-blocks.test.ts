@@ -7,11 +7,11 @@ import {
   CUT_MARKER,
   cutText,
   escapeMrkdwn,
-  formatDuration,
   shouldPostIncident,
   type Block,
   type SlackMessage,
 } from '../../src/core/alert-blocks.js';
+import { formatCompactDuration as formatDuration } from '../../src/core/format.js';
 import type { Guardrail } from '../../src/core/types.js';
 import { blocksWithinLimits } from '../helpers/fake-slack.js';
 import { makeRecord, type RecordOverrides } from '../helpers/slack-records.js';

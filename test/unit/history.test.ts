@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { formatDuration } from '../../src/core/format.js';
 import {
   countWithin,
   emptyHistory,
   findOpenIncident,
-  formatDuration,
   historyLimits,
   includeTime,
   isStaleExit,

@@ -7,7 +7,8 @@
  * class is one entry in its family's file and one line here.
  */
 import { evidenceLines, quoteLine } from '../evidence-text.js';
-import { DAY_MS, countWithin, formatDuration, includeTime, isStaleExit, parseTime } from '../history.js';
+import { formatDuration } from '../format.js';
+import { DAY_MS, countWithin, includeTime, isStaleExit, parseTime } from '../history.js';
 import type { RulesVerdict } from '../types.js';
 import { codeError, missingDependency } from './code.js';
 import { badCredentials, certificateRenewal, invalidConfig, missingConfig, tlsExpired } from './config.js';

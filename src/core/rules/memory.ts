@@ -3,7 +3,8 @@
  * repeats point to a leak or a limit too low, which the counts make visible.
  */
 import { fields, lead, lineHit, quoteHit, recurrenceNote, seenBefore, type CatalogEntry, type RuleContext } from './rule-kit.js';
-import { formatBytes, ordinal } from '../evidence-text.js';
+import { ordinal } from '../evidence-text.js';
+import { formatBytes } from '../format.js';
 import { countWithin, includeTime, parseTime } from '../history.js';
 import { DEFAULT_OOM_LEAK } from '../container-policy.js';
 
