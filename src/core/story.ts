@@ -25,7 +25,9 @@ export type StepKind =
   /** The doctor is about to restart it (written before the call: a doctor killed mid-restart still knows). */
   | 'doctor-restart'
   /** The doctor's restart call returned (or failed). */
-  | 'doctor-restart-done';
+  | 'doctor-restart-done'
+  /** The restart's outcome is in the audit log: nothing is left for a later doctor to finish. */
+  | 'doctor-outcome';
 
 /** Who caused a step, when the story can tell. */
 export type Actor = 'doctor' | 'person';
@@ -293,12 +295,12 @@ export function readRun(story: ContainerStory | undefined, opts: { readonly stop
   return { startedAt, ...(stopping ? { stopping } : {}), ...(pausedSince !== undefined ? { pausedSince } : {}), ...(unpausedAt !== undefined ? { unpausedAt } : {}) };
 }
 
-/** A doctor restart written ahead but never finished (the doctor was stopped or killed mid-restart). */
+/** A doctor restart written ahead whose outcome was never recorded (the doctor was stopped or killed before it could). */
 export function unfinishedRestart(story: ContainerStory | undefined): StoryStep | undefined {
   const steps = story?.steps ?? [];
   for (let i = steps.length - 1; i >= 0; i -= 1) {
     const s = steps[i]!;
-    if (s.kind === 'doctor-restart-done') return undefined;
+    if (s.kind === 'doctor-outcome') return undefined;
     if (s.kind === 'doctor-restart') return s;
   }
   return undefined;
@@ -339,6 +341,8 @@ export function describeStep(step: StoryStep): string {
       return `renamed ${step.oldName ?? '?'} -> ${step.name ?? '?'}`;
     case 'doctor-restart':
       return `the doctor restarts it (${step.incidentId ?? 'incident'})`;
+    case 'doctor-outcome':
+      return "the restart's outcome is on record";
     case 'doctor-restart-done':
       return `the doctor's restart call ${step.ok === false ? 'failed' : 'returned'}`;
     default:

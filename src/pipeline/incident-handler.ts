@@ -275,13 +275,19 @@ export class IncidentHandler {
         if (!(error instanceof ContainerNotFoundError)) continue; // the engine is unwell: try again on the next start
         outcome = { status: 'not-running-after-restart', detail: 'the doctor was stopped during its restart; the container is gone since', at: iso(now) };
       }
-      deps.stories.append(engine.host, story.id, story.name, { at: now, kind: 'doctor-restart-done', ok: outcome.status === 'restarted' }, now);
-      const ahead = await deps.audit.find(story.name, step.incidentId, step.occurrence).catch(() => undefined);
-      if (ahead) {
-        await this.publishQuietly({ type: 'recorded', record: { ...ahead, decision: { ...ahead.decision, executed: issued }, outcome }, aheadWritten: true });
-      } else {
-        await deps.audit.appendEvent({ v: 1, kind: 'outcome', time: iso(now), incidentId: step.incidentId, occurrence: step.occurrence, executed: issued, outcome }).catch(() => undefined);
+      if (!story.steps.some((s) => s.kind === 'doctor-restart-done' && s.at >= step.at)) {
+        deps.stories.append(engine.host, story.id, story.name, { at: now, kind: 'doctor-restart-done', ok: outcome.status === 'restarted' }, now);
       }
+      const ahead = await deps.audit.find(story.name, step.incidentId, step.occurrence).catch(() => undefined);
+      try {
+        if (ahead) await this.bus.publish({ type: 'recorded', record: { ...ahead, decision: { ...ahead.decision, executed: issued }, outcome }, aheadWritten: true });
+        else await deps.audit.appendEvent({ v: 1, kind: 'outcome', time: iso(now), incidentId: step.incidentId, occurrence: step.occurrence, executed: issued, outcome });
+      } catch (error) {
+        this.deps.feed({ type: 'warning', message: `could not record the outcome of a restart left unfinished: ${describeError(error)}` });
+        continue; // still unfinished: the next start tries again
+      }
+      // Only once the outcome is on record is the restart finished.
+      deps.stories.append(engine.host, story.id, story.name, { at: deps.clock.now(), kind: 'doctor-outcome' }, deps.clock.now());
     }
     await deps.stories.save().catch(() => undefined);
   }
@@ -410,6 +416,8 @@ export class IncidentHandler {
     } catch (error) {
       const decision: Decision = { ...ahead.decision, action: 'escalate', reason: `${ahead.decision.reason}; but the decision could not be recorded (${describeError(error)}), and the doctor never acts without a record`, executed: false };
       deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-restart-done', ok: false }, deps.clock.now());
+      // Never acted: nothing for a later doctor to finish.
+      deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-outcome' }, deps.clock.now());
       return { decision, history };
     }
 
@@ -430,6 +438,8 @@ export class IncidentHandler {
     const executed = callError === undefined;
     const done: AuditRecord = { ...ahead, decision: { ...ahead.decision, executed }, outcome };
     await this.bus.publish({ type: 'recorded', record: done, aheadWritten: true });
+    deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-outcome' }, deps.clock.now());
+    void deps.stories.save().catch(() => undefined);
     if (outcome.status === 'restarted' || outcome.status === 'stopped-by-person') return { record: done, decision: done.decision, history: next };
 
     // A restart that did not hold ends the doctor's attempts for it until a person acts or it runs well.

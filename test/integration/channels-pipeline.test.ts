@@ -114,8 +114,8 @@ describe('every channel at once, one failing', { timeout: 180_000 }, () => {
     assert.equal(body.channels.filter((c) => c.failing).length, 1);
     assert.ok(body.channels.filter((c) => !c.failing).every((c) => c.delivered >= 1), JSON.stringify(body.channels));
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    assert.match(metrics, /doctor_notify_failing\{channel="gotify:\/\/127\.0\.0\.1:\d+\/…"\} 1/);
-    assert.match(metrics, /doctor_notify_delivered_total\{channel="discord:\/\/127\.0\.0\.1:\d+\/…"\} 1/);
+    assert.match(metrics, /doctor_channel_failing\{channel="gotify:\/\/127\.0\.0\.1:\d+\/…"\} 1/);
+    assert.match(metrics, /doctor_notifications_total\{channel="discord:\/\/127\.0\.0\.1:\d+\/…",result="delivered"\} 1/);
     for (const secret of [DISCORD_PATH, TEAMS_SIG, NTFY_TOKEN, GOTIFY_TOKEN, TELEGRAM_TOKEN, APPRISE_KEY, SMTP_PASSWORD]) {
       assert.ok(!JSON.stringify(body).includes(secret) && !metrics.includes(secret), `no ${secret.slice(0, 6)}… in /health or /metrics`);
     }

@@ -184,7 +184,8 @@ describe('personActedSince and unfinished restarts', () => {
   });
   test('a restart written ahead without its done step is unfinished', () => {
     assert.equal(unfinishedRestart(storyOf([ownRestart(T)]))?.incidentId, 'inc-1');
-    assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }])), undefined);
+    assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }]))?.incidentId, 'inc-1', 'the call returned, but its outcome is not on record yet');
+    assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }, { at: T + 12 * S, kind: 'doctor-outcome' }])), undefined);
   });
 });
 
