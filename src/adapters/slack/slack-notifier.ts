@@ -10,9 +10,7 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError, type FetchFunction } from '@slack/webhook';
 import { buildDigestMessage, buildIncidentMessage, buildRecoveryMessage, type AlertOptions, type SlackMessage } from '../../core/alert-blocks.js';
 import { summarizeTest } from '../../core/alert-summary.js';
-import type { Severity } from '../../core/types.js';
-import type { Clock } from '../../pipeline/ports.js';
-import { ChannelNotifier, type Attempt, type ChannelDriver, type ChannelStats, type DeliveryResult } from '../notify/delivery-queue.js';
+import { ChannelNotifier, type Attempt, type ChannelDriver, type ChannelStats, type DeliveryQueueOptions } from '../notify/delivery-queue.js';
 import { describeCause, parseRetryAfter } from '../notify/http-send.js';
 
 export type { DeliveryKind, DeliveryResult } from '../notify/delivery-queue.js';
@@ -21,38 +19,14 @@ export { parseRetryAfter };
 /** Counters for `/health` and `/metrics`. */
 export type SlackNotifierStats = ChannelStats;
 
-export interface SlackNotifierOptions {
+/** The shared queue's options (pacing, retries, digest), with the webhook and how alerts name this doctor. */
+export interface SlackNotifierOptions extends Omit<DeliveryQueueOptions, 'channel' | 'hide'> {
   /** The incoming-webhook URL. A secret: it never appears in errors or stats. */
   readonly url: string;
   readonly hostLabel: string;
   readonly redact: (s: string) => string;
   /** Names the channel in results and the audit log. Default `slack`. */
   readonly channel?: string;
-  /** Incidents below this are recorded but not posted, unless the container is down or escalated. Default `medium`. */
-  readonly minSeverity?: Severity;
-  /** Only these containers (names or ids); empty = all. */
-  readonly containers?: readonly string[];
-  /** More messages than this in a minute are collapsed into one digest. Default 10. */
-  readonly maxPerMinute?: number;
-  readonly onDelivery?: (result: DeliveryResult) => void;
-  readonly clock?: Clock;
-  /** Resolves after `ms`, or early when `signal` aborts. Injected by tests to stay fast. */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Messages waiting beyond this drop the oldest. Default 500. */
-  readonly maxQueue?: number;
-  /** HTTP requests per message before giving up. Default 5. */
-  readonly maxAttempts?: number;
-  /** Per-request timeout. Default 10 s. */
-  readonly timeoutMs?: number;
-  /** Minimum gap between posts. Default 1 s. */
-  readonly paceMs?: number;
-  /** Once the minute's budget is spent, wait this long for more of the storm before posting the digest. Default 5 s. */
-  readonly digestGatherMs?: number;
-  /** First retry delay after a 5xx or network error; doubles each attempt. Default 1 s. */
-  readonly backoffBaseMs?: number;
-  readonly backoffMaxMs?: number;
-  /** Upper bound on a 429's `Retry-After`, so a bad header cannot stall alerts for hours. Default 5 min. */
-  readonly maxRetryAfterMs?: number;
 }
 
 export class SlackNotifier extends ChannelNotifier<SlackMessage> {
