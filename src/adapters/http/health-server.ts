@@ -30,6 +30,16 @@ export interface HealthServerOptions {
   readonly port: number;
   readonly token?: string;
   readonly sources: HealthSources;
+  /** More endpoints on the same server (control, UI), tried in order before the built-in ones. */
+  readonly routes?: readonly HttpRoute[];
+}
+
+/**
+ * An endpoint mounted beside /health: it answers the requests it owns (returning true) and does
+ * its own authorisation, since the UI's cookie and the control endpoints' rules differ from /health's.
+ */
+export interface HttpRoute {
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
 }
 
 export interface HealthServer {
@@ -45,7 +55,7 @@ function digest(s: string): Buffer {
 }
 
 /** Compares digests so the check takes the same time whatever the guess. */
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
+export function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return true;
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header);
@@ -53,7 +63,7 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
   return timingSafeEqual(digest(match[1]!.trim()), digest(token));
 }
 
-function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+export function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
   const text = typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`;
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -136,12 +146,13 @@ function listenError(error: NodeJS.ErrnoException, options: HealthServerOptions)
   }
 }
 
-/** Serves GET /health, /history and /metrics. */
+/** Serves GET /health, /history and /metrics, and any routes it is given. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const { sources } = options;
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://doctor.local');
+      for (const route of options.routes ?? []) if (await route.handle(req, res, url)) return;
       const known = ['/health', '/history', '/metrics'].includes(url.pathname);
       if (!known) return send(res, 404, { error: 'not found' });
       if (!authorized(req, options.token)) {

@@ -1,5 +1,5 @@
 import { readAuditLog } from '../../adapters/audit/audit-log.js';
-import { startHealthServer as startServer, type HealthServer } from '../../adapters/http/health-server.js';
+import { startHealthServer as startServer, type HealthServer, type HttpRoute } from '../../adapters/http/health-server.js';
 import type { MetricsSnapshot } from '../../adapters/http/metrics-text.js';
 import type { DoctorMetrics } from '../../adapters/metrics/doctor-metrics.js';
 import type { Config } from '../../config/load-config.js';
@@ -63,6 +63,8 @@ export async function startHealthServer(input: {
   metrics: Metrics;
   prom: DoctorMetrics | undefined;
   feed: FeedListener;
+  /** Endpoints beside /health (control, UI), mounted on the same server. */
+  routes?: readonly HttpRoute[];
 }): Promise<HealthServer | undefined> {
   const { config, watcher, runtime, metrics, prom, feed } = input;
   if (config.health.port === 0 || !prom) return undefined;
@@ -76,6 +78,7 @@ export async function startHealthServer(input: {
     host: config.health.host,
     port: config.health.port,
     token: config.health.token,
+    routes: input.routes,
     sources: {
       version: VERSION,
       history: async (query) => (await readAuditLog(auditPath(config), query)).records,
