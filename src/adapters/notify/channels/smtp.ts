@@ -6,7 +6,7 @@
  * self-signed certificate. SMTP 4xx replies and connection failures are retried, 5xx are not
  * (RFC 5321 section 4.2.1: 4yz is transient, 5yz permanent).
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { cutText, renderPlainText, TONE_MARKER, type AlertSummary } from '../../../core/alert-summary.js';
 import { summarizeDigest, summarizeIncident, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
 import { ConfigError } from '../../../core/errors.js';
@@ -58,7 +58,10 @@ export const smtpChannel: ChannelFactory = (target, ctx) => {
   if (!['yes', 'no'].includes(starttls) || !['yes', 'no'].includes(verify)) throw new ConfigError(`NOTIFY_URLS: ${target.label} starttls and tls_verify must be yes or no`);
   const user = decode(target.url.username);
   const password = decode(target.url.password);
-  const transport = nodemailer.createTransport({
+  // nodemailer (with tls, dns, zlib and child_process behind it) is loaded by the first email,
+  // not by every doctor that has no smtp:// channel: a few MB resident (issue 14).
+  let transport: Promise<Transporter> | undefined;
+  const options = {
     host: target.url.hostname,
     port: target.url.port ? Number(target.url.port) : implicitTls ? 465 : 587,
     secure: implicitTls,
@@ -70,14 +73,15 @@ export const smtpChannel: ChannelFactory = (target, ctx) => {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
-  });
+  };
+  const connect = (): Promise<Transporter> => (transport ??= import('nodemailer').then((m) => m.default.createTransport(options)));
   const make = (s: AlertSummary): EmailMessage => toEmail(s);
   const driver: ChannelDriver<EmailMessage> = {
     buildIncident: (r) => make(summarizeIncident(r, ctx)),
     buildRecovery: (r, at) => make(summarizeRecovery(r, at, ctx)),
     buildDigest: (rs, rec) => make(summarizeDigest(rs, rec, ctx)),
     buildTest: (now) => make(summarizeTest(now, ctx)),
-    send: (message, signal) => sendMail(transport, { from, to, ...message }, signal),
+    send: async (message, signal) => sendMail(await connect(), { from, to, ...message }, signal),
   };
   return { paceMs: 1000, secrets: password ? [password] : [], driver };
 };
