@@ -108,6 +108,28 @@ export function recordOom(history: ContainerHistory, at: string, now: number): C
   return { ...history, ooms: addTime(history.ooms, at, now), deaths: pruneTimes(history.deaths, now), restarts: pruneTimes(history.restarts, now) };
 }
 
+/**
+ * The history kept under a container's name, as far as it belongs to this container: what
+ * happened before it was created happened to its predecessor under the name. A recreate
+ * (`docker compose up -d` after a change, an image update) is a person's or their tool's
+ * deliberate act, so its crashes, restarts and the doctor's giving up start afresh; what was seen
+ * (the incident memory) stays, for "this happened before" and for patterns. A rename keeps it all.
+ */
+export function historyOfThisContainer(history: ContainerHistory, createdAt: string | null | undefined): ContainerHistory {
+  const created = parseTime(createdAt ?? null);
+  if (created === null) return history;
+  const since = (times: readonly string[]) => times.filter((t) => (parseTime(t) ?? 0) >= created);
+  const { attemptsEnded, lastHandledExit, ...rest } = history;
+  return {
+    ...rest,
+    deaths: since(history.deaths),
+    ooms: since(history.ooms),
+    restarts: since(history.restarts),
+    ...(attemptsEnded && (parseTime(attemptsEnded.at) ?? 0) >= created ? { attemptsEnded } : {}),
+    ...(lastHandledExit !== undefined && (parseTime(lastHandledExit) ?? 0) >= created ? { lastHandledExit } : {}),
+  };
+}
+
 /** Records that the doctor restarted the container at `at`. */
 export function recordRestart(history: ContainerHistory, at: string, now: number): ContainerHistory {
   return { ...history, restarts: addTime(history.restarts, at, now), deaths: pruneTimes(history.deaths, now), ooms: pruneTimes(history.ooms, now) };

@@ -31,6 +31,8 @@ export interface ContainerFacts {
   readonly stateError: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
+  /** When this container (this id) was created: a recreate under the same name starts its history afresh. */
+  readonly createdAt?: string | null;
   /** Docker's own count (top level `RestartCount`): it resets on `docker restart` and misses API restarts. */
   readonly restartCount: number;
   readonly restartPolicy: { readonly name: RestartPolicyName; readonly maximumRetryCount: number };

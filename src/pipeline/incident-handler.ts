@@ -4,7 +4,7 @@ import { resolvePolicy, stopTimeoutSeconds } from '../core/container-policy.js';
 import type { Detector } from '../core/error-patterns.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
-import { findOpenIncident, hasTime, historyKey, parseTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
+import { findOpenIncident, hasTime, historyKey, historyOfThisContainer, parseTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
 import { judgeIncident, readStoryView, type Judgement } from '../core/judge.js';
 import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
@@ -343,7 +343,7 @@ export class IncidentHandler {
       removed = true;
     }
     const key = historyKey(input.engine.host, facts.ref.name);
-    const history = deps.store.history(key);
+    const history = historyOfThisContainer(deps.store.history(key), facts.createdAt);
     const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited' || input.trigger.kind === 'restarting';
     // The same exit reaches the handler more than once (the die event, then reconcile's `exited`
     // queued behind it); once judged, it stays judged even if the container is running again by now.

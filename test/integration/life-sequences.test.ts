@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js';
 import { startDoctorProcess } from '../helpers/doctor-process.js';
-import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { countStarts, doctorRestarts, failOnceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
 
 before(requireEngine);
@@ -341,5 +341,69 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
       starts.close();
       await rm(stateDir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * A person's recreate under the same name. `compose` as Compose does it (`docker compose up -d`
+ * after a change): stop the old container, rename it out of the way (`<short id>_<name>`), create
+ * the new one with the same labels, start it, remove the old one. `replace` as people and
+ * watchtower do it: stop, remove, create and start under the name. Returns the new container
+ * (removed by the caller).
+ */
+async function recreate(c: TestContainer, cmd: string, how: 'compose' | 'replace'): Promise<TestContainer> {
+  const old = container(c);
+  const info = await old.inspect();
+  await old.stop({ t: 2 }).catch((error: { statusCode?: number }) => {
+    if (error.statusCode !== 304) throw error; // already stopped
+  });
+  if (how === 'compose') await old.rename({ name: `${c.id.slice(0, 12)}_${c.name}` });
+  else await old.remove({ force: true });
+  const next = await testDocker().createContainer({ name: c.name, Image: info.Config.Image, Cmd: ['sh', '-c', cmd], Labels: info.Config.Labels, HostConfig: { RestartPolicy: info.HostConfig.RestartPolicy } });
+  await next.start();
+  if (how === 'compose') await old.remove({ force: true });
+  return { id: next.id, name: c.name };
+}
+
+describe('a person recreates it (docker compose up -d)', PARALLEL, () => {
+  test('recreating a running service is a person\'s work: the old container is not restarted and nothing is escalated', async () => {
+    const cmd = "trap 'exit 0' TERM; while :; do sleep 1; done";
+    await withScene({ name: 'recreate', cmd }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitForCycles(h, 2);
+      const next = await recreate(s.c, cmd, 'compose');
+      try {
+        const starts = await countStarts([next.id]);
+        await waitForCycles(h, 4);
+        const rs = await h.records(s.c.name);
+        assert.deepEqual(rs.filter((r) => r.decision.action !== 'none'), [], brief(rs));
+        assert.equal(s.starts.count(s.c.id), 1, 'the old container: its own start only');
+        assert.equal(starts.count(next.id), 0, 'the new one: started by the person (before counting), never by the doctor');
+        starts.close();
+        assert.equal(await statusOf(next.id), 'running');
+      } finally {
+        await removeContainers([next.id]);
+      }
+    });
+  });
+
+  test('after the doctor gave up on a crash loop, a person\'s docker rm and docker run under the name gets its attempts afresh', async () => {
+    await withScene({ name: 'recreate-fix', cmd: "sleep 1; echo 'Error: bad config' >&2; exit 1" }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitForRecord(h, s.c.name, (x) => x.decision.action === 'escalate', 'the doctor giving up', 60_000);
+      await exited(s.c);
+      // The new container fails once the same way, then holds (the fix needed one more start):
+      // judged on its own crashes, that first one is restarted; judged on its predecessor's, it would not be.
+      const next = await recreate(s.c, failOnceThenRun("sleep 1; echo 'Error: bad config' >&2; exit 1"), 'replace');
+      try {
+        const r = await waitForRecord(h, s.c.name, (x) => x.container.id === next.id && x.decision.action === 'restart', 'a restart of the new container', 60_000);
+        assert.equal(r.outcome.status, 'restarted', brief([r]));
+        await waitFor(async () => (await statusOf(next.id)) === 'running', { what: 'the new container running' });
+      } finally {
+        await removeContainers([next.id]);
+      }
+    });
   });
 });

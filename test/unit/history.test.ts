@@ -6,6 +6,7 @@ import {
   emptyHistory,
   findOpenIncident,
   historyLimits,
+  historyOfThisContainer,
   includeTime,
   isStaleExit,
   recordDeath,
@@ -139,4 +140,39 @@ describe('formatDuration and isStaleExit', () => {
   for (const [kind, finishedAt, expected] of stale) {
     test(`isStaleExit(${kind}, ${finishedAt ?? 'null'}) is ${expected}`, () => assert.equal(isStaleExit(kind, finishedAt, NOW), expected));
   }
+});
+
+describe('historyOfThisContainer: a recreate under the same name starts afresh', () => {
+  const created = ago(10 * MIN);
+  const before = makeHistory({
+    deaths: [ago(30 * MIN), ago(5 * MIN)],
+    ooms: [ago(30 * MIN)],
+    restarts: [ago(29 * MIN), ago(4 * MIN)],
+    attemptsEnded: { at: ago(20 * MIN), incidentId: 'inc-old' },
+    lastHandledExit: ago(30 * MIN),
+    incidents: [{ signature: 'sig-a', incidentId: 'inc-old', firstSeen: ago(30 * MIN), lastSeen: ago(5 * MIN), count: 2, lastAction: 'escalate', lastGuardrail: 'not-safe', rule: 'exit-error' }],
+  });
+
+  test('keeps only what happened since this container was created; the incident memory stays', () => {
+    const h = historyOfThisContainer(before, created);
+    assert.deepEqual(h.deaths, [ago(5 * MIN)]);
+    assert.deepEqual(h.ooms, []);
+    assert.deepEqual(h.restarts, [ago(4 * MIN)]);
+    assert.equal(h.attemptsEnded, undefined);
+    assert.equal(h.lastHandledExit, undefined);
+    assert.equal(h.incidents.length, 1);
+    assert.deepEqual(h.incidents, before.incidents);
+  });
+
+  test('the doctor giving up and the last judged exit of this container itself are kept', () => {
+    const own = { ...before, attemptsEnded: { at: ago(2 * MIN), incidentId: 'inc-new' }, lastHandledExit: ago(5 * MIN) };
+    const h = historyOfThisContainer(own, created);
+    assert.deepEqual(h.attemptsEnded, own.attemptsEnded);
+    assert.equal(h.lastHandledExit, ago(5 * MIN));
+  });
+
+  test('without a creation time (a container removed before it was inspected) nothing is dropped', () => {
+    assert.deepEqual(historyOfThisContainer(before, null), before);
+    assert.deepEqual(historyOfThisContainer(before, undefined), before);
+  });
 });
