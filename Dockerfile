@@ -37,7 +37,10 @@ LABEL org.opencontainers.image.title="container-doctor" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="https://github.com/container-doctor/container-doctor" \
       org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
-ENV NODE_ENV=production STATE_DIR=/var/lib/container-doctor HEALTH_HOST=127.0.0.1 HEALTH_PORT=8080
+# A young generation of 1 MB instead of V8's default (up to 16 MB) keeps a long-running watch
+# 5-10 MB smaller at the cost of more frequent, sub-millisecond scavenges (docs/scale.md).
+ENV NODE_ENV=production STATE_DIR=/var/lib/container-doctor HEALTH_HOST=127.0.0.1 HEALTH_PORT=8080 \
+    NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /app
 # package.json gives bin/doctor.js its module type and the version; nothing is installed.
 COPY package.json ./

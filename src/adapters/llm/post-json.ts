@@ -2,7 +2,7 @@
  * One JSON request to a model server with a timeout and a cap on the answer's size: the answer is
  * as untrusted as the logs that went out, and a local server can be slow or wrong in any way.
  */
-import { describeCause } from '../notify/http-send.js';
+import { BodyTooLarge, describeCause, readCappedBody } from '../web/response-body.js';
 
 export type PostJsonResult =
   | { readonly ok: true; readonly status: number; readonly json: unknown }
@@ -38,9 +38,9 @@ export async function postJson(url: string, body: unknown, opts: PostJsonOptions
   }
   let text: string;
   try {
-    text = await readCapped(response, maxBytes);
+    text = await readCappedBody(response, maxBytes, 'reject');
   } catch (error) {
-    if (error instanceof TooLarge) return { ok: false, error: `${opts.name} answer larger than ${maxBytes} bytes; not read`, status: response.status };
+    if (error instanceof BodyTooLarge) return { ok: false, error: `${opts.name} answer larger than ${maxBytes} bytes; not read`, status: response.status };
     if (timeout.aborted) return { ok: false, error: `${opts.name} request timed out after ${Math.round(opts.timeoutMs / 1000)} s` };
     return { ok: false, error: `${opts.name} answer interrupted: ${describeCause(error)}`, status: response.status };
   }
@@ -56,31 +56,6 @@ export async function postJson(url: string, body: unknown, opts: PostJsonOptions
   }
   if (json === undefined) return { ok: false, error: `${opts.name} answered with something other than JSON`, status: response.status };
   return { ok: true, status: response.status, json };
-}
-
-class TooLarge extends Error {}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new TooLarge();
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `{"error": "..."}` (Ollama) or `{"error": {"message": "..."}}` (OpenAI and its look-alikes). */

@@ -4,6 +4,7 @@
  * (the same request would fail again). Uses Node's own `fetch`: every channel here speaks plain
  * JSON (or text) over HTTP, so no SDK is needed.
  */
+import { describeCause, readCappedBody } from '../web/response-body.js';
 import type { Attempt } from './delivery-queue.js';
 
 export interface HttpRequest {
@@ -51,7 +52,7 @@ export async function sendHttp(request: HttpRequest, signal: AbortSignal, opts: 
   }
   let text = '';
   try {
-    text = await readCapped(response, MAX_ERROR_BODY);
+    text = await readCappedBody(response, MAX_ERROR_BODY, 'truncate');
   } catch (error) {
     if (response.ok) return { ok: false, retryable: true, error: `response interrupted: ${describeCause(error)}`, status: response.status };
   }
@@ -77,32 +78,6 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}
-
-/** Node's fetch reports `fetch failed` and puts the useful part (ECONNREFUSED, a timeout) in `cause`. */
-export function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail = cause && typeof cause === 'object' ? (typeof cause.code === 'string' ? cause.code : String(cause.message ?? '')) : '';
-  return detail ? `${error.message} (${detail})` : error.message;
-}
-
-async function readCapped(response: Response, max: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= max) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, max);
 }
 
 function parseJson(text: string): unknown {

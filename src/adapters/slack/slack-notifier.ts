@@ -11,7 +11,8 @@ import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError,
 import { buildDigestMessage, buildIncidentMessage, buildRecoveryMessage, type AlertOptions, type SlackMessage } from '../../core/alert-blocks.js';
 import { summarizeTest } from '../../core/alert-summary.js';
 import { ChannelNotifier, type Attempt, type ChannelDriver, type ChannelStats, type DeliveryQueueOptions } from '../notify/delivery-queue.js';
-import { describeCause, parseRetryAfter } from '../notify/http-send.js';
+import { parseRetryAfter } from '../notify/http-send.js';
+import { describeCause } from '../web/response-body.js';
 
 export type { DeliveryKind, DeliveryResult } from '../notify/delivery-queue.js';
 export { parseRetryAfter };
