@@ -1,0 +1,62 @@
+import { readAuditLog, readAuditNotes } from '../../adapters/audit/audit-log.js';
+import { StoryStore } from '../../adapters/state/story-store.js';
+import { parseContainerRef } from '../../core/container-name.js';
+import { ConfigError, ExitCode } from '../../core/errors.js';
+import { buildReport } from '../../core/report/build-report.js';
+import type { Report } from '../../core/report/report-types.js';
+import { buildReportSections } from '../../core/report/report-sections.js';
+import { parseSince } from '../../core/report/report-window.js';
+import { auditPath } from '../bootstrap.js';
+import { configFromFlags, type CommonFlags } from '../config-flags.js';
+import { colorsFor } from '../render/colors.js';
+import { formatReportMarkdown } from '../render/report-markdown.js';
+import { formatReportText } from '../render/report-text.js';
+
+export interface ReportFlags extends CommonFlags {
+  since?: string;
+  container?: string;
+  json?: boolean;
+  markdown?: boolean;
+}
+
+const DEFAULT_SINCE = '7d';
+
+/** Reads the audit log and the stories of a STATE_DIR (the doctor's own, or a copy) into a report. */
+export async function loadReport(stateDir: string, auditFile: string, opts: { sinceMs: number; now: number; container?: string }): Promise<Report> {
+  const [{ records, skipped }, notes, stories] = await Promise.all([
+    readAuditLog(auditFile, { sinceMs: opts.sinceMs }),
+    readAuditNotes(auditFile, { sinceMs: opts.sinceMs }),
+    StoryStore.open(stateDir, { readOnly: true }),
+  ]);
+  return buildReport({
+    records,
+    notes,
+    stories: stories.allStories(),
+    fromMs: opts.sinceMs,
+    toMs: opts.now,
+    ...(opts.container ? { container: opts.container } : {}),
+    skippedLines: skipped,
+  });
+}
+
+export async function runReportCommand(flags: ReportFlags): Promise<number> {
+  if (flags.json && flags.markdown) throw new ConfigError('--json and --markdown cannot be used together');
+  if (flags.container !== undefined) {
+    const parsed = parseContainerRef(flags.container, '--container');
+    if (!parsed.ok) throw new ConfigError(parsed.message);
+  }
+  const now = Date.now();
+  const since = parseSince(flags.since ?? DEFAULT_SINCE, now);
+  if (!since.ok) throw new ConfigError(since.message);
+  const config = configFromFlags(flags);
+  const report = await loadReport(config.stateDir, auditPath(config), { sinceMs: since.ms, now, ...(flags.container ? { container: flags.container } : {}) });
+  if (report.skippedLines > 0) process.stderr.write(`doctor: skipped ${report.skippedLines} damaged line(s) in ${auditPath(config)}\n`);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const sections = buildReportSections(report);
+  if (flags.markdown) process.stdout.write(formatReportMarkdown(sections, 'Container doctor report'));
+  else process.stdout.write(formatReportText(colorsFor(process.stdout), sections));
+  return ExitCode.ok;
+}
