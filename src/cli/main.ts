@@ -83,6 +83,7 @@ export function buildProgram(): Command {
     .command('report'))
     .description('what happened, whether the doctor helped, and what it cost, from the audit log and stories')
     .option('--since <span|date>', 'from this long ago (7d, 24h, 30m, 2w) or this date (2026-11-30)', '7d')
+    .option('--until <span|date>', 'up to this long ago or this time (default now)')
     .option('--container <name>', 'only this container')
     .option('--json', 'print one JSON object on stdout (docs/report.md)')
     .option('--markdown', 'print markdown for a ticket')

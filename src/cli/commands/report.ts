@@ -14,6 +14,7 @@ import { formatReportText } from '../render/report-text.js';
 
 export interface ReportFlags extends CommonFlags {
   since?: string;
+  until?: string;
   container?: string;
   json?: boolean;
   markdown?: boolean;
@@ -45,7 +46,12 @@ export async function runReportCommand(flags: ReportFlags): Promise<number> {
     const parsed = parseContainerRef(flags.container, '--container');
     if (!parsed.ok) throw new ConfigError(parsed.message);
   }
-  const now = Date.now();
+  let now = Date.now();
+  if (flags.until !== undefined) {
+    const until = parseSince(flags.until, now, '--until');
+    if (!until.ok) throw new ConfigError(until.message);
+    now = until.ms;
+  }
   const since = parseSince(flags.since ?? DEFAULT_SINCE, now);
   if (!since.ok) throw new ConfigError(since.message);
   const config = configFromFlags(flags);

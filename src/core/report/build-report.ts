@@ -17,7 +17,7 @@ import type {
   RestartReview,
 } from './report-types.js';
 import { collectRepeats } from './signature-times.js';
-import { downSpans, failedAgain, HOLD_MS, personRestartAfter, readRecovery } from './story-reading.js';
+import { failedAgain, HOLD_MS, personRestartAfter, readRecovery } from './story-reading.js';
 
 export interface ReportInput {
   /** Incident records, outcomes joined (any order). */
@@ -115,21 +115,13 @@ function figuresOf(records: readonly AuditRecord[], notes: readonly IncidentNote
   };
 }
 
-function downTimeOf(records: readonly AuditRecord[], stories: readonly ContainerStory[], recoveries: readonly RecoveryReview[], fromMs: number, toMs: number): number {
-  let total = 0;
-  const seen = new Set<string>();
-  for (const r of records) {
-    const story = storyOf(stories, r);
-    const key = `${r.container.host}|${r.container.id}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (story) {
-      total += downSpans(story, fromMs, toMs).reduce((n, s) => n + (s.to - s.from), 0);
-    } else {
-      total += recoveries.filter((x) => x.container === r.container.name).reduce((n, x) => n + x.downMs, 0);
-    }
-  }
-  return total;
+/** Time down: each incident's death to running again (or to the window's end), clipped to the window. */
+function downTimeOf(recoveries: readonly RecoveryReview[], fromMs: number): number {
+  return recoveries.reduce((n, r) => {
+    const died = Date.parse(r.diedAt);
+    const end = died + r.downMs;
+    return n + Math.max(0, end - Math.max(died, fromMs));
+  }, 0);
 }
 
 function costOf(records: readonly AuditRecord[]): Report['diagnosis'] {
@@ -156,7 +148,7 @@ function costOf(records: readonly AuditRecord[]): Report['diagnosis'] {
     calls: byBackend.reduce((n, b) => n + b.calls, 0),
     inputTokens: byBackend.reduce((n, b) => n + b.inputTokens, 0),
     outputTokens: byBackend.reduce((n, b) => n + b.outputTokens, 0),
-    estimatedCostUsd: priced.length === 0 ? null : priced.reduce((n, b) => n + b.estimatedCostUsd!, 0),
+    estimatedCostUsd: byBackend.length === 0 ? 0 : priced.length === 0 ? null : priced.reduce((n, b) => n + b.estimatedCostUsd!, 0),
     byBackend,
     // The AI may only add caution (core/decide.ts): it changed a decision exactly when the rules
     // would have restarted and the AI's "not safe" stopped it.
@@ -197,7 +189,7 @@ export function buildReport(input: ReportInput): Report {
   const containers = names.map((name) => {
     const rs = records.filter((r) => r.container.name === name);
     const rv = recoveries.filter((x) => x.container === name);
-    return { name, figures: figuresOf(rs, notes.filter((n) => n.container.name === name), restarts.filter((x) => x.container === name), rv, downTimeOf(rs, stories, rv, fromMs, toMs)) };
+    return { name, figures: figuresOf(rs, notes.filter((n) => n.container.name === name), restarts.filter((x) => x.container === name), rv, downTimeOf(rv, fromMs)) };
   });
 
   const escalationsResolvedByPerson: EscalationResolved[] = [];

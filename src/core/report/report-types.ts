@@ -51,7 +51,7 @@ export interface ReportFigures {
   readonly restarts: { readonly made: number; readonly held: number; readonly relapsed: number; readonly failed: number; readonly watching: number };
   /** Escalations by guardrail (or `rule:<id>` when none applied). */
   readonly escalations: Readonly<Record<string, number>>;
-  /** Summed down time of the deaths in the window. */
+  /** Time down: each incident's death to running again (or to the window's end), summed within the window. */
   readonly downMs: number;
   /** Death to running again, over every recovery, and by who brought it back. */
   readonly timeToRecovery: DurationStats & { readonly by: Readonly<Record<Recoverer, DurationStats>> };

@@ -68,25 +68,3 @@ export function personRestartAfter(story: ContainerStory | undefined, since: num
   }
   return undefined;
 }
-
-/**
- * The spans the container was down within [from, to]: each death that was not a person's stop or
- * a clean exit, to its next start (or to `to`). The doctor's own restart's brief death counts: it is down time too.
- */
-export function downSpans(story: ContainerStory | undefined, from: number, to: number, stopSignal = 'SIGTERM'): Array<{ from: number; to: number }> {
-  const steps = story?.steps ?? [];
-  const spans: Array<{ from: number; to: number }> = [];
-  for (let i = 0; i < steps.length; i += 1) {
-    const s = steps[i]!;
-    if (s.kind !== 'die' || s.at > to) continue;
-    if (s.by !== 'doctor') {
-      if (s.exitCode === 0) continue;
-      if (readDeath(story, s.at, { stopSignal }).cause === 'person') continue;
-    }
-    const back = steps.slice(i + 1).find(isStart);
-    const end = Math.min(back?.at ?? to, to);
-    const start = Math.max(s.at, from);
-    if (end > start) spans.push({ from: start, to: end });
-  }
-  return spans;
-}
