@@ -1,9 +1,6 @@
-import { readAuditLog, readAuditNotes } from '../../adapters/audit/audit-log.js';
-import { StoryStore } from '../../adapters/state/story-store.js';
+import { loadReport } from '../../adapters/audit/load-report.js';
 import { parseContainerRef } from '../../core/container-name.js';
 import { ConfigError, ExitCode } from '../../core/errors.js';
-import { buildReport } from '../../core/report/build-report.js';
-import type { Report } from '../../core/report/report-types.js';
 import { buildReportSections } from '../../core/report/report-sections.js';
 import { parseSince } from '../../core/report/report-window.js';
 import { auditPath } from '../bootstrap.js';
@@ -21,24 +18,6 @@ export interface ReportFlags extends CommonFlags {
 }
 
 const DEFAULT_SINCE = '7d';
-
-/** Reads the audit log and the stories of a STATE_DIR (the doctor's own, or a copy) into a report. */
-export async function loadReport(stateDir: string, auditFile: string, opts: { sinceMs: number; now: number; container?: string }): Promise<Report> {
-  const [{ records, skipped }, notes, stories] = await Promise.all([
-    readAuditLog(auditFile, { sinceMs: opts.sinceMs }),
-    readAuditNotes(auditFile, { sinceMs: opts.sinceMs }),
-    StoryStore.open(stateDir, { readOnly: true }),
-  ]);
-  return buildReport({
-    records,
-    notes,
-    stories: stories.allStories(),
-    fromMs: opts.sinceMs,
-    toMs: opts.now,
-    ...(opts.container ? { container: opts.container } : {}),
-    skippedLines: skipped,
-  });
-}
 
 export async function runReportCommand(flags: ReportFlags): Promise<number> {
   if (flags.json && flags.markdown) throw new ConfigError('--json and --markdown cannot be used together');
