@@ -2,7 +2,8 @@ import { ExitCode } from '../../core/errors.js';
 import type { FeedEvent, FeedListener } from '../../pipeline/feed.js';
 import { Metrics } from '../../pipeline/metrics.js';
 import { Watcher } from '../../pipeline/watcher.js';
-import { handlerDeps, openRuntime } from '../bootstrap.js';
+import { auditPath, handlerDeps, openRuntime } from '../bootstrap.js';
+import { UiRoute } from '../../adapters/http/ui/ui-route.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
@@ -58,8 +59,11 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
     : new DoctorMetrics({ version: VERSION, snapshot: () => snapshotOf(metrics, runtime), engines: () => watcher?.status() ?? [] });
   if (prom) observeMetrics = createFeedMetrics(prom);
   const deps = handlerDeps(runtime, feed);
+  // The web timeline lives on the health server; it hears incidents live from the bus.
+  const ui = prom ? new UiRoute({ stateDir: config.stateDir, auditFile: auditPath(config), token: config.health.token }) : undefined;
   watcher = new Watcher({
     ...deps,
+    ...(ui ? { subscribers: [ui.live.subscriber] } : {}),
     diagnosers: prom ? (deps.diagnosers ?? []).map((d) => timeDiagnoser(d, 'claude', (labels, seconds) => prom.diagnosisDuration.observe(labels, seconds))) : deps.diagnosers,
     engines: runtime.engines,
     askAi: flags.ai !== false,
@@ -86,13 +90,14 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
       for (const d of down) process.stderr.write(`doctor: warning: engine ${d.host || 'local'} was not checked: ${d.lastError}\n`);
       return ExitCode.ok;
     }
-    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed });
+    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed, ...(ui ? { routes: [ui] } : {}) });
     const onStop = () => feed({ type: 'stopped', reason: String(stop.reason ?? 'stop') });
     if (stop.aborted) onStop();
     else stop.addEventListener('abort', onStop, { once: true });
     try {
       await watcher.run(stop);
     } finally {
+      ui?.close();
       await health?.close();
     }
     return ExitCode.ok;
