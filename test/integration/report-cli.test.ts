@@ -143,13 +143,13 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       const ttrText = `${formatCompactDuration(f.timeToRecovery.medianMs!)} / ${formatCompactDuration(f.timeToRecovery.worstMs!)}`;
       const escalationsText = Object.entries(f.escalations).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
       assert.deepEqual(textRow(text.stdout, again.name), [again.name, '2', 'unknown 2', '0/1', escalationsText, formatCompactDuration(f.downMs), ttrText, '1']);
-      assert.deepEqual(textRow(text.stdout, 'total'), ['total', '4', 'unknown 4', '0/2', escalationsText, formatCompactDuration(rep.total.downMs), `${formatCompactDuration(rep.total.timeToRecovery.medianMs!)} / ${formatCompactDuration(rep.total.timeToRecovery.worstMs!)}`, '1']);
+      assert.deepEqual(textRow(text.stdout, 'total'), ['total', '4', 'unknown 4', '0/2 (1 watching)', escalationsText, formatCompactDuration(rep.total.downMs), `${formatCompactDuration(rep.total.timeToRecovery.medianMs!)} / ${formatCompactDuration(rep.total.timeToRecovery.worstMs!)}`, '1']);
       assert.match(text.stdout, new RegExp(`${again.name}\\s+relapsed\\s+the same failure again at ${againRecs[1]!.time.replace(/\./g, '\\.')}`));
       assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
       const md = await runCli(['report', '--markdown', '--state-dir', copy, '--until', until]);
       assert.equal(md.code, 0, md.stderr);
       assert.match(md.stdout, /^# Container doctor report\n/);
-      assert.deepEqual(markdownRow(md.stdout, once.name).slice(0, 4), [once.name, '1', 'unknown 1', '0/1']);
+      assert.deepEqual(markdownRow(md.stdout, once.name).slice(0, 4), [once.name, '1', 'unknown 1', '0/1 (1 watching)']);
       assert.deepEqual(markdownRow(md.stdout, 'doctor'), ['doctor', '2', formatCompactDuration(rep.total.timeToRecovery.by.doctor.medianMs!), formatCompactDuration(rep.total.timeToRecovery.by.doctor.worstMs!)]);
     } finally {
       await d.stop();

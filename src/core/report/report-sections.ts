@@ -37,7 +37,8 @@ const usd = (n: number | null) => (n === null ? 'unknown' : `$${n.toFixed(4)}`);
 
 function figureRow(name: string, f: ReportFigures): Cell[] {
   const r = f.restarts;
-  const held = r.made === 0 ? '-' : `${r.held}/${r.made}`;
+  // Restarts younger than 10 minutes are not counted as held yet: say so rather than show 0.
+  const held = r.made === 0 ? '-' : `${r.held}/${r.made}${r.watching > 0 ? ` (${r.watching} watching)` : ''}`;
   return [
     cell(name),
     cell(f.incidents),

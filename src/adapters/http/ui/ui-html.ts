@@ -75,5 +75,6 @@ export const LIVE_SCRIPT = `
   es.onerror=function(){live.textContent='reconnecting';live.className='warn'};
   es.addEventListener('incident',function(e){var i=JSON.parse(e.data);if(!want(i))return;
     var empty=document.getElementById('empty');if(empty)empty.remove();
-    var t=document.createElement('tbody');t.innerHTML=i.row;var tr=t.firstElementChild;tr.className='new';body.insertBefore(tr,body.firstChild)});
+    var t=document.createElement('tbody');t.innerHTML=i.row;var tr=t.firstElementChild;tr.className='new';body.insertBefore(tr,body.firstChild);
+    var n=document.getElementById('count');if(n)n.textContent=String(body.rows.length)});
 })();`;

@@ -58,7 +58,7 @@ ${select('since', 'Since', ['1h', '24h', '7d', '30d'], f.since)}
   const empty = records.length === 0 ? '<p id="empty" class="muted">No incidents match.</p>' : '';
   const body = `<h1>Incidents <span id="live" class="muted">static</span></h1>${form}
 <div class="wrap"><table><thead><tr><th>Time</th><th>Container</th><th>Severity</th><th>Decision</th><th class="hide-phone">Outcome</th><th>What</th></tr></thead>
-<tbody id="rows">${rows}</tbody></table></div>${empty}<p class="muted">${records.length} shown, newest first.</p>`;
+<tbody id="rows">${rows}</tbody></table></div>${empty}<p class="muted"><span id="count">${records.length}</span> shown, newest first.</p>`;
   return page(body, { title: 'Timeline', active: 'timeline', script: LIVE_SCRIPT, signOut });
 }
 
@@ -129,6 +129,11 @@ const MARK: Readonly<Partial<Record<StoryStep['kind'], { color: string; label: s
   unpause: { color: 'var(--muted)', label: 'unpause' },
 };
 
+/** Seconds matter on an axis shorter than an hour. */
+function axisLabel(ms: number, span: number): string {
+  return new Date(ms).toISOString().slice(0, span < 3_600_000 ? 19 : 16).replace('T', ' ') + 'Z';
+}
+
 /** The story on a time axis: steps as dots above the line, incidents as red ticks below it. */
 function storyAxis(steps: readonly StoryStep[], records: readonly AuditRecord[], now: number): string {
   const times = [...steps.map((s) => s.at), ...records.map((r) => Date.parse(r.time))];
@@ -144,14 +149,16 @@ function storyAxis(steps: readonly StoryStep[], records: readonly AuditRecord[],
   const ticks = records.map((r) => `<a href="${incidentHref(r)}"><rect x="${(x(Date.parse(r.time)) - 2).toFixed(1)}" y="44" width="4" height="16" fill="var(--bad)"><title>${esc(r.time)} incident ${esc(r.incidentId)}: ${esc(r.decision.action)}</title></rect></a>`).join('');
   return `<svg class="axis" viewBox="0 0 800 90" role="img" aria-label="story from ${esc(new Date(from).toISOString())} to ${esc(new Date(to).toISOString())}">
 <line x1="10" y1="40" x2="790" y2="40" stroke="var(--line)" stroke-width="2"/>${dots}${ticks}
-<text x="10" y="82">${esc(new Date(from).toISOString().slice(0, 16).replace('T', ' '))}</text><text x="790" y="82" text-anchor="end">${esc(new Date(to).toISOString().slice(0, 16).replace('T', ' '))}</text></svg>
+<text x="10" y="82">${esc(axisLabel(from, span))}</text><text x="790" y="82" text-anchor="end">${esc(axisLabel(to, span))}</text></svg>
 <p class="muted">Dots: <span class="good">start</span>, <span class="bad">death</span>, <span style="color:var(--accent)">stop, kill or the doctor's restart</span>, <span class="warn">health</span>. Red ticks: incidents.</p>`;
 }
 
 function figures(f: ReportFigures | undefined): string {
   if (!f) return '<p class="muted">No incidents in the report window.</p>';
   const r = f.restarts;
-  const rate = r.made === 0 ? '-' : `${Math.round((r.held / r.made) * 100)}% (${r.held}/${r.made})`;
+  const decided = r.held + r.relapsed + r.failed;
+  const watching = r.watching > 0 ? `${r.watching} watching` : '';
+  const rate = decided === 0 ? watching || '-' : `${Math.round((r.held / decided) * 100)}% (${r.held}/${decided})${watching ? `, ${watching}` : ''}`;
   const ttr = f.timeToRecovery;
   const item = (label: string, value: string) => `<div><span class="muted">${esc(label)}</span><b>${esc(value)}</b></div>`;
   return `<div class="figs">${item('Incidents', String(f.incidents))}${item('Restarts held', rate)}${item('Time to recovery (median)', ttr.medianMs === null ? '-' : formatCompactDuration(ttr.medianMs))}${item('Worst', ttr.worstMs === null ? '-' : formatCompactDuration(ttr.worstMs))}${item('Time down', formatCompactDuration(f.downMs))}${item('Still down', String(f.stillDown))}</div>`;
