@@ -12,7 +12,8 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { fastEnv, repoRoot } from '../helpers/doctor-harness.js';
+import type { Report } from '../../src/core/report/report-types.js';
+import { fastEnv, repoRoot, runCli } from '../helpers/doctor-harness.js';
 import { startDoctorProcess, type DoctorProcess } from '../helpers/doctor-process.js';
 import { freePort } from '../helpers/free-port.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDockerHost } from '../helpers/engine.js';
@@ -135,6 +136,16 @@ describe('/ui in chromium', () => {
       const report = await page.locator('main').innerText();
       assert.match(report, /What happened/);
       assert.match(report, new RegExp(crash.name));
+      // The same numbers as `doctor report` on the same STATE_DIR (the columns that do not move with the clock).
+      const cli = await runCli(['report', '--json'], { STATE_DIR: doctor.stateDir });
+      const json = JSON.parse(cli.stdout) as Report;
+      const cells = await page.locator('section').first().locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      for (const c of json.containers) {
+        const row = cells.find((r) => r[0] === c.name);
+        assert.ok(row, `a report row for ${c.name}`);
+        assert.equal(row[1], String(c.figures.incidents));
+        assert.equal(row[7], String(c.figures.stillDown));
+      }
       await remember(page);
       await shoot(page, 'report-desktop');
     } finally {
