@@ -13,6 +13,7 @@ import { createFeedMetrics } from '../../adapters/metrics/feed-metrics.js';
 import { timeDiagnoser } from '../../adapters/metrics/timed-diagnoser.js';
 import { VERSION } from '../../version.js';
 import { snapshotOf, startHealthServer } from './watch-health.js';
+import { startReportDigests } from './watch-digest.js';
 
 export interface WatchFlags extends CommonFlags {
   once?: boolean;
@@ -91,12 +92,14 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
       return ExitCode.ok;
     }
     const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed, ...(ui ? { routes: [ui] } : {}) });
+    const digests = startReportDigests(config, runtime.notifiers, feed, stop);
     const onStop = () => feed({ type: 'stopped', reason: String(stop.reason ?? 'stop') });
     if (stop.aborted) onStop();
     else stop.addEventListener('abort', onStop, { once: true });
     try {
       await watcher.run(stop);
     } finally {
+      await digests;
       ui?.close();
       await health?.close();
     }
