@@ -2,8 +2,8 @@ import { ExitCode } from '../../core/errors.js';
 import type { FeedEvent, FeedListener } from '../../pipeline/feed.js';
 import { Metrics } from '../../pipeline/metrics.js';
 import { Watcher } from '../../pipeline/watcher.js';
-import { auditPath, handlerDeps, openRuntime } from '../bootstrap.js';
-import { UiRoute } from '../../adapters/http/ui/ui-route.js';
+import { handlerDeps, openRuntime } from '../bootstrap.js';
+import { createUiRoute } from './watch-ui.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
@@ -61,7 +61,7 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
   if (prom) observeMetrics = createFeedMetrics(prom);
   const deps = handlerDeps(runtime, feed);
   // The web timeline lives on the health server; it hears incidents live from the bus.
-  const ui = prom ? new UiRoute({ stateDir: config.stateDir, auditFile: auditPath(config), token: config.health.token }) : undefined;
+  const ui = prom ? createUiRoute(config) : undefined;
   watcher = new Watcher({
     ...deps,
     ...(ui ? { subscribers: [ui.live.subscriber] } : {}),

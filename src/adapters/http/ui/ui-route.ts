@@ -1,21 +1,31 @@
 /**
  * /ui on the health server (mounted through its `routes` hook): the incident timeline, a page per
  * container and per incident, the report, a live stream and the sign-in. Reads the audit log and
- * the stories from STATE_DIR on each request, so it shows exactly what `doctor report` would.
+ * the stories through its sources on each request, so it shows exactly what `doctor report` would.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readAuditLog, readAuditNotes } from '../../audit/audit-log.js';
-import { loadReport } from '../../audit/load-report.js';
-import { StoryStore } from '../../state/story-store.js';
 import { parseSince } from '../../../core/report/report-window.js';
+import type { Report } from '../../../core/report/report-types.js';
+import type { ContainerStory } from '../../../core/story.js';
+import type { AuditRecord, IncidentNoteEvent } from '../../../core/types.js';
 import type { HttpRoute } from '../health-server.js';
 import { UiSessions } from './ui-auth.js';
 import { UiLive } from './ui-live.js';
 import { containerPage, incidentPage, liveIncident, loginPage, notFoundPage, reportPage, timelinePage, type TimelineFilters } from './ui-pages.js';
 
+/** What the pages read; the CLI wires them to the audit log and the story store of STATE_DIR. */
+export interface UiSources {
+  /** Incident records, newest first, outcomes joined. */
+  records(query: { readonly container?: string; readonly sinceMs?: number }): Promise<readonly AuditRecord[]>;
+  /** repeat, deferral and recovery lines, oldest first. */
+  notes(): Promise<readonly IncidentNoteEvent[]>;
+  stories(): Promise<readonly ContainerStory[]>;
+  /** The `doctor report` figures for the window. */
+  report(query: { readonly sinceMs: number; readonly now: number; readonly container?: string }): Promise<Report>;
+}
+
 export interface UiOptions {
-  readonly stateDir: string;
-  readonly auditFile: string;
+  readonly sources: UiSources;
   /** HEALTH_TOKEN; unset leaves /ui as open as /health. */
   readonly token?: string;
   readonly now?: () => number;
@@ -143,7 +153,7 @@ export class UiRoute implements HttpRoute {
       since: pick(url, 'since', ['1h', '24h', '7d', '30d']),
     };
     const since = f.since ? parseSince(f.since, this.now()) : undefined;
-    const { records } = await readAuditLog(this.options.auditFile, { ...(since?.ok ? { sinceMs: since.ms } : {}) });
+    const records = await this.options.sources.records({ ...(since?.ok ? { sinceMs: since.ms } : {}) });
     const containers = [...new Set(records.map((r) => r.container.name))].sort();
     const shown = records
       .filter((r) => (!f.container || r.container.name === f.container) && (!f.severity || r.diagnosis.severity === f.severity) && (!f.decision || r.decision.action === f.decision))
@@ -155,27 +165,27 @@ export class UiRoute implements HttpRoute {
     const sinceText = pick(url, 'since', ['24h', '7d', '30d']) ?? REPORT_DEFAULT_SINCE;
     const now = this.now();
     const since = parseSince(sinceText, now);
-    const report = await loadReport(this.options.stateDir, this.options.auditFile, { sinceMs: since.ok ? since.ms : now - 7 * 86_400_000, now });
+    const report = await this.options.sources.report({ sinceMs: since.ok ? since.ms : now - 7 * 86_400_000, now });
     html(res, 200, reportPage(report, sinceText, signOut));
   }
 
   private async container(res: ServerResponse, name: string, signOut: boolean): Promise<void> {
-    const { records } = await readAuditLog(this.options.auditFile, { container: name });
-    const stories = (await StoryStore.open(this.options.stateDir, { readOnly: true })).allStories().filter((s) => s.name === name || records.some((r) => r.container.id === s.id));
+    const records = await this.options.sources.records({ container: name });
+    const stories = (await this.options.sources.stories()).filter((s) => s.name === name || records.some((r) => r.container.id === s.id));
     if (records.length === 0 && stories.length === 0) return html(res, 404, notFoundPage(`No container ${name} on record.`, signOut));
     const now = this.now();
-    const report = await loadReport(this.options.stateDir, this.options.auditFile, { sinceMs: now - 7 * 86_400_000, now, container: name });
+    const report = await this.options.sources.report({ sinceMs: now - 7 * 86_400_000, now, container: name });
     html(res, 200, containerPage(name, stories, records, report, now, signOut));
   }
 
   private async incident(res: ServerResponse, id: string, signOut: boolean): Promise<void> {
-    const { records } = await readAuditLog(this.options.auditFile);
+    const records = await this.options.sources.records({});
     const mine = records.filter((r) => r.incidentId === id).reverse();
     if (mine.length === 0) return html(res, 404, notFoundPage(`No incident ${id} on record.`, signOut));
-    const notes = (await readAuditNotes(this.options.auditFile)).filter((n) => n.incidentId === id);
+    const notes = (await this.options.sources.notes()).filter((n) => n.incidentId === id);
     const now = this.now();
     const first = Date.parse(mine[0]!.time);
-    const review = await loadReport(this.options.stateDir, this.options.auditFile, { sinceMs: first - 1, now, container: mine[0]!.container.id });
+    const review = await this.options.sources.report({ sinceMs: first - 1, now, container: mine[0]!.container.id });
     html(res, 200, incidentPage(mine, notes, review, signOut));
   }
 }
