@@ -154,6 +154,7 @@ export class UiRoute implements HttpRoute {
     };
     const since = f.since ? parseSince(f.since, this.now()) : undefined;
     const records = await this.options.sources.records({ ...(since?.ok ? { sinceMs: since.ms } : {}) });
+    // The container menu lists every container in the window, so the filter can be changed from any view.
     const containers = [...new Set(records.map((r) => r.container.name))].sort();
     const shown = records
       .filter((r) => (!f.container || r.container.name === f.container) && (!f.severity || r.diagnosis.severity === f.severity) && (!f.decision || r.decision.action === f.decision))
