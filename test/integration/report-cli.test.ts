@@ -18,7 +18,7 @@ import type { AuditRecord } from '../../src/core/types.js';
 import { fastEnv, runCli } from '../helpers/doctor-harness.js';
 import { startDoctorProcess, type DoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
-import { failOnceThenRun, statusOf } from '../helpers/scenes.js';
+import { execIn, failOnceThenRun, statusOf } from '../helpers/scenes.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
@@ -107,7 +107,10 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       assert.deepEqual(rep.total.restarts, { made: 2, held: 0, relapsed: 1, failed: 0, watching: 1 });
       assert.deepEqual(rep.restarts.map((r) => [r.container, r.verdict]), [[once.name, 'watching'], [again.name, 'relapsed']]);
       assert.deepEqual(rep.didItHelp.restartsNotHelped.map((r) => [r.container, r.incidentId]), [[again.name, againRecs[0]!.incidentId]]);
-      assert.deepEqual(rep.total.decisions, { restart: 2, escalate: againRecs[1]!.decision.action === 'escalate' ? 1 : 0, none: policyRecs[0]!.decision.action === 'none' ? 1 : 0 + (againRecs[1]!.decision.action === 'none' ? 1 : 0) });
+      const all = [...onceRecs, ...againRecs, ...policyRecs];
+      const tally = (a: string) => all.filter((x) => x.decision.action === a).length;
+      assert.deepEqual(rep.total.decisions, { restart: 2, escalate: tally('escalate'), none: tally('none') });
+      assert.equal(tally('restart'), 2);
       assert.deepEqual(rep.total.escalations, againRecs[1]!.decision.action === 'escalate' ? { [againRecs[1]!.decision.guardrail!]: 1 } : {});
       assert.deepEqual(rep.total.byClass, { unknown: 4 });
       assert.equal(rep.total.stillDown, 1, 'h11-again stays down after the restart did not help');
@@ -151,6 +154,36 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       assert.match(md.stdout, /^# Container doctor report\n/);
       assert.deepEqual(markdownRow(md.stdout, once.name).slice(0, 4), [once.name, '1', 'unknown 1', '0/1 (1 watching)']);
       assert.deepEqual(markdownRow(md.stdout, 'doctor'), ['doctor', '2', formatCompactDuration(rep.total.timeToRecovery.by.doctor.medianMs!), formatCompactDuration(rep.total.timeToRecovery.by.doctor.worstMs!)]);
+    } finally {
+      await d.stop();
+      if (copy) await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  test('AUTO_FIX=false: an unhealthy container that got well by itself', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const d = await doctorFor(scope, false);
+    let copy: string | undefined;
+    try {
+      const c = await runContainer({ name: 'h11-sick', labels: { [SCOPE_LABEL]: scope }, cmd: 'exec sleep 3600', healthcheck: { test: '[ -f /tmp/healthy ]', intervalMs: 500, retries: 2 } });
+      const [r] = await waitFor(async () => {
+        const rs = await records(d, c);
+        return rs.length > 0 ? rs : undefined;
+      }, { what: 'the observe-only record of the unhealthy container', timeoutMs: 60_000 });
+      assert.equal(r!.trigger.kind, 'unhealthy');
+      assert.equal(r!.decision.guardrail, 'observe-only');
+      await execIn(c.id, ['touch', '/tmp/healthy']);
+      await waitFor(async () => (await testDocker().getContainer(c.id).inspect()).State.Health?.Status === 'healthy', { what: 'healthy again' });
+      copy = await copyState(d);
+      const rep = await reportJson(copy);
+      const review = rep.observeOnly.reviews[0]!;
+      assert.deepEqual([rep.observeOnly.incidents, rep.observeOnly.wouldRestart, review.wouldHave, review.then], [1, 1, 'restart', 'recovered-by-itself']);
+      const recovery = rep.recoveries[0]!;
+      assert.equal(recovery.by, 'itself');
+      assert.equal(recovery.diedAt, new Date(Date.parse(r!.trigger.at)).toISOString());
+      assert.equal(review.downMs, recovery.downMs);
+      assert.equal(rep.total.timeToRecovery.by.itself.count, 1);
+      assert.equal(rep.total.stillDown, 0);
     } finally {
       await d.stop();
       if (copy) await rm(copy, { recursive: true, force: true });

@@ -157,9 +157,9 @@ function costOf(records: readonly AuditRecord[]): Report['diagnosis'] {
   };
 }
 
-function reviewObserved(r: AuditRecord, recovery: RecoveryReview | undefined, story: ContainerStory | undefined): ObserveReview {
+function reviewObserved(r: AuditRecord, recovery: RecoveryReview | undefined): ObserveReview {
   const base = { container: r.container.name, incidentId: r.incidentId, at: r.time, wouldHave: r.decision.reason.startsWith('would restart') ? 'restart' : r.decision.action };
-  if (!recovery) return { ...base, then: story ? 'unknown' : 'unknown', downMs: null };
+  if (!recovery) return { ...base, then: 'unknown', downMs: null };
   if (recovery.recoveredAt === null) return { ...base, then: 'still-down', downMs: recovery.downMs };
   const then = recovery.by === 'person' ? 'person-restarted' : recovery.by === 'docker' ? 'docker-restarted' : recovery.by === 'itself' ? 'recovered-by-itself' : 'unknown';
   return { ...base, then, downMs: recovery.downMs };
@@ -228,7 +228,7 @@ export function buildReport(input: ReportInput): Report {
     observeOnly: {
       incidents: observed.length,
       wouldRestart: observed.filter((r) => r.decision.reason.startsWith('would restart')).length,
-      reviews: observed.map((r) => reviewObserved(r, recoveryOf.get(r), storyOf(stories, r))),
+      reviews: observed.map((r) => reviewObserved(r, recoveryOf.get(r))),
     },
     diagnosis: costOf(records),
     skippedLines: input.skippedLines ?? 0,
