@@ -61,7 +61,7 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
   if (prom) observeMetrics = createFeedMetrics(prom);
   const deps = handlerDeps(runtime, feed);
   // The web timeline lives on the health server; it hears incidents live from the bus.
-  const ui = prom ? createUiRoute(config) : undefined;
+  const ui = prom ? createUiRoute(config, runtime.stories) : undefined;
   watcher = new Watcher({
     ...deps,
     ...(ui ? { subscribers: [ui.live.subscriber] } : {}),
