@@ -8,14 +8,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import { formatCompactDuration } from '../../src/core/format.js';
 import type { Report } from '../../src/core/report/report-types.js';
 import type { AuditRecord } from '../../src/core/types.js';
-import { fastEnv, runCli } from '../helpers/doctor-harness.js';
+import { fastEnv, repoRoot, runCli } from '../helpers/doctor-harness.js';
 import { startDoctorProcess, type DoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
 import { execIn, failOnceThenRun, statusOf } from '../helpers/scenes.js';
@@ -24,6 +24,7 @@ before(requireEngine);
 after(removeAllTestContainers);
 
 const SCOPE_LABEL = 'doctor.report-scene';
+const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'report');
 
 async function doctorFor(scope: string, autoFix: boolean): Promise<DoctorProcess> {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-report-'));
@@ -151,6 +152,11 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
       const md = await runCli(['report', '--markdown', '--state-dir', copy, '--until', until]);
       assert.equal(md.code, 0, md.stderr);
+      // Kept as artifacts: the README's sample output comes from here.
+      await mkdir(ARTIFACTS, { recursive: true });
+      await writeFile(path.join(ARTIFACTS, 'report.txt'), text.stdout);
+      await writeFile(path.join(ARTIFACTS, 'report.md'), md.stdout);
+      await writeFile(path.join(ARTIFACTS, 'report.json'), JSON.stringify(rep, null, 2));
       assert.match(md.stdout, /^# Container doctor report\n/);
       assert.deepEqual(markdownRow(md.stdout, once.name).slice(0, 4), [once.name, '1', 'unknown 1', '0/1 (1 watching)']);
       assert.deepEqual(markdownRow(md.stdout, 'doctor'), ['doctor', '2', formatCompactDuration(rep.total.timeToRecovery.by.doctor.medianMs!), formatCompactDuration(rep.total.timeToRecovery.by.doctor.worstMs!)]);
