@@ -79,6 +79,20 @@ export function buildProgram(): Command {
       process.exitCode = await runHistoryCommand(opts);
     });
 
+  addEnvFileFlag(program
+    .command('report'))
+    .description('what happened, whether the doctor helped, and what it cost, from the audit log and stories')
+    .option('--since <span|date>', 'from this long ago (7d, 24h, 30m, 2w) or this date (2026-11-30)', '7d')
+    .option('--until <span|date>', 'up to this long ago or this time (default now)')
+    .option('--container <name>', 'only this container')
+    .option('--json', 'print one JSON object on stdout (docs/report.md)')
+    .option('--markdown', 'print markdown for a ticket')
+    .option('--state-dir <dir>', 'where the audit log and stories live (STATE_DIR)')
+    .action(async (opts) => {
+      const { runReportCommand } = await import('./commands/report.js');
+      process.exitCode = await runReportCommand(opts);
+    });
+
   const notify = program.command('notify').description('check the alert channels');
   addEnvFileFlag(
     notify

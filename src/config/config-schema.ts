@@ -1,3 +1,4 @@
+import { parseReportSchedule } from '../core/report/report-schedule.js';
 import { z } from 'zod';
 import { checkContainerRef } from '../core/container-name.js';
 
@@ -148,6 +149,12 @@ export const settingsSchema = z.object({
   DOCTOR_NAME: optionalText.prefault(''),
   LOG_FORMAT: oneOf('LOG_FORMAT', ['auto', 'json', 'text'] as const).prefault('auto'),
   LOG_LEVEL: oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const).prefault('info'),
+  /** The weekly (or daily) report digest through the channels: `mon 09:00` in TZ; empty for none. */
+  REPORT_SCHEDULE: optionalText.prefault('').superRefine((value, ctx) => {
+    if (!value) return;
+    const parsed = parseReportSchedule(value);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+  }),
 });
 
 export type SettingName = keyof typeof settingsSchema.shape;

@@ -59,6 +59,8 @@ export interface Config {
   readonly warnings: readonly string[];
   /** The daemon's log: `auto` is JSON lines unless stdout is a terminal (LOG_FORMAT, LOG_LEVEL). */
   readonly log: { readonly format: 'auto' | 'json' | 'text'; readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  /** REPORT_SCHEDULE (`mon 09:00`, local time): when the report digest goes to the channels; undefined for never. */
+  readonly reportSchedule?: string;
 }
 
 export interface ConfigSources {
@@ -162,6 +164,7 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
     doctorName: s.DOCTOR_NAME ?? hostname(),
     warnings: Object.freeze(fromFile.warnings),
     log: Object.freeze({ format: s.LOG_FORMAT, level: s.LOG_LEVEL }),
+    ...(s.REPORT_SCHEDULE ? { reportSchedule: s.REPORT_SCHEDULE } : {}),
   });
   return { config, origins };
 }

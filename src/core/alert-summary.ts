@@ -22,7 +22,7 @@ import type { AuditRecord, Severity } from './types.js';
 export { CUT_MARKER, cutText };
 
 /** What an alert is about. `test` is `doctor notify test`. */
-export type AlertKind = 'incident' | 'recovery' | 'digest' | 'test';
+export type AlertKind = 'incident' | 'recovery' | 'digest' | 'test' | 'notice';
 
 /** `ok` for recoveries and tests: nothing is wrong. */
 export type AlertTone = Severity | 'ok';
@@ -137,6 +137,21 @@ export function summarizeDigest(records: readonly AuditRecord[], recoveries: rea
     incidentIds: [...records.map((r) => r.incidentId), ...recoveries.map((e) => e.record.incidentId)],
     containers: names,
     time: last,
+  };
+}
+
+/** A message about no single incident (the scheduled report digest): its lines as given, redacted. */
+export function summarizeNotice(title: string, markdown: string, nowIso: string, opts: SummaryOptions): AlertSummary {
+  return {
+    kind: 'notice',
+    tone: 'ok',
+    title: opts.redact(title),
+    fields: [],
+    lines: markdown.split('\n').map((l) => opts.redact(l)),
+    footer: `host ${opts.hostLabel} · ${nowIso}`,
+    incidentIds: [],
+    containers: [],
+    time: nowIso,
   };
 }
 

@@ -362,7 +362,7 @@ export interface DeliveryFailureEvent {
   /** The channel, as its redacted URL (`discord://discord.com/…`); absent on v0.1 lines (Slack). */
   readonly channel?: string;
   /** What the message was: one incident, a recovery follow-up, or a storm digest. */
-  readonly message: 'incident' | 'recovery' | 'digest' | 'test';
+  readonly message: 'incident' | 'recovery' | 'digest' | 'test' | 'notice';
   /** Every incident the message covered. */
   readonly incidentIds: readonly string[];
   readonly ok: false;

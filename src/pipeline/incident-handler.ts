@@ -25,7 +25,7 @@ import type {
   Trigger,
 } from '../core/types.js';
 import type { FeedListener } from './feed.js';
-import { auditSubscriber, feedSubscriber, IncidentBus, notifierSubscriber } from './incident-bus.js';
+import { auditSubscriber, feedSubscriber, IncidentBus, notifierSubscriber, type IncidentSubscriber } from './incident-bus.js';
 import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, StoryLedger } from './ports.js';
 import { SecondOpinions, type DiagnosisAllowance } from './second-opinion.js';
 import { verifyRestart } from './restart-verify.js';
@@ -63,6 +63,8 @@ export interface HandlerDeps {
   readonly secrets?: readonly string[];
   /** Same container, same signature within this window = the same incident. */
   readonly dedupeWindowMs?: number;
+  /** More listeners on the incident stream (the /ui live timeline), after the built-in ones. */
+  readonly subscribers?: readonly IncidentSubscriber[];
 }
 
 export interface IncidentInput {
@@ -158,6 +160,7 @@ export class IncidentHandler {
       auditSubscriber(deps.audit),
       feedSubscriber(deps.feed),
       notifierSubscriber(deps.notifiers ?? [], (message) => deps.feed({ type: 'warning', message })),
+      ...(deps.subscribers ?? []),
     ]);
   }
 

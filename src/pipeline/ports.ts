@@ -103,6 +103,8 @@ export interface Notifier {
   recovered(record: AuditRecord, recoveredAt: string): void;
   /** Resolves when queued messages were delivered or given up on (used at shutdown). */
   flush(timeoutMs: number): Promise<void>;
+  /** A message that is not about one incident (the REPORT_SCHEDULE digest): a title and a few markdown lines. */
+  notice?(title: string, markdown: string): void;
 }
 
 /** Append-only record of every decision, written durably before `append` resolves. */

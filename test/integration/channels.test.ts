@@ -163,6 +163,21 @@ for (const c of cases) {
       sleeps = [];
     });
 
+    test('delivers a notice (the report digest) in the service format, redacted', async () => {
+      deliveries = [];
+      const n = channel(c.url(fake), deliveries);
+      assert.ok(n.notice, 'the channel takes notices');
+      n.notice('Doctor report: the last week', `*Restarts*: 2 made, 1 held\n• repeated: web-1 oom-kill 3 times, daily around 02:00 UTC\npassword=${SECRET_IN_LOG}`);
+      await n.flush(10_000);
+      assert.equal(fake.requests.length, 1);
+      const [req] = fake.requests;
+      assert.ok(req && req.status >= 200 && req.status < 300, `accepted (status ${req?.status})`);
+      assert.ok(req.raw.includes('Doctor report: the last week'), req.raw);
+      assert.ok(req.raw.includes('daily around 02:00 UTC'), req.raw);
+      assert.ok(!req.raw.includes(SECRET_IN_LOG), 'the secret is redacted');
+      assert.deepEqual(deliveries.map((d) => [d.kind, d.ok]), [['notice', true]]);
+    });
+
     test('delivers the incident in the service format, redacted', async () => {
       deliveries = [];
       const n = channel(c.url(fake), deliveries);

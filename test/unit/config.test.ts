@@ -126,6 +126,8 @@ describe('precedence: defaults < .env < environment < flags', () => {
 describe('validation: every bad value names its setting (exit code 2)', () => {
   const bad: Array<[SettingName, string]> = [
     ['CHECK_INTERVAL', 'abc'],
+    ['REPORT_SCHEDULE', 'monday'],
+    ['REPORT_SCHEDULE', 'mon 25:00'],
     ['CHECK_INTERVAL', '0'],
     ['CHECK_INTERVAL', '-1'],
     ['CHECK_INTERVAL', '30s'],

@@ -3,7 +3,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { StateError, describeWriteError } from '../../core/errors.js';
-import type { AuditEvent, AuditRecord, OutcomeEvent } from '../../core/types.js';
+import type { AuditEvent, AuditRecord, IncidentNoteEvent, OutcomeEvent } from '../../core/types.js';
 import type { AuditSink, StorageHealthSink } from '../../pipeline/ports.js';
 
 /**
@@ -196,4 +196,36 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
     .sort((a, b) => (a.at !== b.at ? (b.at > a.at ? 1 : -1) : b.index - a.index))
     .map((x) => x.record);
   return { records: Number.isFinite(limit) ? newestFirst.slice(0, limit) : newestFirst, skipped };
+}
+
+function isNote(value: unknown): value is IncidentNoteEvent {
+  const n = value as Partial<IncidentNoteEvent>;
+  return (n.kind === 'repeat' || n.kind === 'deferred' || n.kind === 'recovery') && typeof n.time === 'string' && typeof n.container?.name === 'string';
+}
+
+/**
+ * The repeat, deferral and recovery lines (oldest first) at or after `sinceMs`: what `doctor
+ * report` counts beside the records. Damaged lines are left to `readAuditLog` to count.
+ */
+export async function readAuditNotes(file: string, query: { readonly sinceMs?: number } = {}): Promise<IncidentNoteEvent[]> {
+  const notes: IncidentNoteEvent[] = [];
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (!line.includes('"kind"')) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!isNote(parsed)) continue;
+      if (query.sinceMs !== undefined && Date.parse(parsed.time) < query.sinceMs) continue;
+      notes.push(parsed);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new StateError(`cannot read audit log ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  return notes;
 }

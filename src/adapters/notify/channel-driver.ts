@@ -5,6 +5,7 @@
 import {
   summarizeDigest,
   summarizeIncident,
+  summarizeNotice,
   summarizeRecovery,
   summarizeTest,
   type AlertSummary,
@@ -38,6 +39,7 @@ export function summaryDriver(ctx: ChannelContext, render: (summary: AlertSummar
     buildRecovery: (record, at) => render(summarizeRecovery(record, at, ctx)),
     buildDigest: (records, recoveries) => render(summarizeDigest(records, recoveries, ctx)),
     buildTest: (now) => render(summarizeTest(now, ctx)),
+    buildNotice: (title, markdown, now) => render(summarizeNotice(title, markdown, now, ctx)),
     send: (request, signal): Promise<Attempt> => sendHttp(request, signal, { ...(ctx.fetch ? { fetch: ctx.fetch } : {}), ...opts }),
   };
 }

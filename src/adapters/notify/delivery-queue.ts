@@ -11,7 +11,7 @@ import { shouldPostIncident, type RecoveryEntry } from '../../core/alert-blocks.
 import type { AuditRecord, Severity } from '../../core/types.js';
 import type { Clock, Notifier } from '../../pipeline/ports.js';
 
-export type DeliveryKind = 'incident' | 'recovery' | 'digest' | 'test';
+export type DeliveryKind = 'incident' | 'recovery' | 'digest' | 'test' | 'notice';
 
 /** What became of one message; handed to `onDelivery` for stats and the audit log. */
 export interface DeliveryResult {
@@ -58,6 +58,8 @@ export interface ChannelDriver<M> {
   buildRecovery(record: AuditRecord, recoveredAt: string): M;
   buildDigest(records: readonly AuditRecord[], recoveries: readonly RecoveryEntry[]): M;
   buildTest(nowIso: string): M;
+  /** A non-incident message (the report digest); channels without it do not receive notices. */
+  buildNotice?(title: string, markdown: string, nowIso: string): M;
   /** One request; never throws. `waitMs` on a failure is the server's Retry-After. */
   send(message: M, signal: AbortSignal): Promise<Attempt>;
 }
@@ -135,6 +137,8 @@ export class ChannelNotifier<M> implements Notifier {
   private flushing = 0;
   private wake: AbortController | null = null;
   private idleWaiters: Array<() => void> = [];
+  /** Notices being sent (outside the queue); shutdown waits for them too. */
+  private readonly notices = new Set<Promise<void>>();
   private counters = { delivered: 0, failed: 0, dropped: 0, skipped: 0, digests: 0 };
   private last = { error: null as string | null, errorAt: null as string | null, deliveredAt: null as string | null, failing: false };
 
@@ -178,6 +182,24 @@ export class ChannelNotifier<M> implements Notifier {
     });
   }
 
+  /** Sends a notice (the report digest) in the background, outside the storm budget, with the usual retries; never throws. */
+  notice(title: string, markdown: string): void {
+    const build = this.driver.buildNotice;
+    if (!build) return;
+    let message: M;
+    try {
+      message = build(title, markdown, new Date(this.clock.now()).toISOString());
+    } catch (error) {
+      this.finish({ ok: false, kind: 'notice', channel: this.channel, incidentId: '', incidentIds: [], attempts: 0, error: `could not build the message: ${this.hide(String(error))}` });
+      return;
+    }
+    const sending = this.post(message).then((result) => {
+      this.finish({ kind: 'notice', channel: this.channel, incidentId: '', incidentIds: [], ...result });
+    });
+    this.notices.add(sending);
+    void sending.finally(() => this.notices.delete(sending));
+  }
+
   /** Sends the `doctor notify test` message now, outside the queue, with the usual retries. */
   async sendTest(): Promise<DeliveryResult> {
     let message: M;
@@ -191,6 +213,7 @@ export class ChannelNotifier<M> implements Notifier {
   }
 
   async flush(timeoutMs: number): Promise<void> {
+    if (this.notices.size > 0) await this.flushNotices(timeoutMs);
     if (!this.running && this.queue.length === 0 && this.overflow.length === 0) return;
     this.flushing++;
     // A digest waiting for the next minute goes out now: shutdown must not lose it.
@@ -206,6 +229,15 @@ export class ChannelNotifier<M> implements Notifier {
     } finally {
       clearTimeout(timer);
       this.flushing--;
+    }
+  }
+
+  private async flushNotices(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([Promise.all([...this.notices]), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -63,6 +63,8 @@ export function createSlackDriver(options: AlertOptions & { readonly url: string
       const s = summarizeTest(now, alert);
       return { text: `✅ ${s.title}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `✅ *${s.title}*\n${s.fields[0]?.value ?? ''}` } }] };
     },
+    // The report digest: mrkdwn already (`*bold*`, bullets); `&`, `<`, `>` escaped as Slack requires.
+    buildNotice: (title, markdown) => ({ text: title, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${slackEscape(title)}*\n${slackEscape(markdown)}`.slice(0, 3000) } }] }),
     async send(message): Promise<Attempt> {
       lastRetryAfter = null;
       try {
@@ -99,4 +101,8 @@ function urlSecrets(url: string): string[] {
   }
   const parts = [pathname, decodeURIComponent(pathname), ...pathname.split('/').filter((seg) => seg.length >= 8)];
   return [...new Set(parts.filter((p) => p.length > 1))].sort((a, b) => b.length - a.length);
+}
+
+function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -106,6 +106,11 @@ export class StoryStore {
     return [...this.stories.values()].filter((s) => s.host === host);
   }
 
+  /** Every story on file, whatever the engine (`doctor report` on a copied STATE_DIR knows no hosts). */
+  allStories(): ContainerStory[] {
+    return [...this.stories.values()];
+  }
+
   /** Adds one step to a container's story (creating it), returning the story as it now stands. */
   append(host: string, id: string, name: string, step: StoryStep, now: number): ContainerStory {
     const key = storyKey(host, id);

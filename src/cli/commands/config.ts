@@ -98,5 +98,6 @@ function effectiveValues(config: ReturnType<typeof loadConfigWithOrigins>['confi
     OPENAI_TIMEOUT: backend('openai') ? seconds(backend('openai')!.timeoutMs) : undefined,
     OPENAI_MAX_PER_HOUR: backend('openai') ? String(backend('openai')!.maxPerHour) : undefined,
     OPENAI_STRUCTURED_OUTPUT: openai()?.structured,
+    REPORT_SCHEDULE: config.reportSchedule,
   } satisfies Record<(typeof settingNames)[number], string | undefined>;
 }

@@ -3,6 +3,7 @@ import type { FeedEvent, FeedListener } from '../../pipeline/feed.js';
 import { Metrics } from '../../pipeline/metrics.js';
 import { Watcher } from '../../pipeline/watcher.js';
 import { handlerDeps, openRuntime } from '../bootstrap.js';
+import { createUiRoute } from './watch-ui.js';
 import { configFromFlags, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
@@ -12,6 +13,7 @@ import { createFeedMetrics } from '../../adapters/metrics/feed-metrics.js';
 import { timeDiagnoser } from '../../adapters/metrics/timed-diagnoser.js';
 import { VERSION } from '../../version.js';
 import { snapshotOf, startHealthServer } from './watch-health.js';
+import { startReportDigests } from './watch-digest.js';
 
 export interface WatchFlags extends CommonFlags {
   once?: boolean;
@@ -58,8 +60,11 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
     : new DoctorMetrics({ version: VERSION, snapshot: () => snapshotOf(metrics, runtime), engines: () => watcher?.status() ?? [] });
   if (prom) observeMetrics = createFeedMetrics(prom);
   const deps = handlerDeps(runtime, feed);
+  // The web timeline lives on the health server; it hears incidents live from the bus.
+  const ui = prom ? createUiRoute(config, runtime.stories) : undefined;
   watcher = new Watcher({
     ...deps,
+    ...(ui ? { subscribers: [ui.live.subscriber] } : {}),
     diagnosers: prom ? (deps.diagnosers ?? []).map((d) => timeDiagnoser(d, 'claude', (labels, seconds) => prom.diagnosisDuration.observe(labels, seconds))) : deps.diagnosers,
     engines: runtime.engines,
     askAi: flags.ai !== false,
@@ -86,13 +91,16 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
       for (const d of down) process.stderr.write(`doctor: warning: engine ${d.host || 'local'} was not checked: ${d.lastError}\n`);
       return ExitCode.ok;
     }
-    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed });
+    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed, ...(ui ? { routes: [ui] } : {}) });
+    const digests = startReportDigests(config, runtime.notifiers, feed, stop);
     const onStop = () => feed({ type: 'stopped', reason: String(stop.reason ?? 'stop') });
     if (stop.aborted) onStop();
     else stop.addEventListener('abort', onStop, { once: true });
     try {
       await watcher.run(stop);
     } finally {
+      await digests;
+      ui?.close();
       await health?.close();
     }
     return ExitCode.ok;

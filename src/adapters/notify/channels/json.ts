@@ -4,7 +4,7 @@
  * of the doctor's alert: the summary every channel renders, plus the audit records it is about.
  */
 import { renderPlainText, type AlertSummary } from '../../../core/alert-summary.js';
-import { summarizeDigest, summarizeIncident, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
+import { summarizeDigest, summarizeIncident, summarizeNotice, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
 import type { AuditRecord } from '../../../core/types.js';
 import { decode } from '../channel-url.js';
 import { endpoint, type ChannelFactory } from '../channel-driver.js';
@@ -74,6 +74,7 @@ export const jsonChannel: ChannelFactory = (target, ctx) => {
     buildRecovery: (r, at) => post(toWebhookBody(summarizeRecovery(r, at, ctx), ctx.hostLabel, [r], ctx.redact, at)),
     buildDigest: (rs, rec) => post(toWebhookBody(summarizeDigest(rs, rec, ctx), ctx.hostLabel, [...rs, ...rec.map((e) => e.record)], ctx.redact)),
     buildTest: (now) => post(toWebhookBody(summarizeTest(now, ctx), ctx.hostLabel, [], ctx.redact)),
+    buildNotice: (title, markdown, now) => post(toWebhookBody(summarizeNotice(title, markdown, now, ctx), ctx.hostLabel, [], ctx.redact)),
     send: (request, signal) => sendHttp(request, signal, ctx.fetch ? { fetch: ctx.fetch } : {}),
   };
   return { paceMs: 250, secrets: [url, ...Object.values(headers)], driver };

@@ -8,7 +8,7 @@
  */
 import type { Transporter } from 'nodemailer';
 import { cutText, renderPlainText, TONE_MARKER, type AlertSummary } from '../../../core/alert-summary.js';
-import { summarizeDigest, summarizeIncident, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
+import { summarizeDigest, summarizeIncident, summarizeNotice, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
 import { ConfigError } from '../../../core/errors.js';
 import { decode } from '../channel-url.js';
 import type { ChannelFactory } from '../channel-driver.js';
@@ -81,6 +81,7 @@ export const smtpChannel: ChannelFactory = (target, ctx) => {
     buildRecovery: (r, at) => make(summarizeRecovery(r, at, ctx)),
     buildDigest: (rs, rec) => make(summarizeDigest(rs, rec, ctx)),
     buildTest: (now) => make(summarizeTest(now, ctx)),
+    buildNotice: (title, markdown, now) => make(summarizeNotice(title, markdown, now, ctx)),
     send: async (message, signal) => sendMail(await connect(), { from, to, ...message }, signal),
   };
   return { paceMs: 1000, secrets: password ? [password] : [], driver };

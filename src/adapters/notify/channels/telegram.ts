@@ -11,7 +11,7 @@ import { decode } from '../channel-url.js';
 import { endpoint, type ChannelFactory } from '../channel-driver.js';
 import type { Attempt, ChannelDriver } from '../delivery-queue.js';
 import { sendHttp } from '../http-send.js';
-import { summarizeDigest, summarizeIncident, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
+import { summarizeDigest, summarizeIncident, summarizeNotice, summarizeRecovery, summarizeTest } from '../../../core/alert-summary.js';
 
 export const TELEGRAM_LIMITS = { text: 4096 } as const;
 
@@ -55,6 +55,7 @@ export const telegramChannel: ChannelFactory = (target, ctx) => {
     buildRecovery: (r, at) => make(summarizeRecovery(r, at, ctx)),
     buildDigest: (rs, rec) => make(summarizeDigest(rs, rec, ctx)),
     buildTest: (now) => make(summarizeTest(now, ctx)),
+    buildNotice: (title, markdown, now) => make(summarizeNotice(title, markdown, now, ctx)),
     async send(message, signal): Promise<Attempt> {
       let last: Attempt = { ok: true, status: 200 };
       for (const chat of [...message.pending]) {
