@@ -44,7 +44,7 @@ export interface GateResult {
   /** Judge it again then (the end of the window or snooze): anything still broken is decided then. */
   readonly lookAgainAt?: number;
   /** This escalation waits for an approval until then (ms); `ask`: it was a restart AUTO_FIX=ask held back. */
-  readonly proposal?: { readonly ask: boolean; readonly expiresAt: number };
+  readonly proposal?: { readonly ask: boolean; readonly expiresAt: number; readonly startedAt: string | null };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -95,10 +95,10 @@ export function gatePeople(input: {
     } else {
       const expiresAt = now + people.approvalTimeoutMs;
       gated = { ...decision, action: 'escalate', guardrail: 'awaiting-approval', reason: `would restart (${decision.reason}); AUTO_FIX=ask, so the restart waits for a person's approval until ${iso(expiresAt)} (APPROVAL_TIMEOUT ${formatDuration(people.approvalTimeoutMs)})` };
-      proposal = { ask: true, expiresAt };
+      proposal = { ask: true, expiresAt, startedAt: facts.startedAt };
     }
   }
-  if (!proposal && isApprovable({ decision: gated })) proposal = { ask: false, expiresAt: now + people.approvalTimeoutMs };
+  if (!proposal && isApprovable({ decision: gated })) proposal = { ask: false, expiresAt: now + people.approvalTimeoutMs, startedAt: facts.startedAt };
 
   const quiet = activeQuietHours(people.quietHours, now, people.timeZone);
   const below = severityRank(severity) < severityRank(people.quietFloor);
