@@ -54,7 +54,7 @@ async function startDoctor(extra: Record<string, string> = {}): Promise<Doctor> 
 
 const scene = (d: Doctor, name: string, cmd: string) => runContainer({ name, cmd, labels: { 'doctor.scene': d.scope } });
 
-async function api(d: Doctor, method: string, p: string, token: string | undefined = TOKEN): Promise<{ status: number; body: any }> {
+async function api(d: Doctor, method: string, p: string, token: string | null = TOKEN): Promise<{ status: number; body: any }> {
   const res = await fetch(`${d.url}${p}`, { method, headers: token ? { authorization: `Bearer ${token}`, 'x-doctor-user': 'ops-bob' } : {} });
   return { status: res.status, body: await res.json() };
 }
@@ -111,7 +111,9 @@ describe('people in the loop (AUTO_FIX=ask, Slack app, control endpoints)', { co
 
       await d.slack.click({ user: ALICE, userName: 'alice', message, actionId: 'doctor_restart' });
       assert.ok(d.slack.acks.length >= 2, 'both clicks were acknowledged');
-      const update = await d.slack.waitForCall('chat.update', (u) => u.args.ts === message.args.__ts && /approved by alice/.test(u.args.text));
+      const update = await d.slack.waitForCall('chat.update', (u) => u.args.ts === message.args.__ts && /approved by alice/.test(u.args.text)).catch((error: Error) => {
+        throw new Error(`${error.message}; updates: ${JSON.stringify(d.slack.calls.filter((c) => c.method === 'chat.update').map((c) => [c.args.ts, message.args.__ts, c.args.text]))}`);
+      });
       assert.match(update.args.text, /restarted/);
       assert.equal((update.args.blocks as any[]).some((b) => b.type === 'actions'), false, 'the buttons are gone');
       await waitFor(() => starts.count(c.id) === 1, { what: 'the engine start of the approved restart' });
@@ -191,7 +193,7 @@ describe('people in the loop (AUTO_FIX=ask, Slack app, control endpoints)', { co
   });
 
   test('the control endpoints want the bearer token', async () => {
-    assert.equal((await api(d, 'GET', '/pending', undefined)).status, 401);
+    assert.equal((await api(d, 'GET', '/pending', null)).status, 401);
     assert.equal((await api(d, 'GET', '/pending', 'wrong')).status, 401);
     assert.equal((await api(d, 'POST', '/containers/web/snooze?for=forever')).status, 400);
   });

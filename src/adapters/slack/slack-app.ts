@@ -116,7 +116,8 @@ export class SlackApp implements Notifier, ApprovalListener {
     const actions = this.socket ? buildActions(record) : undefined;
     this.enqueue(async () => {
       const res = await this.web.chat.postMessage({ channel: this.input.config.slackApp.channel!, text: message.text, blocks: [...message.blocks, ...(actions ? [actions] : [])] as never });
-      if (res.ts && res.channel) this.remember(record.incidentId, { channel: res.channel, ts: res.ts, blocks: message.blocks, text: message.text });
+      // The message with the buttons is the one answered in place; a later post of the same incident (the restart's outcome) does not replace it.
+      if (res.ts && res.channel && (actions || !this.posted.has(record.incidentId))) this.remember(record.incidentId, { channel: res.channel, ts: res.ts, blocks: message.blocks, text: message.text });
     });
   }
 
