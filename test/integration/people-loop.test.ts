@@ -192,6 +192,23 @@ describe('people in the loop (AUTO_FIX=ask, Slack app, control endpoints)', { co
     assert.match(lifted.stdout, /lifted override/);
   });
 
+  test('Slack answers 429 with Retry-After: the Web API client waits and posts again; an ok:false answer shows on /health', async () => {
+    d.slack.rateLimit('chat.postMessage', 1, 2);
+    const c = await scene(d, 'h10-ratelimit', 'sleep 1; echo "Error: worker crashed" >&2; exit 1');
+    const { message } = await proposalFor(d, c);
+    const limited = d.slack.calls.find((m) => m.method === 'chat.postMessage#429');
+    assert.ok(limited, 'the first post was rate limited');
+    assert.ok(message.at - limited.at >= 1_900, `posted again after Retry-After (${message.at - limited.at} ms)`);
+    d.slack.failNext('chat.update', 'message_not_found');
+    await d.slack.click({ user: ALICE, userName: 'alice', message, actionId: 'doctor_never' });
+    const health = await waitFor(async () => {
+      const h = await api(d, 'GET', '/health');
+      return h.body.slackApp?.posting.failed >= 1 ? h.body : undefined;
+    }, { what: 'the failed update on /health' });
+    assert.match(health.slackApp.posting.lastError, /message_not_found/);
+    await cli(d, ['unsnooze', c.name, '--all']);
+  });
+
   test('the control endpoints want the bearer token', async () => {
     assert.equal((await api(d, 'GET', '/pending', null)).status, 401);
     assert.equal((await api(d, 'GET', '/pending', 'wrong')).status, 401);
