@@ -264,6 +264,13 @@ export class ApprovalDesk {
     const h = this.deps.history.history(key);
     this.deps.history.setHistory(key, recordIncident(h, { signature: p.record.signature, incidentId: p.incidentId, at: escalation.time, action: 'escalate', guardrail: 'not-approved' }, now));
     await this.deps.history.save().catch(() => undefined);
+    // The escalation is one a restart could resolve, like any other: a person may still approve it
+    // (its own message carries the buttons) until APPROVAL_TIMEOUT passes once more.
+    const again: Proposal = { ...current, occurrence: escalation.occurrence, ask: false, proposedAt: now, expiresAt: now + this.deps.settings.approvalTimeoutMs, reason: escalation.decision.reason, guardrail: 'not-approved', status: 'pending', record: escalation };
+    delete (again as { answer?: unknown }).answer;
+    this.deps.ledger.putProposal(again);
+    await this.deps.ledger.save();
+    this.schedule(again);
     await this.deps.pipeline().handler.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
   }
 

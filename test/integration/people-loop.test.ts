@@ -59,10 +59,10 @@ async function api(d: Doctor, method: string, p: string, token: string | null = 
   return { status: res.status, body: await res.json() };
 }
 
-function cli(d: Doctor, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(d: Doctor, args: string[], control = true): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'doctor.js'), ...args, '--url', d.url], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HEALTH_TOKEN: TOKEN, STATE_DIR: d.proc.stateDir, USER: 'ops-carol', NO_COLOR: '1' },
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'doctor.js'), ...args, ...(control ? ['--url', d.url] : [])], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', HEALTH_TOKEN: TOKEN, STATE_DIR: d.proc.stateDir, DOCKER_HOST: testDockerHost(), USER: 'ops-carol', NO_COLOR: '1' },
       cwd: d.proc.stateDir,
     });
     let stdout = '';
@@ -175,6 +175,8 @@ describe('people in the loop (AUTO_FIX=ask, Slack app, control endpoints)', { co
     assert.equal(snoozed.decision.action, 'none');
     await new Promise((r) => setTimeout(r, 1_500));
     assert.equal(posts(), before, 'nothing posted while snoozed');
+    const dx = await cli(d, ['diagnose', c.name, '--no-ai'], false);
+    assert.match(dx.stdout, /People: snoozed by alice \(U0ALICE\) until/, dx.stderr);
     const lifted = await cli(d, ['unsnooze', c.name]);
     assert.equal(lifted.code, 0, lifted.stderr);
     assert.match(lifted.stdout, /lifted snooze/);
@@ -236,6 +238,10 @@ describe('ask-first timeout and refusals without a token', { concurrency: 1 }, (
       const late = await waitFor(async () => (await d.proc.auditRecords()).find((r) => r.incidentId === record.incidentId && r.decision?.guardrail === 'not-approved'), { what: 'the not-approved escalation', timeoutMs: 30_000 });
       assert.match(late.decision.reason, /not approved in time/);
       await d.slack.waitForCall('chat.update', (u) => u.args.ts === message.args.__ts && /Not approved in time/.test(u.args.text));
+      // The escalation is posted with its own buttons and stays approvable for one more APPROVAL_TIMEOUT, then expires.
+      const again = await d.slack.waitForCall('chat.postMessage', (m) => m !== message && JSON.stringify(m.args.blocks ?? []).includes(record.incidentId) && /doctor_restart/.test(JSON.stringify(m.args.blocks)));
+      assert.match(JSON.stringify(again.args), /not approved in time/i);
+      await waitFor(async () => (await api(d, 'GET', '/pending')).body.pending.every((p: any) => p.incidentId !== record.incidentId), { what: 'the second expiry', timeoutMs: 30_000 });
       const r = await api(d, 'POST', `/incidents/${record.incidentId}/approve`);
       assert.equal(r.status, 409);
       assert.match(r.body.detail, /expired/);

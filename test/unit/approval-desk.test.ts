@@ -61,6 +61,13 @@ describe('the approval desk', () => {
     assert.equal(kept?.expiresAt, NOW + 15 * MIN, 'read back from STATE_DIR/people.json');
     now = NOW + 16 * MIN;
     await second.desk.expire(kept!);
+    // The "not approved in time" escalation can itself be approved, until the timeout passes again.
+    const [again] = second.desk.pending();
+    assert.equal(again?.ask, false);
+    assert.equal(again?.occurrence, 2);
+    assert.equal(again?.guardrail, 'not-approved');
+    now = NOW + 32 * MIN;
+    await second.desk.expire(again!);
     assert.equal(second.desk.pending().length, 0);
     assert.equal(second.desk.proposal(record.incidentId)?.status, 'expired');
     const answer = await second.desk.approve(record.incidentId, alice);

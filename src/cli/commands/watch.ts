@@ -72,8 +72,8 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
     settings: { ...config.people },
     pipeline: () => ({ handler: watcher!.incidents, engineFor: (h) => watcher!.engineFor(h), exclusive: (h, id, fn) => watcher!.exclusive(h, id, fn), hosts: config.dockerHosts }),
   });
-  const quiet = new QuietAlerts(runtime.notifiers, systemClock);
   const slackApp = flags.once ? undefined : await startSlackApp(config, desk, feed, deps.secrets ?? []);
+  const quiet = new QuietAlerts([...runtime.notifiers, ...(slackApp ? [slackApp] : [])], systemClock);
   watcher = new Watcher({
     ...deps,
     notifiers: slackApp ? [...(deps.notifiers ?? []), slackApp] : deps.notifiers,
