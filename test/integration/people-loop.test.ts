@@ -46,6 +46,8 @@ async function startDoctor(extra: Record<string, string> = {}): Promise<Doctor> 
   };
   const proc = await startDoctorProcess(env);
   await waitFor(() => slack.connections() > 0, { what: 'the Socket Mode connection' });
+  // The health server (and its control routes) comes up after the Slack app has connected.
+  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false), { what: 'the health server' });
   return { proc, slack, url: `http://127.0.0.1:${port}`, scope, env, async close() {
     await proc.stop();
     await slack.close();
