@@ -51,14 +51,14 @@ async function call(t: Target, method: string, path: string, query: Record<strin
   try {
     res = await fetch(url, { method, headers: { authorization: `Bearer ${t.token}`, 'x-doctor-user': process.env.USER ?? process.env.USERNAME ?? 'cli' }, signal: AbortSignal.timeout(120_000) });
   } catch (error) {
-    throw new DoctorError(`cannot reach the doctor at ${t.base.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+    throw new ControlError(`cannot reach the doctor at ${t.base.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
   }
   const text = await res.text();
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    throw new DoctorError(`the doctor at ${t.base.origin} answered ${res.status} without JSON`);
+    throw new ControlError(`the doctor at ${t.base.origin} answered ${res.status} without JSON`);
   }
   if (res.status === 401) throw new ControlError('the doctor refused the token (HEALTH_TOKEN differs from the one it runs with)');
   if (res.status >= 400 && res.status !== 409) throw new ControlError(String(body.error ?? `HTTP ${res.status}`));
