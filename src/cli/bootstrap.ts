@@ -8,6 +8,7 @@ import type { DiagnoserChain } from '../adapters/llm/diagnoser-chain.js';
 import { buildNotifiers, notifySecrets, type ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
 import { StateStore } from '../adapters/state/state-store.js';
 import { StoryStore } from '../adapters/state/story-store.js';
+import { PeopleStore } from '../adapters/state/people-store.js';
 import { prepareStateDir, type Config } from '../config/load-config.js';
 import { compileDetector, type Detector } from '../core/error-patterns.js';
 import { createRedactor } from '../core/redact.js';
@@ -30,7 +31,7 @@ export function auditPath(config: Config): string {
 /** The doctor's own secrets: kept out of every record, alert and prompt. */
 export function doctorSecrets(config: Config): string[] {
   const backendKeys = config.diagnosis.backends.map((b) => ('apiKey' in b ? b.apiKey : undefined));
-  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token, ...backendKeys, ...notifySecrets(config)].filter(
+  return [config.anthropic.apiKey, config.slack.webhookUrl, config.health.token, config.slackApp.botToken, config.slackApp.appToken, ...backendKeys, ...notifySecrets(config)].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,
   );
 }
@@ -57,6 +58,8 @@ export interface Runtime {
   /** One per channel (SLACK_WEBHOOK_URL, NOTIFY_URLS), each with its own queue. */
   readonly notifiers: readonly ChannelNotifierLike[];
   readonly selfId?: string;
+  /** Proposals waiting for approval, snoozes and overrides (STATE_DIR/people.json). */
+  readonly people: PeopleStore;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   const stories = await StoryStore.open(config.stateDir, { readOnly: opts.write === false, health: storage });
   if (stories.recoveredFrom) opts.feed({ type: 'warning', message: `story file was damaged; moved aside to ${stories.recoveredFrom}` });
   const audit = await AuditLog.open(auditPath(config), { health: storage });
+  const people = await PeopleStore.open(config.stateDir, { health: storage });
+  if (people.recoveredFrom) opts.feed({ type: 'warning', message: `approvals file was damaged; moved aside to ${people.recoveredFrom}, starting with no pending approvals, snoozes or overrides` });
   const budget = await DiagnosisBudget.open(path.join(config.stateDir, stateFiles.budget), {
     maxPerHour: config.anthropic.maxDiagnosesPerHour,
     health: storage,
@@ -105,6 +110,7 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
     diagnoser,
     notifiers,
     selfId,
+    people,
     async close() {
       await Promise.all(notifiers.map((n) => n.flush(5_000)));
       await budget.flush();

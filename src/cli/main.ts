@@ -122,6 +122,32 @@ export function buildProgram(): Command {
     process.exitCode = await runConfigCommand(opts);
   });
 
+  // People in the loop (issue 10): talk to the running doctor's control endpoints.
+  const controlFlags = (command: Command) =>
+    addEnvFileFlag(command).option('--url <url>', "the running doctor's endpoint (default http://HEALTH_HOST:HEALTH_PORT)").option('--json', 'print the answer as JSON on stdout');
+  controlFlags(program.command('approve').description('approve the restart proposed for an incident (AUTO_FIX=ask, or an escalation)').argument('<incident>', 'incident id (inc-...)'))
+    .action(async (incident: string, opts) => {
+      process.exitCode = await (await import('./commands/control.js')).runApproveCommand(incident, opts);
+    });
+  controlFlags(program.command('snooze').description('no alerts and no action for a container for a while (or --never: never auto-restart)').argument('<container>', 'container name'))
+    .option('--for <duration>', 'how long: 30m, 2h, 1d', '1h')
+    .option('--never', 'never auto-restart it, until lifted with unsnooze --override')
+    .option('--host <host>', 'which engine, when the doctor watches several')
+    .action(async (container: string, opts) => {
+      process.exitCode = await (await import('./commands/control.js')).runSnoozeCommand(container, opts);
+    });
+  controlFlags(program.command('unsnooze').description("lift a container's snooze (--override: its never-auto-restart override; --all: both)").argument('<container>', 'container name'))
+    .option('--override', 'lift the never-auto-restart override instead')
+    .option('--all', 'lift both')
+    .option('--host <host>', 'which engine, when the doctor watches several')
+    .action(async (container: string, opts) => {
+      process.exitCode = await (await import('./commands/control.js')).runUnsnoozeCommand(container, opts);
+    });
+  controlFlags(program.command('pending').description('what waits for approval, and the snoozes and overrides in force'))
+    .action(async (opts) => {
+      process.exitCode = await (await import('./commands/control.js')).runPendingCommand(opts);
+    });
+
   program
     .command('completion')
     .description('print a shell completion script')

@@ -1,6 +1,7 @@
 import { parseReportSchedule } from '../core/report/report-schedule.js';
 import { z } from 'zod';
 import { checkContainerRef } from '../core/container-name.js';
+import { isTimeZone, parseMaintenanceWindows, parseQuietHours } from '../core/quiet-periods.js';
 
 /**
  * Every setting, by its environment name, with its default and validation. Flags are mapped onto
@@ -103,7 +104,8 @@ export const settingsSchema = z.object({
   TARGET_CONTAINERS: containers.prefault(''),
   CHECK_INTERVAL: seconds('CHECK_INTERVAL', 1, 86_400).prefault('30'),
   LOG_LINES: intIn('LOG_LINES', 1, 10_000).prefault('50'),
-  AUTO_FIX: bool('AUTO_FIX').prefault('true'),
+  // `ask`: every restart the rules would make waits for a person's approval (issue 10).
+  AUTO_FIX: z.string().trim().toLowerCase().pipe(z.union([z.literal('ask'), bool('AUTO_FIX')])).prefault('true'),
   MAX_RESTARTS_PER_HOUR: intIn('MAX_RESTARTS_PER_HOUR', 0, 1000).prefault('3'),
   MIN_DEAD_TIME: seconds('MIN_DEAD_TIME', 0, 86_400).prefault('60'),
   RESTART_SETTLE_TIME: seconds('RESTART_SETTLE_TIME', 0, 600).prefault('10'),
@@ -155,7 +157,28 @@ export const settingsSchema = z.object({
     const parsed = parseReportSchedule(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),
+  APPROVAL_TIMEOUT: seconds('APPROVAL_TIMEOUT', 10, 7 * 86_400).prefault('900'),
+  MAINTENANCE_WINDOWS: optionalText.prefault('').pipe(z.union([z.undefined(), z.string().superRefine(checkParsed('MAINTENANCE_WINDOWS', parseMaintenanceWindows))])),
+  QUIET_HOURS: optionalText.prefault('').pipe(z.union([z.undefined(), z.string().superRefine(checkParsed('QUIET_HOURS', parseQuietHours))])),
+  QUIET_MIN_SEVERITY: severity('QUIET_MIN_SEVERITY').prefault('high'),
+  TZ: optionalText.prefault('').pipe(z.union([z.undefined(), z.string().refine(isTimeZone, 'TZ must be an IANA time zone such as Europe/Berlin or UTC')])),
+  SLACK_BOT_TOKEN: optionalText.prefault('').pipe(z.union([z.undefined(), z.string().regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token (xoxb-...)')])),
+  SLACK_APP_TOKEN: optionalText.prefault('').pipe(z.union([z.undefined(), z.string().regex(/^xapp-/, 'SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write')])),
+  SLACK_CHANNEL: optionalText.prefault(''),
+  SLACK_API_URL: optionalText.prefault('').pipe(z.union([z.undefined(), url('SLACK_API_URL')])),
+  SLACK_APPROVERS: list.prefault(''),
 });
+
+/** A setting whose text another parser judges: its error, prefixed with the setting's name. */
+function checkParsed(name: string, parse: (text: string) => unknown) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    try {
+      parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${name}: ${(error as Error).message}` });
+    }
+  };
+}
 
 export type SettingName = keyof typeof settingsSchema.shape;
 export const settingNames = Object.keys(settingsSchema.shape) as SettingName[];

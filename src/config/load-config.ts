@@ -13,6 +13,7 @@ import { resolveBackends, type BackendConfig } from './diagnosis-backends.js';
 
 export type { BackendConfig } from './diagnosis-backends.js';
 import { lintEnvFile } from './env-file-lint.js';
+import { parseMaintenanceWindows, parseQuietHours, type DailySpan, type RecurringWindow } from '../core/quiet-periods.js';
 
 /** The one resolved, validated, frozen configuration every command runs with. */
 export interface Config {
@@ -61,6 +62,24 @@ export interface Config {
   readonly log: { readonly format: 'auto' | 'json' | 'text'; readonly level: 'debug' | 'info' | 'warn' | 'error' };
   /** REPORT_SCHEDULE (`mon 09:00`, local time): when the report digest goes to the channels; undefined for never. */
   readonly reportSchedule?: string;
+  /** People in the loop (issue 10): AUTO_FIX=ask, approvals, maintenance windows, quiet hours, in `timeZone`. */
+  readonly people: {
+    readonly askFirst: boolean;
+    readonly approvalTimeoutMs: number;
+    readonly windows: readonly RecurringWindow[];
+    readonly quietHours: DailySpan | undefined;
+    readonly quietFloor: 'low' | 'medium' | 'high';
+    readonly timeZone: string;
+  };
+  /** Slack app mode: posts with the Web API, buttons over Socket Mode. Unset tokens = off (the webhook stays). */
+  readonly slackApp: {
+    readonly botToken: string | undefined;
+    readonly appToken: string | undefined;
+    readonly channel: string | undefined;
+    readonly apiUrl: string | undefined;
+    /** Slack user ids allowed to act; empty = anyone in the channel. */
+    readonly approvers: readonly string[];
+  };
 }
 
 export interface ConfigSources {
@@ -133,7 +152,8 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
     targets: Object.freeze(s.TARGET_CONTAINERS),
     checkIntervalMs: Math.round(s.CHECK_INTERVAL * 1000),
     logLines: s.LOG_LINES,
-    autoFix: s.AUTO_FIX,
+    // AUTO_FIX=ask decides as if on (a restart is proposed, not made): the people gate holds it back.
+    autoFix: s.AUTO_FIX !== false,
     maxRestartsPerHour: s.MAX_RESTARTS_PER_HOUR,
     minDeadTimeMs: Math.round(s.MIN_DEAD_TIME * 1000),
     settleTimeMs: Math.round(s.RESTART_SETTLE_TIME * 1000),
@@ -165,7 +185,28 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
     warnings: Object.freeze(fromFile.warnings),
     log: Object.freeze({ format: s.LOG_FORMAT, level: s.LOG_LEVEL }),
     ...(s.REPORT_SCHEDULE ? { reportSchedule: s.REPORT_SCHEDULE } : {}),
+    people: Object.freeze({
+      askFirst: s.AUTO_FIX === 'ask',
+      approvalTimeoutMs: Math.round(s.APPROVAL_TIMEOUT * 1000),
+      windows: Object.freeze(s.MAINTENANCE_WINDOWS ? parseMaintenanceWindows(s.MAINTENANCE_WINDOWS) : []),
+      quietHours: s.QUIET_HOURS ? parseQuietHours(s.QUIET_HOURS) : undefined,
+      quietFloor: s.QUIET_MIN_SEVERITY,
+      timeZone: s.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    }),
+    slackApp: Object.freeze({
+      botToken: s.SLACK_BOT_TOKEN,
+      appToken: s.SLACK_APP_TOKEN,
+      channel: s.SLACK_CHANNEL,
+      apiUrl: s.SLACK_API_URL,
+      approvers: Object.freeze(s.SLACK_APPROVERS),
+    }),
   });
+  if ((config.slackApp.botToken === undefined) !== (config.slackApp.channel === undefined)) {
+    throw new ConfigError('SLACK_BOT_TOKEN and SLACK_CHANNEL go together: the Slack app posts with the bot token to that channel');
+  }
+  if (config.slackApp.appToken !== undefined && config.slackApp.botToken === undefined) {
+    throw new ConfigError('SLACK_APP_TOKEN needs SLACK_BOT_TOKEN and SLACK_CHANNEL: buttons answer messages the bot posted');
+  }
   return { config, origins };
 }
 

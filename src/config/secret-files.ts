@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ConfigError, describeError } from '../core/errors.js';
 
 /** The settings whose values are secrets: masked by `doctor config`, readable from `<NAME>_FILE`. */
-export const SECRET_SETTINGS: readonly string[] = ['ANTHROPIC_API_KEY', 'SLACK_WEBHOOK_URL', 'HEALTH_TOKEN', 'NOTIFY_URLS', 'OPENAI_API_KEY'];
+export const SECRET_SETTINGS: readonly string[] = ['ANTHROPIC_API_KEY', 'SLACK_WEBHOOK_URL', 'HEALTH_TOKEN', 'NOTIFY_URLS', 'OPENAI_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'];
 
 /** Secret files are a line or two; anything larger is the wrong file. */
 const MAX_SECRET_BYTES = 64 * 1024;

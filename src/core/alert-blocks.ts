@@ -107,6 +107,11 @@ export const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   job: 'a job or one-off container: never re-run',
   'unknown-stop': 'found down; cannot tell whether a person stopped it',
   'restart-did-not-help': 'an earlier restart did not help',
+  'awaiting-approval': 'waiting for a person to approve the restart (AUTO_FIX=ask)',
+  'not-approved': 'restart not approved in time (AUTO_FIX=ask)',
+  'override-never': 'a person set "never auto-restart"',
+  snoozed: 'snoozed by a person',
+  maintenance: 'maintenance window',
 };
 
 export const TRIGGER_LABEL: Record<TriggerKind, string> = {

@@ -25,12 +25,13 @@
  * The AI's diagnosis only ever adds caution: it is consulted after the rules allow a restart and
  * can only veto it.
  */
+import { LIFTED_BY_APPROVAL, personName } from './approval.js';
 import { LABEL_RESTART, LABEL_STATEFUL } from './container-policy.js';
 import { formatDuration } from './format.js';
 import { HOUR_MS, countWithin, includeTime, parseTime } from './history.js';
 import { ordinal } from './evidence-text.js';
 import { maxSeverity, severityRank } from './rules/index.js';
-import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from './types.js';
+import type { ApprovalMark, ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, Policy, RulesVerdict, Trigger } from './types.js';
 
 /** Everything a decision is a function of. */
 export interface DecisionInput {
@@ -41,6 +42,8 @@ export interface DecisionInput {
   readonly history: ContainerHistory;
   readonly policy: Policy;
   readonly now: number;
+  /** A person approved the restart: the guardrails that protect people (LIFTED_BY_APPROVAL) do not apply. */
+  readonly approved?: ApprovalMark;
 }
 
 type Verdict = Omit<Decision, 'executed' | 'decidedBy'> & { decidedBy?: Decision['decidedBy'] };
@@ -59,18 +62,25 @@ export function decideAction(input: DecisionInput): Decision {
 }
 
 function judge(input: DecisionInput): Verdict {
-  const { incident, rules, ai, history, policy, now } = input;
+  const { incident, rules, ai, history, policy, now, approved } = input;
   const { evidence, facts, trigger } = incident;
   const running = evidence.status === 'running';
   const rulesDx = rules.diagnosis;
   const stop = (action: Decision['action'], guardrail: Guardrail | null, reason: string, decidedBy?: Decision['decidedBy']): Verdict =>
     ({ action, guardrail, reason, ...(decidedBy ? { decidedBy } : {}) });
+  // Approved: the guardrails that protect people are noted and passed, the facts still decide.
+  const lifted: string[] = [];
+  const lifts = (guardrail: Guardrail): boolean => {
+    if (!approved || !LIFTED_BY_APPROVAL.has(guardrail)) return false;
+    lifted.push(guardrail);
+    return true;
+  };
 
   if (policy.isSelf) {
     return stop('none', 'self', "this is the doctor's own container; it never restarts itself, and acting on its own errors would feed back into them");
   }
   const loop = detectCrashLoop(input);
-  if (loop) return stop('escalate', 'crash-loop', `${loop} (crash loop); restarting would make it worse`);
+  if (loop && !lifts('crash-loop')) return stop('escalate', 'crash-loop', `${loop} (crash loop); restarting would make it worse`);
 
   if (running && evidence.health !== 'unhealthy' && (trigger.kind === 'die' || trigger.kind === 'exited')) {
     const docker = facts.restartPolicy.name === 'no' ? 'it was started again' : `Docker's restart policy (${facts.restartPolicy.name}) already brought it back`;
@@ -97,16 +107,16 @@ function judge(input: DecisionInput): Verdict {
   const isOom = evidence.oomKilled || trigger.kind === 'oom' || rules.rule === 'oom-kill';
   if (isOom) {
     const ooms = countWithin(includeTime(history.ooms, running ? trigger.at : evidence.finishedAt ?? trigger.at), now, policy.oomLeak.windowMs);
-    if (ooms >= policy.oomLeak.ooms) {
+    if (ooms >= policy.oomLeak.ooms && !lifts('oom-recurring')) {
       return stop('escalate', 'oom-recurring', `${ordinal(ooms)} OOM kill in ${formatDuration(policy.oomLeak.windowMs)} (limit ${policy.oomLeak.ooms}): likely a memory leak or a limit too low; escalating instead of restarting`);
     }
   }
 
-  if (!restartable(rulesDx)) {
+  if (!restartable(rulesDx) && !lifts('not-safe')) {
     const action = severityRank(rulesDx.severity) >= 1 ? 'escalate' : 'none';
     return stop(action, 'not-safe', `rules (${rules.rule}) rate it severity ${rulesDx.severity}, ${rulesDx.auto_restart_safe ? 'restart-safe' : 'not safe to restart automatically'}; ${action === 'escalate' ? 'escalating' : 'recording only'}`, 'rules');
   }
-  if (ai && !restartable(ai)) {
+  if (ai && !restartable(ai) && !lifts('not-safe')) {
     // Claude may only add caution: when in doubt between the two severities, tell a person.
     const severity = maxSeverity(rulesDx.severity, ai.severity);
     const action = severityRank(severity) >= 1 ? 'escalate' : 'none';
@@ -119,17 +129,17 @@ function judge(input: DecisionInput): Verdict {
 
   const by: Decision['decidedBy'] = ai ? 'claude' : 'rules';
   const restartsLastHour = countWithin(history.restarts, now, HOUR_MS);
-  if (restartsLastHour >= policy.maxRestartsPerHour) {
+  if (restartsLastHour >= policy.maxRestartsPerHour && !lifts('restart-throttle')) {
     return stop('escalate', 'restart-throttle', `already restarted ${restartsLastHour} time${restartsLastHour === 1 ? '' : 's'} in the last hour (MAX_RESTARTS_PER_HOUR=${policy.maxRestartsPerHour}); automatic restarts stop here and a person must look`, by);
   }
-  if (policy.restartNever) {
+  if (policy.restartNever && !lifts('label-never')) {
     return stop('escalate', 'label-never', `labelled ${LABEL_RESTART}=never; escalating instead of restarting`, by);
   }
-  if (policy.stateful) {
+  if (policy.stateful && !lifts('stateful-image')) {
     return stop('escalate', 'stateful-image', `${facts.ref.image} is a stateful service (a database, queue or store); escalating instead of restarting behind its operator's back (label ${LABEL_STATEFUL}=false allows restarts)`, by);
   }
 
-  if (!running) {
+  if (!running && !approved) {
     const pending = restartPolicyPending(input);
     if (pending) return { ...pending, decidedBy: by };
   }
@@ -137,6 +147,10 @@ function judge(input: DecisionInput): Verdict {
   const wouldRestart = running
     ? `running but unhealthy (${facts.health.failingStreak} failed probes; Docker does not restart unhealthy containers itself)`
     : `${rules.rule}, exit code ${evidence.exitCode ?? 'unknown'}${dockerPolicyNote(facts, evidence, now)}`;
+  if (approved) {
+    const passed = lifted.length > 0 ? `; approval lifts ${[...new Set(lifted)].join(', ')}` : '';
+    return stop('restart', null, `${wouldRestart}; approved by ${personName(approved.by)} at ${approved.at}${passed}; restarting`, by);
+  }
   if (!policy.autoFix) {
     // Observe-only still tells people: the doctor would have restarted it, and nobody else will.
     // Recording "escalate" (not "restart") means no later stage can act on it by mistake.

@@ -7,11 +7,13 @@
  * one saw, stale health after a pause), then the guardrail table of decide.ts, then whether this
  * is the same incident as one already recorded. docs/decision-rules.md lists every rule.
  */
+import { LIFTED_BY_APPROVAL } from './approval.js';
 import { decideAction } from './decide.js';
+import { gatePeople, type GateResult, type PeopleInput } from './people-gate.js';
 import { formatDuration } from './format.js';
 import { parseTime } from './history.js';
 import { personActedSince, readDeath, readRun, type ContainerStory, type DeathReading, type RunReading } from './story.js';
-import type { ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RulesVerdict, Trigger } from './types.js';
+import type { ApprovalMark, ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RulesVerdict, Trigger } from './types.js';
 
 /** What the story says about the incident, read by the gather stage with story.ts. */
 export interface StoryView {
@@ -57,6 +59,10 @@ export interface JudgeInput {
   /** A job or one-off container (never re-run), as a phrase: "a GitLab CI job container". */
   readonly job?: string;
   readonly now: number;
+  /** A person approved a restart of this incident: the guardrails that protect people are lifted, never the facts. */
+  readonly approved?: ApprovalMark;
+  /** Snoozes, overrides, maintenance, quiet hours, AUTO_FIX=ask (people-gate.ts); absent = none apply. */
+  readonly people?: PeopleInput;
 }
 
 export interface Judgement {
@@ -67,6 +73,8 @@ export interface Judgement {
   readonly repeat?: IncidentMemory;
   /** `story`: who did what decided it, and no diagnosis can change that; `table`: the guardrail table did. */
   readonly stage: 'story' | 'table';
+  /** What people's instructions made of the decision: silenced, held for quiet hours, proposed, looked at again later. */
+  readonly gate?: Omit<GateResult, 'decision'>;
 }
 
 /** A death shorter than this after a start says nothing about a restart helping. */
@@ -78,12 +86,32 @@ const skip = (reason: string): Judgement => ({ decision: none(null, reason), ski
 
 export function judgeIncident(input: JudgeInput): Judgement {
   const fromStory = readTheStory(input);
-  if (fromStory) return withRepeat(input, fromStory);
-  return withRepeat(input, { stage: 'table', decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now }) });
+  const judged = fromStory ?? { stage: 'table' as const, decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now, approved: input.approved }) };
+  return withRepeat(input, withPeople(input, judged));
+}
+
+/** People's instructions, after the rules: they change what is done and who is told, never what was found. */
+function withPeople(input: JudgeInput, judged: Judgement): Judgement {
+  if (judged.skip) return judged;
+  const decision = input.approved && judged.decision.action === 'restart' ? { ...judged.decision, approvedBy: input.approved } : judged.decision;
+  if (!input.people) return { ...judged, decision };
+  const severity = (input.ai ?? input.rules.diagnosis).severity;
+  const { decision: gated, ...gate } = gatePeople({ decision, facts: input.facts, severity, people: input.people, open: input.open, manual: input.manual, now: input.now });
+  return { ...judged, decision: gated, gate };
+}
+
+/** The story rules an approval lifts (a person decided): the doctor gave up, or could not tell who stopped it. */
+function liftedByApproval(input: JudgeInput, judged: Judgement | undefined): boolean {
+  return input.approved !== undefined && judged?.decision.guardrail != null && LIFTED_BY_APPROVAL.has(judged.decision.guardrail);
 }
 
 /** Rules that come from who did what, before any diagnosis counts. */
 function readTheStory(input: JudgeInput): Judgement | undefined {
+  const judged = readStoryRules(input);
+  return liftedByApproval(input, judged) ? undefined : judged;
+}
+
+function readStoryRules(input: JudgeInput): Judgement | undefined {
   const { trigger, facts, evidence, story, policy, now, manual } = input;
   if (policy.isSelf) return undefined; // decide.ts says why, first
   const isExit = trigger.kind === 'die' || trigger.kind === 'exited' || trigger.kind === 'restarting';

@@ -27,7 +27,11 @@ export type StepKind =
   /** The doctor's restart call returned (or failed). */
   | 'doctor-restart-done'
   /** The restart's outcome is in the audit log: nothing is left for a later doctor to finish. */
-  | 'doctor-outcome';
+  | 'doctor-outcome'
+  /** A person approved a restart, snoozed the container or set/lifted an override through the doctor (`who` says who). */
+  | 'person-approve'
+  | 'person-snooze'
+  | 'person-override';
 
 /** Who caused a step, when the story can tell. */
 export type Actor = 'doctor' | 'person';
@@ -55,6 +59,9 @@ export interface StoryStep {
   readonly dies?: number;
   /** doctor-restart-done: whether the call succeeded. */
   readonly ok?: boolean;
+  /** person-*: who (Slack user id or the name the terminal gave) and what (`snoozed until ...`). */
+  readonly who?: string;
+  readonly detail?: string;
 }
 
 export interface ContainerStory {

@@ -239,7 +239,12 @@ export type Guardrail =
   | 'removed' // auto-removed (--rm): nothing left to restart, never restarted
   | 'job' // a job or one-off container: re-running it repeats its side effects
   | 'unknown-stop' // found exited, and the engine no longer tells whether a person stopped it
-  | 'restart-did-not-help'; // an earlier restart did not hold: no more attempts until a person acts
+  | 'restart-did-not-help' // an earlier restart did not hold: no more attempts until a person acts
+  | 'awaiting-approval' // AUTO_FIX=ask: the restart is proposed and waits for a person
+  | 'not-approved' // AUTO_FIX=ask: nobody approved the proposed restart within APPROVAL_TIMEOUT
+  | 'override-never' // a person set "never auto-restart" for this container (revocable)
+  | 'snoozed' // a person snoozed this container: no action, no alert, until the snooze ends
+  | 'maintenance'; // a doctor.maintenance label or MAINTENANCE_WINDOWS: no action, no alert
 
 export interface Decision {
   readonly action: Action;
@@ -251,6 +256,22 @@ export interface Decision {
   readonly decidedBy: 'rules' | 'claude';
   /** When set, the decision is not final: look again at this ISO time (MIN_DEAD_TIME). */
   readonly deferUntil?: string;
+  /** A person approved this restart (Slack button, `doctor approve`, the control endpoint). */
+  readonly approvedBy?: ApprovalMark;
+}
+
+/** Who did something by hand, as far as the doctor can tell. */
+export interface Person {
+  /** Slack user id (`U0123ABC`), or who the terminal or endpoint said it was. */
+  readonly id: string;
+  readonly name?: string;
+  readonly via: 'slack' | 'http';
+}
+
+/** An approval on record: who, and when (ISO). */
+export interface ApprovalMark {
+  readonly by: Person;
+  readonly at: string;
 }
 
 /** Result of acting, recorded beside the decision. */
@@ -405,8 +426,27 @@ export interface IncidentNoteEvent {
   readonly afterMs?: number;
 }
 
+/**
+ * What a person did through the doctor (approve, snooze, override) and what came of it: on record
+ * with who and when, beside the incident it concerns.
+ */
+export interface PersonActionEvent {
+  readonly v: 1;
+  readonly kind: 'person';
+  readonly time: string;
+  /** `refused`: an approval the doctor did not carry out (the container is gone, running again, ...); `expired`: nobody answered in time. */
+  readonly action: 'approved' | 'refused' | 'expired' | 'snooze' | 'unsnooze' | 'never' | 'allow';
+  readonly container: { readonly host: string; readonly name: string; readonly id?: string };
+  readonly incidentId?: string;
+  /** Absent for `expired` (nobody). */
+  readonly by?: Person;
+  readonly detail: string;
+  /** snooze: until when (ISO). */
+  readonly until?: string;
+}
+
 /** Audit lines other than incident records. */
-export type AuditEvent = DeliveryFailureEvent | OutcomeEvent | IncidentNoteEvent;
+export type AuditEvent = DeliveryFailureEvent | OutcomeEvent | IncidentNoteEvent | PersonActionEvent;
 
 /** What a diagnosis backend is asked about one incident (the prompt builder's input). */
 export interface DiagnosisRequest {

@@ -1,5 +1,6 @@
 import { describeError } from '../core/errors.js';
 import type { AuditRecord, ContainerRef, IncidentNoteEvent } from '../core/types.js';
+import type { GateResult } from '../core/people-gate.js';
 import type { FeedListener } from './feed.js';
 import type { AuditSink, Notifier } from './ports.js';
 
@@ -11,7 +12,7 @@ export type IncidentEvent =
   /** About to act: written ahead, so a doctor killed mid-restart leaves a record of it. */
   | { readonly type: 'decided'; readonly record: AuditRecord }
   /** The incident with its outcome. `aheadWritten`: its record went out as `decided` first, only the outcome is new. */
-  | { readonly type: 'recorded'; readonly record: AuditRecord; readonly aheadWritten: boolean }
+  | { readonly type: 'recorded'; readonly record: AuditRecord; readonly aheadWritten: boolean; readonly gate?: Omit<GateResult, 'decision'> }
   | { readonly type: 'repeat'; readonly container: ContainerRef; readonly incidentId: string; readonly count: number; readonly at: number }
   | { readonly type: 'deferred'; readonly container: ContainerRef; readonly until: string; readonly reason: string; readonly at: number }
   | { readonly type: 'recovered'; readonly record: AuditRecord; readonly at: number; readonly afterMs: number };
@@ -97,6 +98,8 @@ export function notifierSubscriber(notifiers: readonly Notifier[], onError: (mes
   return (event) => {
     for (const notifier of notifiers) {
       try {
+        // Silenced (maintenance, snooze) or held for quiet hours (quiet-alerts.ts sends it later): not now.
+        if (event.type === 'recorded' && (event.gate?.silenced !== undefined || event.gate?.alertAfter !== undefined)) continue;
         if (event.type === 'recorded') notifier.incident(event.record);
         else if (event.type === 'recovered') notifier.recovered(event.record, iso(event.at));
       } catch (error) {

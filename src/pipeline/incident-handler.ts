@@ -5,13 +5,16 @@ import type { Detector } from '../core/error-patterns.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
 import { findOpenIncident, hasTime, historyKey, historyOfThisContainer, parseTime, recordDeath, recordIncident, recordOom, recordRestart } from '../core/history.js';
+import { refuseFromFacts, type Proposal } from '../core/approval.js';
 import { judgeIncident, readStoryView, type Judgement } from '../core/judge.js';
+import type { PeopleInput } from '../core/people-gate.js';
 import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
 import { diagnoseByRules } from '../core/rules/index.js';
 import { signatureOf } from '../core/signature.js';
 import { unfinishedRestart, type ContainerStory } from '../core/story.js';
 import type {
+  ApprovalMark,
   AuditRecord,
   ContainerFacts,
   ContainerHistory,
@@ -63,7 +66,9 @@ export interface HandlerDeps {
   readonly secrets?: readonly string[];
   /** Same container, same signature within this window = the same incident. */
   readonly dedupeWindowMs?: number;
-  /** More listeners on the incident stream (the /ui live timeline), after the built-in ones. */
+  /** People's instructions for a container (snoozes, overrides, windows, AUTO_FIX=ask); absent = none. */
+  readonly people?: (host: string, name: string) => PeopleInput;
+  /** More listeners on the incident stream (the /ui live timeline, approvals, quiet hours), after the built-in ones. */
   readonly subscribers?: readonly IncidentSubscriber[];
 }
 
@@ -86,6 +91,8 @@ export interface IncidentInput {
   readonly recheck?: boolean;
   /** What the event said of the container (name, image, labels), for one removed before it is inspected. */
   readonly seen?: SeenContainer;
+  /** A person approved the restart proposed for this incident: judged again with the approval (approvals.ts). */
+  readonly approval?: { readonly mark: ApprovalMark; readonly proposal: Proposal };
 }
 
 export interface IncidentResult {
@@ -107,6 +114,10 @@ export interface IncidentResult {
   readonly record?: AuditRecord;
   /** Why nothing was judged (already judged, container gone, a repeat). */
   readonly skipped?: string;
+  /** An approval that was not carried out, and why (the facts changed, or a restart cannot fix it). */
+  readonly refused?: string;
+  /** What people's instructions made of the decision (people-gate.ts). */
+  readonly gate?: Judgement['gate'];
 }
 
 /** The container as its event described it. */
@@ -168,11 +179,16 @@ export class IncidentHandler {
     const g = await this.gather(input);
     if (!g) return undefined;
     const { deps } = this;
+    if (input.approval) {
+      // The facts an approval never overrides, before anything is judged or asked.
+      const refused = refuseFromFacts(input.approval.proposal, g.facts);
+      if (refused) return this.refusal(g, refused);
+    }
     let judged = this.judge(g, input);
     let opinion: Awaited<ReturnType<SecondOpinions['ask']>> = {};
     // The AI is asked only where its caution can matter (the guardrail table), or when a person
     // asked for a diagnosis (`doctor diagnose`): it never changes what the story decided.
-    if (!judged.skip && input.askAi && (input.manual || (judged.stage === 'table' && !g.rules.settled))) {
+    if (!judged.skip && input.askAi && !input.approval && (input.manual || (judged.stage === 'table' && !g.rules.settled))) {
       const open = findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs);
       opinion = await this.opinions.ask({
         facts: g.facts, evidence: g.evidence, logTail: () => g.logs.map((l) => g.redact(l.text)), rules: g.rules, history: g.history,
@@ -196,6 +212,7 @@ export class IncidentHandler {
     if (input.record && input.trigger.kind === 'oom' && g.facts.running) history = recordOom(history, input.trigger.at, now);
 
     let decision = judged.decision;
+    if (input.approval && decision.action !== 'restart') return this.refusal(g, decision.reason, decision);
     if (decision.deferUntil && !input.manual) {
       if (input.record) {
         deps.store.setHistory(g.key, history);
@@ -215,7 +232,7 @@ export class IncidentHandler {
     }
 
     const open = findOpenIncident(g.history, g.signature, now, this.dedupeWindowMs);
-    const incidentId = open?.incidentId ?? newIncidentId(now);
+    const incidentId = input.approval?.proposal.incidentId ?? open?.incidentId ?? newIncidentId(now);
     const occurrence = (open?.count ?? 0) + 1;
     const record = (d: Decision, outcome: Outcome, occ = occurrence): AuditRecord => ({
       v: 1, incidentId, occurrence: occ, time: iso(now), container: g.facts.ref, trigger: input.trigger, evidence: g.evidence, signature: g.signature,
@@ -234,13 +251,15 @@ export class IncidentHandler {
         ? { status: 'recovered-by-docker' as const, detail: `running again since ${g.facts.startedAt ?? 'unknown'}`, at: iso(now) }
         : notActed(now, decision.action === 'restart' ? 'restart not performed (diagnose without --fix)' : 'no action taken');
     const final = record(decision, outcome);
+    // Held back for a maintenance window or a snooze: the exit is judged again when it ends, so it is not marked judged.
+    const lookAgain = judged.gate?.lookAgainAt !== undefined;
     if (input.record) {
-      history = this.remember(history, g, incidentId, decision);
+      history = this.remember(history, g, incidentId, decision, !lookAgain);
       deps.store.setHistory(g.key, history);
       await deps.store.save();
-      await this.bus.publish({ type: 'recorded', record: final, aheadWritten: false });
+      await this.bus.publish({ type: 'recorded', record: final, aheadWritten: false, ...(judged.gate ? { gate: judged.gate } : {}) });
     }
-    return { ...base, decision, outcome, history, record: input.record ? final : undefined };
+    return { ...base, decision, outcome, history, record: input.record ? final : undefined, ...(judged.gate ? { gate: judged.gate } : {}) };
   }
 
   /**
@@ -310,14 +329,25 @@ export class IncidentHandler {
       trigger: input.trigger, facts: g.facts, evidence: g.evidence, rules: g.rules, ai, history: g.history, policy, story: g.view,
       open: findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs), manual: input.manual === true,
       job: jobOf(g.facts), now: g.now,
+      ...(input.approval ? { approved: input.approval.mark } : {}),
+      ...(deps.people && input.act ? { people: deps.people(input.engine.host, g.facts.ref.name) } : {}),
     });
     return judged;
   }
 
-  /** Remembers the incident in the container's history (and that this exit is judged). */
-  private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision): ContainerHistory {
+  /** An approval not carried out: nothing is recorded as an incident (approvals.ts records the answer). */
+  private refusal(g: Gathered, reason: string, decision?: Decision): IncidentResult {
+    const d: Decision = decision ?? { action: 'none', guardrail: null, reason, executed: false, decidedBy: 'rules' };
+    return {
+      facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: g.rules.diagnosis,
+      decision: d, outcome: notActed(g.now, reason), history: g.history, story: g.story, refused: reason,
+    };
+  }
+
+  /** Remembers the incident in the container's history (and, unless told otherwise, that this exit is judged). */
+  private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision, judgedExit = true): ContainerHistory {
     let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, guardrail: decision.guardrail, rule: g.rules.rule }, g.now);
-    if (g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
+    if (judgedExit && g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
     return next;
   }
 
@@ -339,7 +369,7 @@ export class IncidentHandler {
     try {
       facts = withExitFromEvent(await input.engine.inspect(input.id), input.trigger);
     } catch (error) {
-      if (!(error instanceof ContainerNotFoundError) || input.manual) throw error;
+      if (!(error instanceof ContainerNotFoundError) || input.manual || input.approval) throw error;
       // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event.
       if (input.trigger.kind !== 'die' || !input.seen) return undefined;
       facts = removedContainerFacts(input.engine.host, input.id, input.seen, input.trigger);
@@ -351,8 +381,8 @@ export class IncidentHandler {
     // The same exit reaches the handler more than once (the die event, then reconcile's `exited`
     // queued behind it); once judged, it stays judged even if the container is running again by now.
     const judgedExit = input.trigger.kind !== 'restarting' && exitTrigger && facts.finishedAt !== null && history.lastHandledExit === facts.finishedAt;
-    if (judgedExit && !input.manual && !input.recheck) return undefined;
-    if (!input.manual && isStaleTrigger(input.trigger, facts)) return undefined;
+    if (judgedExit && !input.manual && !input.recheck && !input.approval) return undefined;
+    if (!input.manual && !input.approval && isStaleTrigger(input.trigger, facts)) return undefined;
 
     // Error lines read from a run that has ended since belong to that exit, which is judged on its
     // own. Docker stamps a line when it copies it, which under load can trail the exit, and a run's
@@ -367,7 +397,7 @@ export class IncidentHandler {
         const ts = Date.parse(f.ts);
         return !(ts <= lastExit) && !(ts < started - RUN_START_SLACK_MS);
       });
-      if (given.length === 0 && !input.manual) return undefined;
+      if (given.length === 0 && !input.manual && !input.approval) return undefined;
     }
 
     const story = deps.stories.story(input.engine.host, facts.ref.id);

@@ -69,6 +69,11 @@ const REPLAY_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 /** After a `die` event, reconcile leaves that exit to the event path for this long. */
 const DIE_OWNS_EXIT_MS = 5_000;
 
+/** A look-again at the end of a window lands just after it, never on its last millisecond. */
+const LOOK_AGAIN_SLACK_MS = 1_000;
+/** Node's timers hold at most 2^31-1 ms; a longer wait looks again after a day and waits on. */
+const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
+
 /** Events after which cached run facts and judged exits no longer hold. */
 const lifecycleActions = new Set(['start', 'die', 'restart', 'destroy', 'pause', 'unpause', 'rename']);
 
@@ -114,6 +119,34 @@ export class Watcher {
       streamFromMs: undefined,
       replaying: undefined,
     }));
+  }
+
+  /** The incident handler: approvals re-judge through it (approvals.ts). */
+  get incidents(): IncidentHandler {
+    return this.handler;
+  }
+
+  /** The watched engine for a host, if any. */
+  engineFor(host: string): DockerEngine | undefined {
+    return this.engines.find((e) => e.engine.host === host)?.engine;
+  }
+
+  /**
+   * Runs `fn` in the container's own queue, after the incidents already waiting for it and before
+   * any that arrive later: an approval never races an incident of the same container.
+   */
+  exclusive<T>(host: string, id: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${host}|${id}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const result = previous.then(fn);
+    const run = result.then(() => undefined, () => undefined);
+    this.queues.set(key, run);
+    this.inFlight.add(run);
+    void run.finally(() => {
+      this.inFlight.delete(run);
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    });
+    return result;
   }
 
   status(): EngineStatus[] {
@@ -423,6 +456,9 @@ export class Watcher {
           const wait = Math.max(0, Date.parse(decision.deferUntil) - this.deps.clock.now());
           this.later(wait, () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
         }
+        // A maintenance window or snooze held it back: whatever is still broken when it ends is judged then.
+        const lookAgainAt = result.gate?.lookAgainAt;
+        if (lookAgainAt !== undefined) this.later(Math.min(Math.max(0, lookAgainAt - this.deps.clock.now()) + LOOK_AGAIN_SLACK_MS, MAX_TIMER_MS), () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
         if (record) {
           this.recoveries.expect(record, engine, result.facts.startedAt);
         }

@@ -62,9 +62,26 @@ describe('defaults', () => {
 
   for (const [value, expected] of [['true', true], ['1', true], ['yes', true], ['on', true], ['false', false], ['0', false], ['no', false], ['off', false]] as const) {
     test(`AUTO_FIX=${value} is ${expected}`, () => {
+      assert.equal(load({ AUTO_FIX: value }).people.askFirst, false);
       assert.equal(load({ AUTO_FIX: value }).autoFix, expected);
     });
   }
+  test('AUTO_FIX=ask decides as if on and asks first; the people settings parse', () => {
+    const c = load({ AUTO_FIX: 'Ask', APPROVAL_TIMEOUT: '120', MAINTENANCE_WINDOWS: 'sun 02:00-04:00, mon-fri 23:00-23:30', QUIET_HOURS: '22:00-07:00', TZ: 'Europe/Berlin' });
+    assert.equal(c.autoFix, true);
+    assert.equal(c.people.askFirst, true);
+    assert.equal(c.people.approvalTimeoutMs, 120_000);
+    assert.deepEqual(c.people.windows.map((w) => w.text), ['sun 02:00-04:00', 'mon-fri 23:00-23:30']);
+    assert.equal(c.people.quietHours?.text, '22:00-07:00');
+    assert.equal(c.people.quietFloor, 'high');
+    assert.equal(c.people.timeZone, 'Europe/Berlin');
+    assert.equal(load({}).people.approvalTimeoutMs, 15 * 60_000, 'APPROVAL_TIMEOUT defaults to 15 min');
+  });
+  test('the Slack app needs its bot token and channel together', () => {
+    assert.throws(() => load({ SLACK_BOT_TOKEN: 'xoxb-1' }), /SLACK_BOT_TOKEN and SLACK_CHANNEL/);
+    assert.throws(() => load({ SLACK_APP_TOKEN: 'xapp-1' }), /SLACK_APP_TOKEN needs SLACK_BOT_TOKEN/);
+    assert.equal(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_CHANNEL: 'C123', SLACK_APPROVERS: 'U1, U2' }).slackApp.approvers.join(), 'U1,U2');
+  });
 });
 
 describe('precedence: defaults < .env < environment < flags', () => {
@@ -174,6 +191,15 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
     ['HEALTH_PORT', 'http'],
     ['LOG_FORMAT', 'yaml'],
     ['LOG_LEVEL', 'verbose'],
+    ['APPROVAL_TIMEOUT', '5'],
+    ['MAINTENANCE_WINDOWS', 'sunday'],
+    ['MAINTENANCE_WINDOWS', 'sun 02:00-26:00'],
+    ['QUIET_HOURS', '10pm-7am'],
+    ['QUIET_MIN_SEVERITY', 'urgent'],
+    ['TZ', 'Mars/Olympus'],
+    ['SLACK_BOT_TOKEN', 'xapp-1-abc'],
+    ['SLACK_APP_TOKEN', 'xoxb-123'],
+    ['SLACK_API_URL', 'slack.local/api'],
   ];
   for (const [name, value] of bad) {
     test(`${name}=${JSON.stringify(value)}`, () => {
@@ -204,7 +230,7 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
   });
 
   test('every setting is covered by this table or is free text', () => {
-    const free = new Set<SettingName>(['TARGET_CONTAINERS', 'ERROR_PATTERNS', 'DOCKER_HOST', 'ANTHROPIC_API_KEY', 'HEALTH_TOKEN', 'DOCTOR_NAME', 'OLLAMA_MODEL', 'OPENAI_API_KEY', 'OPENAI_MODEL']);
+    const free = new Set<SettingName>(['TARGET_CONTAINERS', 'ERROR_PATTERNS', 'DOCKER_HOST', 'ANTHROPIC_API_KEY', 'HEALTH_TOKEN', 'DOCTOR_NAME', 'OLLAMA_MODEL', 'OPENAI_API_KEY', 'OPENAI_MODEL', 'SLACK_CHANNEL', 'SLACK_APPROVERS']);
     const covered = new Set(bad.map(([name]) => name));
     assert.deepEqual(settingNames.filter((n) => !free.has(n) && !covered.has(n)), []);
   });

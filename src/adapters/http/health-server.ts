@@ -22,6 +22,8 @@ export interface HealthSources {
   failingChannels(): readonly string[];
   /** One line per STATE_DIR file that cannot be written (a full or read-only disk). */
   storageProblems?(): readonly string[];
+  /** More sections of the /health document (the Slack app, approvals, snoozes) and the problems they see. */
+  extras?(): { readonly sections: Record<string, unknown>; readonly problems: readonly string[] };
 }
 
 export interface HealthServerOptions {
@@ -80,6 +82,8 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
   }
   for (const channel of sources.failingChannels()) problems.push(`${channel} delivery failing`);
   for (const p of sources.storageProblems?.() ?? []) problems.push(`storage: ${p}`);
+  const extras = sources.extras?.();
+  problems.push(...(extras?.problems ?? []));
   const lastCycle = engines
     .filter((e) => e.lastCycleAt !== null)
     .sort((a, b) => (a.lastCycleAt! < b.lastCycleAt! ? 1 : -1))[0];
@@ -97,6 +101,7 @@ export function buildHealth(sources: HealthSources): { status: number; body: Rec
     channels: snap.channels ?? [],
     diagnosisBackends: snap.backends ?? [],
     lastCycle: lastCycle ? { at: lastCycle.lastCycleAt, durationMs: lastCycle.lastCycleMs } : null,
+    ...extras?.sections,
   };
   return { status: problems.length === 0 ? 200 : 503, body };
 }

@@ -4,7 +4,11 @@ import type { IncidentResult } from '../../pipeline/incident-handler.js';
 import { IncidentHandler } from '../../pipeline/incident-handler.js';
 import type { ContainerFacts } from '../../core/types.js';
 import type { DockerEngine } from '../../pipeline/ports.js';
-import { parseTime } from '../../core/history.js';
+import { historyKey, parseTime } from '../../core/history.js';
+import { personName } from '../../core/approval.js';
+import type { ContainerHolds } from '../../core/people-gate.js';
+import { activeWindow, labelMaintenance } from '../../core/quiet-periods.js';
+import type { Config } from '../../config/load-config.js';
 import { replayContainer } from '../../pipeline/story-feed.js';
 import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { loadFlagConfig, type CommonFlags } from '../config-flags.js';
@@ -66,10 +70,21 @@ export async function runDiagnoseCommand(given: string, flags: DiagnoseFlags): P
       askAi: flags.ai !== false,
     })) as IncidentResult;
     for (const w of warnings) process.stderr.write(`doctor: warning: ${w}\n`);
-    if (flags.json) process.stdout.write(`${JSON.stringify(toDiagnoseJson(result))}\n`);
-    else process.stdout.write(formatDiagnoseReport(colorsFor(process.stdout), result));
+    const people = describeHolds(runtime.people.holdsOf(historyKey(engine.host, facts.ref.name)), facts, config.people, Date.now());
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ...toDiagnoseJson(result), ...(people.length > 0 ? { people } : {}) })}\n`);
+    else process.stdout.write(`${formatDiagnoseReport(colorsFor(process.stdout), result)}${people.map((line) => `People: ${line}\n`).join('')}`);
     return hasProblem(result) ? ExitCode.problemFound : ExitCode.ok;
   } finally {
     await runtime.close();
   }
+}
+
+/** Snoozes, overrides and maintenance in force for the container, one line each (issue 10). */
+function describeHolds(holds: ContainerHolds, facts: ContainerFacts, people: Config['people'], now: number): string[] {
+  const lines: string[] = [];
+  if (holds.snooze && holds.snooze.until > now) lines.push(`snoozed by ${personName(holds.snooze.by)} until ${new Date(holds.snooze.until).toISOString()}: no alerts and no action`);
+  if (holds.never) lines.push(`never auto-restart, set by ${personName(holds.never.by)} at ${new Date(holds.never.at).toISOString()} (doctor unsnooze ${facts.ref.name} --override lifts it)`);
+  const maintenance = labelMaintenance(facts.labels, now) ?? activeWindow(people.windows, now, people.timeZone);
+  if (maintenance) lines.push(`in maintenance until ${new Date(maintenance.until).toISOString()} (${maintenance.why})`);
+  return lines;
 }

@@ -7,6 +7,7 @@ import type { FeedListener } from '../../pipeline/feed.js';
 import type { Metrics } from '../../pipeline/metrics.js';
 import type { Watcher } from '../../pipeline/watcher.js';
 import { VERSION } from '../../version.js';
+import type { SlackAppStatus } from '../../adapters/slack/slack-app.js';
 import { auditPath, type Runtime } from '../bootstrap.js';
 
 function isLoopback(host: string): boolean {
@@ -65,6 +66,9 @@ export async function startHealthServer(input: {
   feed: FeedListener;
   /** Endpoints beside /health (control, UI), mounted on the same server. */
   routes?: readonly HttpRoute[];
+  /** Slack app mode's posting and Socket Mode state, and what waits for people (issue 10). */
+  slackApp?: { status(): SlackAppStatus };
+  people?: () => Record<string, unknown>;
 }): Promise<HealthServer | undefined> {
   const { config, watcher, runtime, metrics, prom, feed } = input;
   if (config.health.port === 0 || !prom) return undefined;
@@ -87,6 +91,12 @@ export async function startHealthServer(input: {
       metrics: () => prom.render(),
       failingChannels: () => runtime.notifiers.filter((n) => n.stats().failing).map((n) => n.channel),
       storageProblems: () => runtime.storage.problems(),
+      extras: () => {
+        const app = input.slackApp?.status();
+        const problems: string[] = [];
+        if (app?.socket.enabled && !app.socket.connected) problems.push(`slack socket mode ${app.socket.state}${app.socket.lastError ? `: ${app.socket.lastError}` : ''}`);
+        return { sections: { ...(app ? { slackApp: app } : {}), ...(input.people ? { people: input.people() } : {}) }, problems };
+      },
     },
   });
 }

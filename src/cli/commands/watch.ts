@@ -14,6 +14,11 @@ import { timeDiagnoser } from '../../adapters/metrics/timed-diagnoser.js';
 import { VERSION } from '../../version.js';
 import { snapshotOf, startHealthServer } from './watch-health.js';
 import { startReportDigests } from './watch-digest.js';
+import { ApprovalDesk } from '../../pipeline/approvals.js';
+import { QuietAlerts } from '../../pipeline/quiet-alerts.js';
+import { controlRoutes, pendingDocument } from '../../adapters/http/control-routes.js';
+import { systemClock } from '../bootstrap.js';
+import type { Config } from '../../config/load-config.js';
 
 export interface WatchFlags extends CommonFlags {
   once?: boolean;
@@ -62,9 +67,18 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
   const deps = handlerDeps(runtime, feed);
   // The web timeline lives on the health server; it hears incidents live from the bus.
   const ui = prom ? createUiRoute(config, runtime.stories) : undefined;
+  const desk = new ApprovalDesk({
+    ledger: runtime.people, audit: runtime.audit, stories: runtime.stories, history: runtime.store, clock: systemClock, feed,
+    settings: { ...config.people },
+    pipeline: () => ({ handler: watcher!.incidents, engineFor: (h) => watcher!.engineFor(h), exclusive: (h, id, fn) => watcher!.exclusive(h, id, fn), hosts: config.dockerHosts }),
+  });
+  const slackApp = flags.once ? undefined : await startSlackApp(config, desk, feed, deps.secrets ?? []);
+  const quiet = new QuietAlerts([...runtime.notifiers, ...(slackApp ? [slackApp] : [])], systemClock);
   watcher = new Watcher({
     ...deps,
-    ...(ui ? { subscribers: [ui.live.subscriber] } : {}),
+    notifiers: slackApp ? [...(deps.notifiers ?? []), slackApp] : deps.notifiers,
+    people: (host, name) => desk.peopleInput(host, name),
+    subscribers: [desk.subscriber(), quiet.subscriber(), ...(ui ? [ui.live.subscriber] : [])],
     diagnosers: prom ? (deps.diagnosers ?? []).map((d) => timeDiagnoser(d, 'claude', (labels, seconds) => prom.diagnosisDuration.observe(labels, seconds))) : deps.diagnosers,
     engines: runtime.engines,
     askAi: flags.ai !== false,
@@ -91,7 +105,9 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
       for (const d of down) process.stderr.write(`doctor: warning: engine ${d.host || 'local'} was not checked: ${d.lastError}\n`);
       return ExitCode.ok;
     }
-    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed, ...(ui ? { routes: [ui] } : {}) });
+    desk.start();
+    const routes = [controlRoutes({ desk, token: config.health.token, hosts: config.dockerHosts }), ...(ui ? [ui] : [])];
+    const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed, routes, slackApp, people: () => pendingDocument(desk) });
     const digests = startReportDigests(config, runtime.notifiers, feed, stop);
     const onStop = () => feed({ type: 'stopped', reason: String(stop.reason ?? 'stop') });
     if (stop.aborted) onStop();
@@ -101,10 +117,22 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
     } finally {
       await digests;
       ui?.close();
+      desk.stop();
+      quiet.flushNow();
+      await slackApp?.close();
       await health?.close();
     }
     return ExitCode.ok;
   } finally {
     await runtime.close();
   }
+}
+
+/** Slack app mode (SLACK_BOT_TOKEN): the SDKs are loaded only when it is configured. */
+async function startSlackApp(config: Config, desk: ApprovalDesk, feed: FeedListener, secrets: readonly string[]) {
+  if (!config.slackApp.botToken || !config.slackApp.channel) return undefined;
+  const { SlackApp } = await import('../../adapters/slack/slack-app.js');
+  const app = new SlackApp({ config, desk, feed, secrets });
+  await app.start();
+  return app;
 }

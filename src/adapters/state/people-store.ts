@@ -1,0 +1,127 @@
+/**
+ * What people asked for, kept across restarts of the doctor: proposals waiting for approval (and
+ * the latest answered ones, so a late click is told what happened), snoozes and "never
+ * auto-restart" overrides per container. STATE_DIR/people.json, written atomically and checked on load.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import type { Proposal } from '../../core/approval.js';
+import { StateError, describeWriteError } from '../../core/errors.js';
+import type { ContainerHolds } from '../../core/people-gate.js';
+import type { StorageHealthSink } from '../../pipeline/ports.js';
+import { readJsonFile, writeJsonAtomic } from './json-file.js';
+
+/** Answered proposals kept for late answers; pending ones are always kept. */
+const ANSWERED_KEPT = 200;
+
+const person = z.looseObject({ id: z.string().min(1), name: z.string().optional(), via: z.enum(['slack', 'http']) });
+const proposal = z.looseObject({
+  incidentId: z.string().min(1),
+  occurrence: z.number().int().positive(),
+  host: z.string(),
+  containerId: z.string().min(1),
+  containerName: z.string().min(1),
+  trigger: z.looseObject({ kind: z.string(), at: z.string() }),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  running: z.boolean(),
+  proposedAt: z.number().finite(),
+  expiresAt: z.number().finite(),
+  ask: z.boolean(),
+  reason: z.string(),
+  guardrail: z.string().nullable(),
+  status: z.enum(['pending', 'approved', 'refused', 'expired', 'superseded']),
+  answer: z.looseObject({ by: person.optional(), at: z.string(), detail: z.string() }).optional(),
+  record: z.looseObject({ incidentId: z.string(), decision: z.looseObject({ action: z.string() }) }),
+});
+const holds = z.looseObject({
+  snooze: z.looseObject({ until: z.number().finite(), by: person, at: z.number().finite() }).optional(),
+  never: z.looseObject({ by: person, at: z.number().finite() }).optional(),
+});
+const peopleFileSchema = z.looseObject({
+  v: z.literal(1),
+  proposals: z.array(proposal),
+  holds: z.record(z.string(), holds),
+});
+
+interface PeopleFile {
+  readonly v: 1;
+  readonly proposals: Proposal[];
+  /** Keyed by host and container name (historyKey), like the history: a recreated container keeps them. */
+  readonly holds: Record<string, ContainerHolds>;
+}
+
+export class PeopleStore {
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private proposals: Proposal[],
+    private holds: Record<string, ContainerHolds>,
+    /** A damaged file was moved aside here at open. */
+    readonly recoveredFrom: string | undefined,
+    private readonly health: StorageHealthSink | undefined,
+  ) {}
+
+  static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<PeopleStore> {
+    const file = path.join(stateDir, 'people.json');
+    try {
+      const read = await readJsonFile(file, peopleFileSchema as unknown as z.ZodType<PeopleFile>);
+      if (read.kind === 'ok') return new PeopleStore(file, [...read.value.proposals], { ...read.value.holds }, undefined, opts.health);
+      return new PeopleStore(file, [], {}, read.kind === 'corrupt' ? read.movedTo : undefined, opts.health);
+    } catch (error) {
+      throw new StateError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
+  }
+
+  proposal(incidentId: string): Proposal | undefined {
+    // The newest first: an incident proposed again (a later occurrence) answers for itself.
+    for (let i = this.proposals.length - 1; i >= 0; i -= 1) if (this.proposals[i]!.incidentId === incidentId) return this.proposals[i];
+    return undefined;
+  }
+
+  pending(): Proposal[] {
+    return this.proposals.filter((p) => p.status === 'pending');
+  }
+
+  /** Adds or replaces (same incident and occurrence) a proposal. */
+  putProposal(next: Proposal): void {
+    const i = this.proposals.findIndex((p) => p.incidentId === next.incidentId && p.occurrence === next.occurrence);
+    if (i >= 0) this.proposals[i] = next;
+    else this.proposals.push(next);
+    const answered = this.proposals.filter((p) => p.status !== 'pending');
+    if (answered.length > ANSWERED_KEPT) {
+      const drop = new Set(answered.slice(0, answered.length - ANSWERED_KEPT));
+      this.proposals = this.proposals.filter((p) => !drop.has(p));
+    }
+  }
+
+  holdsOf(key: string): ContainerHolds {
+    return this.holds[key] ?? {};
+  }
+
+  allHolds(): Readonly<Record<string, ContainerHolds>> {
+    return this.holds;
+  }
+
+  setHolds(key: string, next: ContainerHolds): void {
+    if (next.snooze === undefined && next.never === undefined) delete this.holds[key];
+    else this.holds[key] = next;
+  }
+
+  /** Writes the file; concurrent calls are serialised. A failure is thrown: a person's instruction must not be lost silently. */
+  save(): Promise<void> {
+    const next = this.saving.then(async () => {
+      const snapshot: PeopleFile = { v: 1, proposals: this.proposals, holds: this.holds };
+      try {
+        await writeJsonAtomic(this.file, snapshot);
+        this.health?.succeeded(this.file);
+      } catch (error) {
+        this.health?.failed(this.file, describeWriteError(error));
+        throw new StateError(`cannot write ${this.file}: ${describeWriteError(error)}`, { cause: error });
+      }
+    });
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+}
