@@ -31,7 +31,8 @@ export interface PeopleInput {
   readonly quietHours?: DailySpan;
   /** Alerts of this severity or above are sent even in quiet hours. */
   readonly quietFloor: Severity;
-  readonly timeZone: string;
+  /** Undefined: the host's own zone. */
+  readonly timeZone: string | undefined;
 }
 
 /** What the gate made of the decision. */

@@ -105,7 +105,7 @@ export function parseQuietHours(text: string): DailySpan {
 }
 
 /** The wall-clock weekday and time in `timeZone` at `now`. */
-export function localTime(now: number, timeZone: string): { weekday: number; minutes: number; msIntoMinute: number } {
+export function localTime(now: number, timeZone: string | undefined): { weekday: number; minutes: number; msIntoMinute: number } {
   const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const weekday = DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number]);
@@ -119,7 +119,8 @@ function remainingMs(length: number, into: number, msIntoMinute: number): number
 }
 
 /** The recurring window in force at `now`, if any (the one that ends last when several overlap). */
-export function activeWindow(windows: readonly RecurringWindow[], now: number, timeZone: string): ActivePeriod | undefined {
+export function activeWindow(windows: readonly RecurringWindow[], now: number, timeZone: string | undefined): ActivePeriod | undefined {
+  if (windows.length === 0) return undefined;
   const { weekday, minutes, msIntoMinute } = localTime(now, timeZone);
   let best: ActivePeriod | undefined;
   for (const w of windows) {
@@ -127,17 +128,17 @@ export function activeWindow(windows: readonly RecurringWindow[], now: number, t
     for (const [day, into] of [[weekday, minutes - w.start], [(weekday + 6) % 7, minutes + DAY_MINUTES - w.start]] as const) {
       if (!w.days.includes(day) || into < 0 || into >= w.length) continue;
       const until = now + remainingMs(w.length, into, msIntoMinute);
-      if (!best || until > best.until) best = { until, why: `maintenance window "${w.text}" (MAINTENANCE_WINDOWS, ${timeZone})` };
+      if (!best || until > best.until) best = { until, why: `maintenance window "${w.text}" (MAINTENANCE_WINDOWS, ${timeZone ?? 'local time'})` };
     }
   }
   return best;
 }
 
 /** The quiet hours in force at `now`, if any. */
-export function activeQuietHours(span: DailySpan | undefined, now: number, timeZone: string): ActivePeriod | undefined {
+export function activeQuietHours(span: DailySpan | undefined, now: number, timeZone: string | undefined): ActivePeriod | undefined {
   if (!span) return undefined;
   const active = activeWindow([{ days: [0, 1, 2, 3, 4, 5, 6], start: span.start, length: span.length, text: span.text }], now, timeZone);
-  return active ? { until: active.until, why: `quiet hours ${span.text} (QUIET_HOURS, ${timeZone})` } : undefined;
+  return active ? { until: active.until, why: `quiet hours ${span.text} (QUIET_HOURS, ${timeZone ?? 'local time'})` } : undefined;
 }
 
 /** A container's `doctor.maintenance` label in force at `now`; an unparsable or past time is none. */
