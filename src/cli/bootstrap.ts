@@ -63,6 +63,13 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** One line for a damaged state file: where it went, or that a read-only run left it untouched. */
+export function damagedFileWarning(what: string, damage: string, movedTo: string | undefined, then: string): string {
+  return movedTo
+    ? `${what} was damaged (${damage}); moved aside to ${movedTo}, ${then}`
+    : `${what} is damaged (${damage}); left as it is (read-only run), ${then}`;
+}
+
 /**
  * `write: false` (`doctor diagnose` without --fix) reads the state but leaves every file as it
  * was: the story it replays is shown, not kept.
@@ -75,20 +82,20 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
       message: error === null ? `storage: ${file} is written again` : `storage: cannot write ${file}: ${error}; what the doctor learns is kept in memory only until it can`,
     }),
   );
-  const store = await StateStore.open(config.stateDir, { health: storage });
-  if (store.recoveredFrom) opts.feed({ type: 'warning', message: `state file was damaged (${store.damage}); moved aside to ${store.recoveredFrom}, starting with no history` });
-  const stories = await StoryStore.open(config.stateDir, { readOnly: opts.write === false, health: storage });
-  if (stories.recoveredFrom) opts.feed({ type: 'warning', message: `story file was damaged; moved aside to ${stories.recoveredFrom}` });
+  const readOnly = opts.write === false;
+  const store = await StateStore.open(config.stateDir, { health: storage, readOnly });
+  if (store.damage) opts.feed({ type: 'warning', message: damagedFileWarning('state file', store.damage, store.recoveredFrom, 'starting with no history') });
+  const stories = await StoryStore.open(config.stateDir, { readOnly, health: storage });
+  if (stories.damage) opts.feed({ type: 'warning', message: damagedFileWarning('story file', stories.damage, stories.recoveredFrom, 'starting with no stories') });
   const audit = await AuditLog.open(auditPath(config), { health: storage });
   const people = await PeopleStore.open(config.stateDir, { health: storage });
   if (people.recoveredFrom) opts.feed({ type: 'warning', message: `approvals file was damaged; moved aside to ${people.recoveredFrom}, starting with no pending approvals, snoozes or overrides` });
   const budget = await DiagnosisBudget.open(path.join(config.stateDir, stateFiles.budget), {
     maxPerHour: config.anthropic.maxDiagnosesPerHour,
     health: storage,
+    readOnly,
   });
-  if (budget.recoveredFrom) {
-    opts.feed({ type: 'warning', message: `diagnosis budget file was damaged (${budget.damage}); moved aside to ${budget.recoveredFrom}, starting a fresh hour and totals` });
-  }
+  if (budget.damage) opts.feed({ type: 'warning', message: damagedFileWarning('diagnosis budget file', budget.damage, budget.recoveredFrom, 'starting a fresh hour and totals') });
   const engines = config.dockerHosts.map((host) => createDockerEngine(host));
   const diagnoser = opts.ai ? chainDiagnosers(await buildDiagnosers(config)) : undefined;
   const notifiers = opts.notify

@@ -420,6 +420,10 @@ export interface IncidentNoteEvent {
   readonly detail: string;
   /** repeat: how many times it has been seen. */
   readonly count?: number;
+  /** repeat: how many repeats this line stands for (absent: one); not every repeat gets a line (core/repeat-lines.ts). */
+  readonly covered?: number;
+  /** repeat: the first of the repeats it stands for, when more than one. */
+  readonly since?: string;
   /** deferred: when it is looked at again. */
   readonly until?: string;
   /** recovery: ms from the incident to well again. */

@@ -1,6 +1,7 @@
 import { describeError } from '../core/errors.js';
 import type { AuditRecord, ContainerRef, IncidentNoteEvent } from '../core/types.js';
 import type { GateResult } from '../core/people-gate.js';
+import { flushRepeats, takeRepeat, type PendingRepeats, type RepeatLine } from '../core/repeat-lines.js';
 import type { FeedListener } from './feed.js';
 import type { AuditSink, Notifier } from './ports.js';
 
@@ -17,7 +18,8 @@ export type IncidentEvent =
   | { readonly type: 'deferred'; readonly container: ContainerRef; readonly until: string; readonly reason: string; readonly at: number }
   | { readonly type: 'recovered'; readonly record: AuditRecord; readonly at: number; readonly afterMs: number };
 
-export type IncidentSubscriber = (event: IncidentEvent) => void | Promise<void>;
+/** `close`: called once when the doctor stops, to write what it still holds (see IncidentBus.close). */
+export type IncidentSubscriber = ((event: IncidentEvent) => void | Promise<void>) & { readonly close?: () => Promise<void> };
 
 /**
  * Delivers each event to every subscriber in order. A subscriber that fails (the audit log on a
@@ -38,19 +40,62 @@ export class IncidentBus {
     }
     if (failure !== undefined) throw failure;
   }
+
+  /** The doctor is stopping: subscribers write what they still hold (the audit log's pending repeats). */
+  async close(): Promise<void> {
+    let failure: unknown;
+    for (const subscriber of this.subscribers) {
+      try {
+        await subscriber.close?.();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The audit log's view: every decision before its action, outcomes after, repeats, deferrals and recoveries. */
+/** Incidents whose unwritten repeats are held at most; beyond it the oldest is written out and forgotten. */
+const MAX_HELD_INCIDENTS = 1_000;
+
+/**
+ * The audit log's view: every decision before its action, outcomes after, deferrals, recoveries,
+ * and repeats thinned out (core/repeat-lines.ts): what is held back is written when the incident
+ * ends (a new decision for the container, its recovery) or the doctor stops, so no repeat is lost.
+ */
 export function auditSubscriber(audit: AuditSink): IncidentSubscriber {
-  return async (event) => {
+  const held = new Map<string, { container: ContainerRef; pending: PendingRepeats }>();
+  const writeRepeat = (container: ContainerRef, incidentId: string, line: RepeatLine) =>
+    audit.appendEvent(
+      note('repeat', line.at, container, repeatDetail(line), {
+        incidentId,
+        count: line.count,
+        ...(line.covered > 1 ? { covered: line.covered, since: iso(line.since) } : {}),
+      }),
+    );
+  const flush = async (incidentId: string) => {
+    const h = held.get(incidentId);
+    if (!h) return;
+    held.delete(incidentId);
+    const line = flushRepeats(h.pending);
+    if (line) await writeRepeat(h.container, incidentId, line);
+  };
+  const flushContainer = async (c: ContainerRef) => {
+    for (const [id, h] of [...held]) if (h.container.id === c.id && h.container.host === c.host) await flush(id);
+  };
+  const subscriber = async (event: IncidentEvent) => {
     switch (event.type) {
       case 'decided':
+        await flushContainer(event.record.container);
         return audit.append(event.record);
       case 'recorded': {
         const { record } = event;
-        if (!event.aheadWritten) return audit.append(record);
+        if (!event.aheadWritten) {
+          await flushContainer(record.container);
+          return audit.append(record);
+        }
         return audit.appendEvent({
           v: 1,
           kind: 'outcome',
@@ -61,14 +106,32 @@ export function auditSubscriber(audit: AuditSink): IncidentSubscriber {
           outcome: record.outcome,
         });
       }
-      case 'repeat':
-        return audit.appendEvent(note('repeat', event.at, event.container, `seen again (${event.count} times in all); same decision, not recorded again`, { incidentId: event.incidentId, count: event.count }));
+      case 'repeat': {
+        const before = held.get(event.incidentId);
+        const taken = takeRepeat(before?.pending, event.count, event.at);
+        held.delete(event.incidentId);
+        held.set(event.incidentId, { container: event.container, pending: taken.pending });
+        if (held.size > MAX_HELD_INCIDENTS) await flush(held.keys().next().value!);
+        if (taken.line) await writeRepeat(event.container, event.incidentId, taken.line);
+        return;
+      }
       case 'deferred':
         return audit.appendEvent(note('deferred', event.at, event.container, event.reason, { until: event.until }));
       case 'recovered':
+        await flushContainer(event.record.container);
         return audit.appendEvent(note('recovery', event.at, event.record.container, 'well again', { incidentId: event.record.incidentId, afterMs: event.afterMs }));
     }
   };
+  return Object.assign(subscriber, {
+    close: async () => {
+      for (const id of [...held.keys()]) await flush(id);
+    },
+  });
+}
+
+function repeatDetail(line: RepeatLine): string {
+  const again = line.covered > 1 ? `seen again ${line.covered} times since ${iso(line.since)}` : 'seen again';
+  return `${again} (${line.count} times in all); same decision, not recorded again`;
 }
 
 function note(kind: IncidentNoteEvent['kind'], at: number, container: ContainerRef, detail: string, extra: Partial<IncidentNoteEvent>): IncidentNoteEvent {

@@ -165,6 +165,7 @@ export class Watcher {
   async runOnce(): Promise<void> {
     await Promise.all(this.engines.map((e) => this.reconcile(e)));
     await this.drain();
+    await this.closeBus();
     await this.deps.stories.save().catch(() => undefined);
   }
 
@@ -179,7 +180,13 @@ export class Watcher {
     for (const t of this.timers) clearTimeout(t);
     // In-flight incidents still finish and are recorded (a restart already issued is verified now).
     await this.drain();
+    await this.closeBus();
     await this.deps.stories.save().catch((error: unknown) => this.deps.feed({ type: 'warning', message: describeError(error) }));
+  }
+
+  /** Subscribers write what they hold back (repeats not yet on record) before the audit log closes. */
+  private async closeBus(): Promise<void> {
+    await this.handler.bus.close().catch((error: unknown) => this.deps.feed({ type: 'warning', message: `could not record held-back repeats: ${describeError(error)}` }));
   }
 
   /**

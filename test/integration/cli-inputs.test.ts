@@ -138,11 +138,11 @@ describe('odd input: warning lines, and the run goes on', { concurrency: 4 }, ()
     assert.match(r.stderr, /^doctor: warning: engine unix:\/\/\/nonexistent\/docker\.sock was not checked: /m);
   });
 
-  test('state.json with valid JSON but wrong types, and a damaged diagnoses.json: moved aside, one warning line each', async () => {
+  test('state.json with valid JSON but wrong types, and a damaged diagnoses.json: moved aside by a writing run (--fix), one warning line each', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'state.json'), '{"v":1,"containers":{"local/web":{"deaths":"zzz","ooms":[],"restarts":[],"incidents":[]}},"lastEventMs":{}}');
     await writeFile(path.join(dir, 'diagnoses.json'), '{"v":1,"takes":[1,');
-    const r = await doctor(['diagnose', running.name, '--json'], {}, dir);
+    const r = await doctor(['diagnose', running.name, '--json', '--fix'], {}, dir);
     assert.equal(r.code, 0, r.stderr);
     const warnings = r.stderr.split('\n').filter((l) => l !== '');
     assert.equal(warnings.length, 2, r.stderr);

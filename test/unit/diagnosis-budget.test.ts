@@ -54,6 +54,20 @@ describe('DiagnosisBudget', () => {
       assert.equal(second.remaining(T0 + HOUR + 1), 1);
     }));
 
+  test('read-only: a damaged file is left byte for byte; the budget counts in memory and writes nothing', () =>
+    withDir(async (dir) => {
+      const file = path.join(dir, 'b.json');
+      await writeFile(file, '{"v":1,"takes":[1,2');
+      const budget = await DiagnosisBudget.open(file, { maxPerHour: 1, readOnly: true });
+      assert.equal(budget.recoveredFrom, undefined);
+      assert.equal(budget.damage, 'not valid JSON');
+      assert.equal(budget.tryTake(T0), true);
+      assert.equal(budget.tryTake(T0), false, 'still capped in memory');
+      await budget.flush();
+      assert.deepEqual(await readdir(dir), ['b.json']);
+      assert.equal(await readFile(file, 'utf8'), '{"v":1,"takes":[1,2');
+    }));
+
   test('a damaged file is moved aside and the budget starts empty', () =>
     withDir(async (dir) => {
       const file = path.join(dir, 'b.json');

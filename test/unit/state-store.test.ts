@@ -110,6 +110,19 @@ describe('StateStore', () => {
     });
   }
 
+  test('read-only: a damaged state file is left byte for byte and never written, the damage is reported', async () => {
+    const dir = await freshDir();
+    const content = '{"v":1,"containers":"zzz","lastEventMs":{}}';
+    await writeFile(path.join(dir, 'state.json'), content);
+    const store = await StateStore.open(dir, { readOnly: true });
+    assert.equal(store.recoveredFrom, undefined);
+    assert.match(store.damage ?? '', /containers/);
+    store.setHistory('local/web', history);
+    await store.save();
+    assert.deepEqual(await readdir(dir), ['state.json']);
+    assert.equal(await readFile(path.join(dir, 'state.json'), 'utf8'), content);
+  });
+
   test('fields a newer doctor added are kept through a load and save', async () => {
     const dir = await freshDir();
     const withExtra = { v: 1, savedAt: 'x', containers: { 'local/web': { ...history, story: { phase: 'crash-loop' } } }, lastEventMs: {}, storyVersion: 2 };

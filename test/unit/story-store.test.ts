@@ -62,6 +62,19 @@ describe('StoryStore', () => {
     assert.equal(store.storiesOf('local').length, 0);
   });
 
+  test('read-only: a damaged story file stays where it is, byte for byte, even after save(); the damage is reported', async () => {
+    const dir = await stateDir();
+    const text = '{"v":1,"hosts":{},"stories":{"x":{"id":3}}}';
+    await writeFile(path.join(dir, 'stories.json'), text);
+    const store = await StoryStore.open(dir, { readOnly: true });
+    assert.equal(store.recoveredFrom, undefined);
+    assert.match(store.damage ?? '', /unexpected content/);
+    store.append('local', 'c1', 'web', { at: T, kind: 'start' }, T);
+    await store.save();
+    assert.deepEqual(await readdir(dir), ['stories.json']);
+    assert.equal(await readFile(path.join(dir, 'stories.json'), 'utf8'), text);
+  });
+
   test('written on its own shortly after a change (a kill -9 loses at most that)', async () => {
     const dir = await stateDir();
     const store = await StoryStore.open(dir, { flushMs: 20 });

@@ -115,16 +115,23 @@ export class DiagnosisBudget {
     /** What was wrong with it. */
     readonly damage: string | undefined,
     private readonly health: StorageHealthSink | undefined,
+    /** False when a read-only open found the file damaged: it stays as it was, the budget lives in memory. */
+    private readonly persist: boolean,
   ) {
     this.takes = state ? [...state.takes].sort((a, b) => a - b) : [];
     this.running = state ? { ...state.totals } : { ...EMPTY_TOTALS };
   }
 
-  /** Loads the budget from `file` (missing: empty; damaged: moved aside and empty). */
-  static async open(file: string, opts: { maxPerHour: number; health?: StorageHealthSink }): Promise<DiagnosisBudget> {
+  /**
+   * Loads the budget from `file` (missing: empty; damaged: moved aside and empty). `readOnly`
+   * (`doctor diagnose` without --fix): a damaged file is left exactly as it was and the budget is
+   * kept in memory only, since writing it would replace the damaged file; a healthy file still
+   * records what calls were made, because they were made and cost money (the hourly cap spans runs).
+   */
+  static async open(file: string, opts: { maxPerHour: number; health?: StorageHealthSink; readOnly?: boolean }): Promise<DiagnosisBudget> {
     let read: Awaited<ReturnType<typeof readJsonFile<BudgetFile>>>;
     try {
-      read = await readJsonFile(file, isBudgetFile);
+      read = await readJsonFile(file, isBudgetFile, { readOnly: opts.readOnly === true });
     } catch (error) {
       throw new StateError(`cannot read the diagnosis budget ${file}: ${describeError(error)}`, { cause: error });
     }
@@ -135,6 +142,7 @@ export class DiagnosisBudget {
       read.kind === 'corrupt' ? read.movedTo : undefined,
       read.kind === 'corrupt' ? read.reason : undefined,
       opts.health,
+      !(opts.readOnly === true && read.kind === 'corrupt'),
     );
   }
 
@@ -192,6 +200,7 @@ export class DiagnosisBudget {
 
   /** One write at a time; changes made during a write are coalesced into the next one. */
   private save(): void {
+    if (!this.persist) return;
     this.dirty = true;
     if (this.writing) return;
     this.writing = true;

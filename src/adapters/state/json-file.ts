@@ -38,10 +38,11 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 }
 
 /**
- * What reading a state file found. `corrupt`: not JSON, or JSON of the wrong shape; the file was
- * moved aside to `movedTo`, and `reason` says what was wrong (for the warning line).
+ * What reading a state file found. `corrupt`: not JSON, or JSON of the wrong shape; `reason` says
+ * what was wrong (for the warning line). `movedTo`: where the file was moved aside; absent when
+ * the reader was read-only and left the file exactly where and as it was.
  */
-export type JsonRead<T> = { kind: 'missing' } | { kind: 'ok'; value: T } | { kind: 'corrupt'; movedTo: string; reason: string };
+export type JsonRead<T> = { kind: 'missing' } | { kind: 'ok'; value: T } | { kind: 'corrupt'; movedTo?: string; reason: string };
 
 /** A check of a parsed value: a zod schema, or a type guard. */
 export type JsonCheck<T> = ZodType<T> | ((v: unknown) => v is T);
@@ -59,8 +60,12 @@ function check<T>(value: unknown, validate: JsonCheck<T>): { ok: true; value: T 
  * Reads and validates a JSON state file. A damaged file (not JSON, or valid JSON with the wrong
  * types) is moved aside, never deleted, so whatever it held can still be recovered by hand, and
  * the caller starts fresh and says so. Any state file in STATE_DIR should be read through here.
+ *
+ * `readOnly` (`doctor report`, `doctor diagnose` without --fix, a copied STATE_DIR): the file is
+ * never moved, rewritten or deleted; the damage is only reported, and the writer (`doctor watch`)
+ * moves it aside when it next opens the directory.
  */
-export async function readJsonFile<T>(file: string, validate: JsonCheck<T>): Promise<JsonRead<T>> {
+export async function readJsonFile<T>(file: string, validate: JsonCheck<T>, opts: { readonly readOnly?: boolean } = {}): Promise<JsonRead<T>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -76,6 +81,7 @@ export async function readJsonFile<T>(file: string, validate: JsonCheck<T>): Pro
   } catch {
     reason = text.trim() === '' ? 'empty file' : 'not valid JSON';
   }
+  if (opts.readOnly === true) return { kind: 'corrupt', reason };
   const movedTo = `${file}.corrupt-${Date.now()}`;
   await rename(file, movedTo);
   return { kind: 'corrupt', movedTo, reason };

@@ -24,17 +24,20 @@ export class StateStore {
     /** What was wrong with it. */
     readonly damage: string | undefined,
     private readonly health: StorageHealthSink | undefined,
+    private readonly readOnly: boolean,
   ) {}
 
-  static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<StateStore> {
+  /** `readOnly` (`doctor diagnose` without --fix): read, changed in memory only, never written or moved. */
+  static async open(stateDir: string, opts: { readonly health?: StorageHealthSink; readonly readOnly?: boolean } = {}): Promise<StateStore> {
     const file = path.join(stateDir, 'state.json');
+    const readOnly = opts.readOnly === true;
     try {
-      const read = await readJsonFile(file, stateFile);
+      const read = await readJsonFile(file, stateFile, { readOnly });
       if (read.kind === 'ok') {
-        return new StateStore(file, { containers: { ...read.value.containers }, lastEventMs: { ...read.value.lastEventMs } }, undefined, undefined, opts.health);
+        return new StateStore(file, { containers: { ...read.value.containers }, lastEventMs: { ...read.value.lastEventMs } }, undefined, undefined, opts.health, readOnly);
       }
       const damaged = read.kind === 'corrupt' ? read : undefined;
-      return new StateStore(file, { containers: {}, lastEventMs: {} }, damaged?.movedTo, damaged?.reason, opts.health);
+      return new StateStore(file, { containers: {}, lastEventMs: {} }, damaged?.movedTo, damaged?.reason, opts.health, readOnly);
     } catch (error) {
       throw new StateError(`cannot read state file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
     }
@@ -72,7 +75,7 @@ export class StateStore {
   /** Writes the state if it changed; concurrent calls are serialised. */
   save(): Promise<void> {
     const next = this.saving.then(async () => {
-      if (!this.dirty) return;
+      if (!this.dirty || this.readOnly) return;
       this.dirty = false;
       const snapshot: StateFile = { v: 1, savedAt: new Date().toISOString(), ...this.state };
       try {

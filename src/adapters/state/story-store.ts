@@ -73,6 +73,8 @@ export class StoryStore {
     private readonly stories: Map<string, ContainerStory>,
     /** Set when a damaged story file was moved aside at open. */
     readonly recoveredFrom: string | undefined,
+    /** What was wrong with the story file at open, when it was damaged (moved aside, or left as it was when read-only). */
+    readonly damage: string | undefined,
     private readonly flushMs: number,
     private readonly readOnly: boolean,
     private readonly health: StorageHealthSink | undefined,
@@ -82,13 +84,14 @@ export class StoryStore {
   static async open(stateDir: string, opts: { flushMs?: number; readOnly?: boolean; health?: StorageHealthSink } = {}): Promise<StoryStore> {
     const file = path.join(stateDir, 'stories.json');
     try {
-      const read = await readJsonFile(file, isStoryFile);
+      const read = await readJsonFile(file, isStoryFile, { readOnly: opts.readOnly === true });
       const value = read.kind === 'ok' ? read.value : undefined;
       return new StoryStore(
         file,
         { ...(value?.hosts ?? {}) },
         new Map(Object.entries(value?.stories ?? {})),
         read.kind === 'corrupt' ? read.movedTo : undefined,
+        read.kind === 'corrupt' ? read.reason : undefined,
         opts.flushMs ?? 1_000,
         opts.readOnly === true,
         opts.health,

@@ -34,7 +34,12 @@ export async function runReportCommand(flags: ReportFlags): Promise<number> {
   const since = parseSince(flags.since ?? DEFAULT_SINCE, now);
   if (!since.ok) throw new ConfigError(since.message);
   const config = configFromFlags(flags);
-  const report = await loadReport(config.stateDir, auditPath(config), { sinceMs: since.ms, now, ...(flags.container ? { container: flags.container } : {}) });
+  const report = await loadReport(config.stateDir, auditPath(config), {
+    sinceMs: since.ms,
+    now,
+    ...(flags.container ? { container: flags.container } : {}),
+    warn: (message) => process.stderr.write(`doctor: warning: ${message}\n`),
+  });
   if (report.skippedLines > 0) process.stderr.write(`doctor: skipped ${report.skippedLines} damaged line(s) in ${auditPath(config)}\n`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

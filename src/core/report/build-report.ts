@@ -104,7 +104,7 @@ function figuresOf(records: readonly AuditRecord[], notes: readonly IncidentNote
   const by = (who: Recoverer) => stats(recovered.filter((x) => x.by === who).map((x) => x.downMs));
   return {
     incidents: records.length,
-    repeats: notes.filter((n) => n.kind === 'repeat').length,
+    repeats: notes.reduce((sum, n) => sum + (n.kind === 'repeat' ? repeatsOf(n) : 0), 0),
     byClass,
     decisions,
     restarts: { made: restarts.length, held: count('held'), relapsed: count('relapsed'), failed: count('failed'), watching: count('watching') },
@@ -113,6 +113,11 @@ function figuresOf(records: readonly AuditRecord[], notes: readonly IncidentNote
     timeToRecovery: { ...stats(recovered.map((x) => x.downMs)), by: { doctor: by('doctor'), docker: by('docker'), person: by('person'), itself: by('itself') } },
     stillDown: recoveries.filter((x) => x.recoveredAt === null).length,
   };
+}
+
+/** How many repeats a repeat line stands for (lines before thinning stood for one each). */
+function repeatsOf(n: IncidentNoteEvent): number {
+  return typeof n.covered === 'number' && Number.isInteger(n.covered) && n.covered > 0 ? n.covered : 1;
 }
 
 /** Time down: each incident's death to running again (or to the window's end), clipped to the window. */
@@ -206,7 +211,9 @@ export function buildReport(input: ReportInput): Report {
     ...records.map((r) => ({ container: r.container.name, signature: r.signature, rule: r.rulesDiagnosis?.rule ?? r.diagnosis.rule ?? null, at: Date.parse(r.time) })),
     ...notes.flatMap((n) => {
       const r = n.kind === 'repeat' && n.incidentId ? signatureOf.get(n.incidentId) : undefined;
-      return r ? [{ container: r.container.name, signature: r.signature, rule: r.rulesDiagnosis?.rule ?? r.diagnosis.rule ?? null, at: Date.parse(n.time) }] : [];
+      if (!r) return [];
+      const since = n.since !== undefined ? Date.parse(n.since) : NaN;
+      return [{ container: r.container.name, signature: r.signature, rule: r.rulesDiagnosis?.rule ?? r.diagnosis.rule ?? null, at: Date.parse(n.time), n: repeatsOf(n), ...(Number.isFinite(since) ? { since } : {}) }];
     }),
   ];
 

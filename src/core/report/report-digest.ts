@@ -19,7 +19,7 @@ export function buildReportDigest(report: Report, windowLabel: string): { title:
   ];
   for (const x of report.didItHelp.restartsNotHelped.slice(0, MAX_LIST)) lines.push(`• did not help: ${x.container} at ${x.at} (${x.detail})`);
   for (const x of report.didItHelp.escalationsResolvedByPerson.slice(0, MAX_LIST)) lines.push(`• a person fixed with a plain restart: ${x.container} (${x.guardrail ?? 'no guardrail'})`);
-  for (const s of report.didItHelp.repeatedSignatures.slice(0, MAX_LIST)) lines.push(`• repeated: ${s.container} ${s.rule ?? s.signature} ${s.times.length} times${s.pattern ? `, ${s.pattern}` : ''}`);
+  for (const s of report.didItHelp.repeatedSignatures.slice(0, MAX_LIST)) lines.push(`• repeated: ${s.container} ${s.rule ?? s.signature} ${s.count} times${s.pattern ? `, ${s.pattern}` : ''}`);
   if (report.observeOnly.incidents > 0) {
     const then = report.observeOnly.reviews.reduce<Record<string, number>>((m, o) => ({ ...m, [o.then]: (m[o.then] ?? 0) + 1 }), {});
     lines.push(`*Observe-only*: would have restarted ${report.observeOnly.wouldRestart} of ${report.observeOnly.incidents}; then ${Object.entries(then).map(([k, n]) => `${k} ${n}`).join(', ')}`);

@@ -91,7 +91,7 @@ export function buildReportSections(report: Report): ReportSection[] {
     {
       title: 'Repeated failures',
       head: ['container', 'rule', 'times', 'pattern', 'when'],
-      rows: report.didItHelp.repeatedSignatures.map((s) => [cell(s.container), cell(s.rule ?? '-'), cell(s.times.length), cell(s.pattern ?? '-', s.pattern ? 'warn' : 'dim'), cell(s.times.map(time).join(', '), 'dim')]),
+      rows: report.didItHelp.repeatedSignatures.map((s) => [cell(s.container), cell(s.rule ?? '-'), cell(s.count), cell(s.pattern ?? '-', s.pattern ? 'warn' : 'dim'), cell(s.times.map(time).join(', '), 'dim')]),
       empty: 'no failure came back',
     },
     {

@@ -43,7 +43,7 @@ export interface DurationStats {
 /** The figures for one container, or for all of them. */
 export interface ReportFigures {
   readonly incidents: number;
-  /** Times an open incident was seen again (repeat lines), beyond its records. */
+  /** Times an open incident was seen again, beyond its records (the sum of the repeat lines' `covered`). */
   readonly repeats: number;
   /** Incident records by failure class (the rules' class; `unknown` when none). */
   readonly byClass: Readonly<Record<string, number>>;
@@ -63,6 +63,9 @@ export interface SignatureRepeat {
   readonly container: string;
   readonly signature: string;
   readonly rule: string | null;
+  /** Times seen in the window: its records plus the repeats the repeat lines stand for. */
+  readonly count: number;
+  /** The times on record, oldest first (a repeat line for many repeats gives their first and last). */
   readonly times: readonly string[];
   /** `daily around 02:00 UTC` when every time falls within an hour of the same time of day on different days. */
   readonly pattern: string | null;

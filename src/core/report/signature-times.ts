@@ -22,21 +22,28 @@ export function describeTimePattern(times: readonly number[]): string | null {
   return `daily around ${hh}:${mm} UTC`;
 }
 
-/** The signatures seen more than once on a container, each with its times (oldest first). */
-export function collectRepeats(seen: ReadonlyArray<{ container: string; signature: string; rule: string | null; at: number }>): SignatureRepeat[] {
-  const groups = new Map<string, { container: string; signature: string; rule: string | null; times: number[] }>();
+/**
+ * The signatures seen more than once on a container, each with how many times (`n` per sighting:
+ * one for a record, a repeat line's `covered`) and the times on record (oldest first; a line that
+ * stands for many repeats gives the first and last of them).
+ */
+export function collectRepeats(
+  seen: ReadonlyArray<{ container: string; signature: string; rule: string | null; at: number; since?: number; n?: number }>,
+): SignatureRepeat[] {
+  const groups = new Map<string, { container: string; signature: string; rule: string | null; times: number[]; count: number }>();
   for (const s of seen) {
     const key = `${s.container}\u0000${s.signature}`;
-    const g = groups.get(key) ?? { container: s.container, signature: s.signature, rule: s.rule, times: [] };
+    const g = groups.get(key) ?? { container: s.container, signature: s.signature, rule: s.rule, times: [], count: 0 };
+    if (s.since !== undefined) g.times.push(s.since);
     g.times.push(s.at);
+    g.count += s.n ?? 1;
     groups.set(key, g);
   }
   return [...groups.values()]
-    .filter((g) => g.times.length > 1)
+    .filter((g) => g.count > 1)
     .map((g) => {
       const times = [...new Set(g.times)].sort((a, b) => a - b);
-      return { container: g.container, signature: g.signature, rule: g.rule, times: times.map((t) => new Date(t).toISOString()), pattern: describeTimePattern(times) };
+      return { container: g.container, signature: g.signature, rule: g.rule, count: g.count, times: times.map((t) => new Date(t).toISOString()), pattern: describeTimePattern(times) };
     })
-    .filter((g) => g.times.length > 1)
-    .sort((a, b) => b.times.length - a.times.length || a.container.localeCompare(b.container));
+    .sort((a, b) => b.count - a.count || a.container.localeCompare(b.container));
 }
