@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
@@ -31,9 +31,21 @@ async function doctorFor(scope: string, autoFix: boolean): Promise<DoctorProcess
   return startDoctorProcess({ ...fastEnv, DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCOPE_LABEL}=${scope}`, AUTO_FIX: String(autoFix), CHECK_INTERVAL: '1' });
 }
 
-/** A copy of the doctor's STATE_DIR as an operator would take it, once its stories are flushed (every second). */
-async function copyState(d: DoctorProcess): Promise<string> {
+/**
+ * A copy of the doctor's STATE_DIR as an operator would take it, once its stories are flushed
+ * (within a second of each event; on a loaded machine the events themselves can trail): each of
+ * `started` has at least that many `start` steps on file.
+ */
+async function copyState(d: DoctorProcess, started: ReadonlyArray<readonly [TestContainer, number]> = []): Promise<string> {
   await new Promise((r) => setTimeout(r, 2_000));
+  await waitFor(
+    async () => {
+      const file = JSON.parse(await readFile(path.join(d.stateDir, 'stories.json'), 'utf8')) as { stories: Record<string, { id: string; steps: { kind: string }[] }> };
+      const stories = Object.values(file.stories);
+      return started.every(([c, n]) => (stories.find((st) => st.id === c.id)?.steps.filter((x) => x.kind === 'start').length ?? 0) >= n);
+    },
+    { what: 'the stories flushed with every start', timeoutMs: 30_000 },
+  );
   const copy = await mkdtemp(path.join(tmpdir(), 'doctor-report-copy-'));
   await cp(d.stateDir, copy, { recursive: true });
   return copy;
@@ -92,7 +104,7 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       await waitFor(async () => (await records(d, again)).length >= 2, { what: 'h11-again failing after its restart', timeoutMs: 60_000 });
       await waitFor(async () => (await records(d, policy)).length >= 1 && (await statusOf(policy.id)) === 'running', { what: 'h11-policy back by its policy', timeoutMs: 60_000 });
       await waitFor(async () => (await statusOf(again.id)) === 'exited', { what: 'h11-again down for good', timeoutMs: 30_000 });
-      copy = await copyState(d);
+      copy = await copyState(d, [[once, 2], [again, 2], [policy, 2]]);
       const [onceRecs, againRecs, policyRecs] = [await records(d, once), await records(d, again), await records(d, policy)];
       // One window end for every format, so the still-down container's time down is the same in each.
       const until = new Date().toISOString();
@@ -212,7 +224,7 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       await new Promise((res) => setTimeout(res, 1_500));
       await testDocker().getContainer(c.id).start();
       await waitFor(async () => (await statusOf(c.id)) === 'running', { what: 'running after the person started it' });
-      copy = await copyState(d);
+      copy = await copyState(d, [[c, 2]]);
       const rep = await reportJson(copy);
       const starts = await startTimes(c, began);
       const died = ms(r!.evidence.finishedAt!.replace(/(\.\d{3})\d*Z$/, '$1Z'));
