@@ -112,6 +112,9 @@ export const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   'override-never': 'a person set "never auto-restart"',
   snoozed: 'snoozed by a person',
   maintenance: 'maintenance window',
+  'dependency-down': 'a service it depends on is down',
+  'namespace-gone': 'the container whose network it shares was recreated',
+  storm: 'many containers failed at once (host problem)',
 };
 
 export const TRIGGER_LABEL: Record<TriggerKind, string> = {
@@ -122,6 +125,8 @@ export const TRIGGER_LABEL: Record<TriggerKind, string> = {
   'log-pattern': 'errors in logs',
   exited: 'found exited',
   manual: 'diagnosed on request',
+  neighbour: 'a container it depends on restarted',
+  storm: 'many containers failed at once',
 };
 
 export const ACTION_LABEL: Record<Action, string> = {

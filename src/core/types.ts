@@ -66,6 +66,20 @@ export interface ContainerFacts {
   readonly openStdin?: boolean;
   /** `Config.StopTimeout` in seconds (compose `stop_grace_period`); null when the engine default (10 s) applies. */
   readonly stopTimeoutSeconds: number | null;
+  /**
+   * `NetworkSettings.Networks`: the networks it is attached to, with its IP and the names other
+   * containers reach it by there. Optional while every source of facts learns it; absent reads as none.
+   */
+  readonly networks?: readonly NetworkAttachment[];
+}
+
+/** One network a container is attached to (`NetworkSettings.Networks[name]`). */
+export interface NetworkAttachment {
+  readonly name: string;
+  /** `IPAddress`; '' while the container is not running. */
+  readonly ip: string;
+  /** `Aliases` and `DNSNames` (Engine 25+): the names Docker's embedded DNS answers for it on this network. */
+  readonly aliases: readonly string[];
 }
 
 /** One health probe run (`State.Health.Log` entry). Exit code -1: the probe could not run (timeout, paused container). */
@@ -105,7 +119,9 @@ export type TriggerKind =
   | 'restarting' // inspect: Docker is restarting it in a loop
   | 'log-pattern' // a running container wrote error lines
   | 'exited' // reconcile: found exited without having seen the event
-  | 'manual'; // `doctor diagnose`
+  | 'manual' // `doctor diagnose`
+  | 'neighbour' // a container it depends on (network namespace, compose depends_on) restarted
+  | 'storm'; // many containers on the engine failed within STORM_WINDOW
 
 export interface Trigger {
   readonly kind: TriggerKind;
@@ -244,7 +260,10 @@ export type Guardrail =
   | 'not-approved' // AUTO_FIX=ask: nobody approved the proposed restart within APPROVAL_TIMEOUT
   | 'override-never' // a person set "never auto-restart" for this container (revocable)
   | 'snoozed' // a person snoozed this container: no action, no alert, until the snooze ends
-  | 'maintenance'; // a doctor.maintenance label or MAINTENANCE_WINDOWS: no action, no alert
+  | 'maintenance' // a doctor.maintenance label or MAINTENANCE_WINDOWS: no action, no alert
+  | 'dependency-down' // the service it fails to reach is another watched container, itself down: wait for it
+  | 'namespace-gone' // it shares the network namespace of a container that was recreated: only recreating it helps
+  | 'storm'; // many containers on the engine failed at once: a host problem, no restarts while it lasts
 
 export interface Decision {
   readonly action: Action;
