@@ -389,6 +389,48 @@ export interface AuditRecord {
   readonly aiUsage?: AiUsage;
   readonly decision: Decision;
   readonly outcome: Outcome;
+  /** The incident covers several containers (dependents restarted together, a storm): what this record is in it. */
+  readonly group?: IncidentGroup;
+  /** The failure is another watched container's: the service it names is down (issue 12). */
+  readonly rootCause?: RootCause;
+}
+
+/**
+ * One incident over several containers. Every container's part is a `member` record (recorded,
+ * not announced); the one `summary` record is what people are told, with every member listed.
+ */
+export interface IncidentGroup {
+  readonly kind: 'dependents' | 'storm';
+  readonly role: 'summary' | 'member';
+  /** dependents: the container whose restart they follow. */
+  readonly parent?: ContainerRef;
+  /** summary: each container's part, in the order acted on. */
+  readonly members?: readonly GroupMember[];
+  /** storm: the likely host cause, as a phrase. */
+  readonly cause?: string;
+}
+
+export interface GroupMember {
+  readonly container: ContainerRef;
+  /** How it belongs: `network mode container:vpn`, `depends_on db (restart: true)`, `died`. */
+  readonly via: string;
+  readonly action: Action;
+  readonly guardrail: Guardrail | null;
+  readonly outcome: Outcome['status'];
+  readonly detail: string;
+}
+
+/** The watched container an incident is attributed to, and how the failing one reaches it. */
+export interface RootCause {
+  readonly root: ContainerRef;
+  /** What is wrong with it. */
+  readonly state: 'down' | 'restarting' | 'unhealthy' | 'paused';
+  /** The address the error named (`db:5432`, `db`, `172.18.0.2:5432`). */
+  readonly address: string;
+  /** How the address resolves to it. */
+  readonly via: 'container name' | 'compose service' | 'network alias' | 'IP address';
+  /** The shared network, when the match went through one. */
+  readonly network?: string;
 }
 
 /**

@@ -144,13 +144,16 @@ interface Gathered {
   readonly exitTrigger: boolean;
 }
 
+/** What a written-ahead restart needs of the gathered incident. */
+export type RestartSubject = Pick<Gathered, 'facts' | 'key' | 'now' | 'signature' | 'exitTrigger'> & { readonly rules: Pick<RulesVerdict, 'rule'> };
+
 const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
 /** How far before its StartedAt a run's first log lines can be stamped. */
 const RUN_START_SLACK_MS = 200;
 /** The restart call is given the stop timeout plus this much for the kill and the start. */
 const RESTART_CALL_SLACK_S = 30;
 
-function newIncidentId(nowMs: number): string {
+export function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `inc-${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -241,7 +244,7 @@ export class IncidentHandler {
     });
 
     if (decision.action === 'restart' && input.act) {
-      const acted = await this.restart(g, input, history, record(decision, pending(now)), incidentId, occurrence);
+      const acted = await this.restartWrittenAhead(g, input, history, record(decision, pending(now)), incidentId, occurrence);
       if (acted.record) return { ...base, decision: acted.record.decision, outcome: acted.record.outcome, history: acted.history, record: acted.record };
       decision = acted.decision;
       history = acted.history;
@@ -345,7 +348,7 @@ export class IncidentHandler {
   }
 
   /** Remembers the incident in the container's history (and, unless told otherwise, that this exit is judged). */
-  private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision, judgedExit = true): ContainerHistory {
+  private remember(history: ContainerHistory, g: RestartSubject, incidentId: string, decision: Decision, judgedExit = true): ContainerHistory {
     let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, guardrail: decision.guardrail, rule: g.rules.rule }, g.now);
     if (judgedExit && g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
     return next;
@@ -419,11 +422,12 @@ export class IncidentHandler {
   /**
    * Restart, written ahead: the restart is counted and the decision appended to the audit log
    * (durably) before the call, the outcome after the settle check. If the decision cannot be
-   * recorded, the doctor does not act.
+   * recorded, the doctor does not act. Public so a group's restarts (dependents, issue 12) take
+   * the same path.
    */
-  private async restart(
-    g: Gathered,
-    input: IncidentInput,
+  async restartWrittenAhead(
+    g: RestartSubject,
+    input: Pick<IncidentInput, 'engine'>,
     history: ContainerHistory,
     ahead: AuditRecord,
     incidentId: string,

@@ -3,6 +3,7 @@ import { historyKey } from '../core/history.js';
 import type { ContainerRef, Finding, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
 import { IncidentHandler, type HandlerDeps, type SeenContainer } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
+import { DependentRestarts } from './dependents.js';
 import { RecoveryWatch } from './recovery-watch.js';
 import { stepFromEvent } from './story-feed.js';
 import { stepNearDeath } from '../core/story.js';
@@ -88,6 +89,8 @@ export class Watcher {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly recoveries: RecoveryWatch;
+  /** Restarts the dependents of a container that started again (issue 12). */
+  private readonly dependents: DependentRestarts;
   /** Per container id: when (doctor's clock) its last `die` event arrived. */
   private readonly dieReceivedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -100,6 +103,9 @@ export class Watcher {
       ...deps,
       sleep: (ms) => sleepUnlessAborted(ms, this.shutdown.signal),
       stopSignal: this.shutdown.signal,
+    });
+    this.dependents = new DependentRestarts({
+      ...deps, handler: this.handler, later: (ms, fn) => this.later(ms, fn), track: (work) => this.track(work),
     });
     this.recoveries = new RecoveryWatch({ clock: deps.clock, bus: this.handler.bus, stableMs: deps.recoveryStableMs ?? 30_000 });
     this.engines = deps.engines.map((engine) => ({
@@ -395,6 +401,7 @@ export class Watcher {
     }
     if (!live) return;
     if (action === 'start' || action === 'unpause') {
+      if (action === 'start') this.dependents.started(engine, event.id);
       this.recoveries.check(state.engine);
       return;
     }
@@ -479,6 +486,12 @@ export class Watcher {
       this.inFlight.delete(run);
       if (this.queues.get(key) === run) this.queues.delete(key);
     });
+  }
+
+  /** Work the doctor waits for at shutdown, like an incident. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   private later(ms: number, fn: () => void): void {
