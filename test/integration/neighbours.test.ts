@@ -1,0 +1,157 @@
+/**
+ * Neighbours on the real engine (issue 12): a parent with a `container:` dependent, a compose-style
+ * group with the depends_on label, and a parent recreated under its dependent. Each scene asserts on
+ * the engine's own start events (what was started, in which order), the audit log and the alerts.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
+import type { AuditRecord } from '../../src/core/types.js';
+import { openHarness, type Harness } from '../helpers/doctor-harness.js';
+import { removeAllTestContainers, requireEngine, runContainer, testDocker, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+
+before(requireEngine);
+after(removeAllTestContainers);
+
+const SCOPE_LABEL = 'doctor.scene';
+
+interface Scene {
+  readonly h: Harness;
+  readonly fake: FakeSlack;
+  readonly notifier: SlackNotifier;
+  close(): Promise<void>;
+}
+
+/** A doctor watching only containers labelled with `scope`, telling a fake Slack. */
+async function watch(scope: string): Promise<Scene> {
+  const fake = await FakeSlack.start();
+  const notifier = new SlackNotifier({ url: fake.url, hostLabel: 'test', redact: (s) => s, paceMs: 20, backoffBaseMs: 20, maxAttempts: 2 });
+  const h = await openHarness({ env: { TARGET_LABEL: `${SCOPE_LABEL}=${scope}`, CHECK_INTERVAL: '1' }, notifier });
+  const stop = h.startWatching();
+  await waitFor(() => h.watcher.status()[0]?.eventsStreaming && h.feed.some((e) => e.type === 'cycle'), { what: 'the watcher to follow events' });
+  return {
+    h, fake, notifier,
+    async close() {
+      await stop();
+      await notifier.flush(2_000);
+      await h.close();
+      await fake.close();
+    },
+  };
+}
+
+/** The engine's start events for these containers from now on, in the order the engine sent them. */
+async function followStarts(ids: readonly string[]): Promise<{ readonly order: string[]; close(): void }> {
+  const order: string[] = [];
+  const stream = (await testDocker().getEvents({ filters: { container: [...ids], type: ['container'], event: ['start'] } } as never)) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  let buffered = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) order.push((JSON.parse(line) as { id: string }).id);
+  });
+  return { order, close: () => stream.destroy() };
+}
+
+const labelled = (scope: string, extra: Record<string, string> = {}) => ({ [SCOPE_LABEL]: scope, ...extra });
+const sleeper = (scope: string, o: Partial<RunOptions> = {}): RunOptions => ({ cmd: 'exec sleep 3600', ...o, labels: labelled(scope, o.labels) });
+const compose = (project: string, service: string, dependsOn?: string) => ({
+  'com.docker.compose.project': project, 'com.docker.compose.service': service, ...(dependsOn ? { 'com.docker.compose.depends_on': dependsOn } : {}),
+});
+
+async function summaryOf(h: Harness, parent: TestContainer): Promise<AuditRecord> {
+  return waitFor(async () => (await h.records(parent.name)).find((r) => r.group?.role === 'summary'), { timeoutMs: 40_000, what: `the group summary for ${parent.name}` });
+}
+
+describe('neighbours on the real engine', { concurrency: 2 }, () => {
+  test('a container: dependent is restarted after its parent restarts, one group incident, one alert', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const vpn = await runContainer(sleeper(scope, { name: 'vpn' }));
+    const app = await runContainer(sleeper(scope, { name: 'vpn-app', networkMode: `container:${vpn.id}` }));
+    const s = await watch(scope);
+    const starts = await followStarts([vpn.id, app.id]);
+    try {
+      await testDocker().getContainer(vpn.id).restart({ t: 1 });
+      const summary = await summaryOf(s.h, vpn);
+      assert.equal(summary.group?.kind, 'dependents');
+      assert.deepEqual(summary.group?.members?.map((m) => [m.container.name, m.action, m.outcome]), [[app.name, 'restart', 'restarted']]);
+      await waitFor(() => starts.order.length >= 2, { what: 'two starts' });
+      assert.deepEqual(starts.order, [vpn.id, app.id], 'the parent first (the person), then its dependent (the doctor)');
+      const member = (await s.h.records(app.name)).filter((r) => r.incidentId === summary.incidentId);
+      assert.equal(member.length, 1);
+      assert.equal(member[0]!.group?.role, 'member');
+      assert.equal(member[0]!.decision.executed, true);
+      // The dependent really is in the parent's new namespace: its network works again.
+      const inspect = await testDocker().getContainer(app.id).inspect();
+      assert.equal(inspect.State.Running, true);
+      await s.notifier.flush(5_000);
+      const alerts = s.fake.requests.filter((r) => JSON.stringify(r.body).includes(vpn.name) || JSON.stringify(r.body).includes(app.name));
+      assert.equal(alerts.length, 1, 'one alert for the group');
+      assert.match(JSON.stringify(alerts[0]!.body), new RegExp(app.name));
+    } finally {
+      starts.close();
+      await s.close();
+    }
+  });
+
+  test('compose depends_on with restart: true restarts in dependency order; a dependent a person stopped stays stopped', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const project = `p${scope}`;
+    const db = await runContainer(sleeper(scope, { name: 'db', labels: compose(project, 'db') }));
+    const api = await runContainer(sleeper(scope, { name: 'api', labels: compose(project, 'api', 'db:service_healthy:true') }));
+    const worker = await runContainer(sleeper(scope, { name: 'worker', labels: compose(project, 'worker', 'api:service_started:true,db:service_started:true') }));
+    const web = await runContainer(sleeper(scope, { name: 'web', labels: compose(project, 'web', 'api:service_started:false') }));
+    const cron = await runContainer(sleeper(scope, { name: 'cron', labels: compose(project, 'cron', 'db:service_started:true') }));
+    const s = await watch(scope);
+    await testDocker().getContainer(cron.id).stop({ t: 1 });
+    const starts = await followStarts([db.id, api.id, worker.id, web.id, cron.id]);
+    try {
+      // Docker's own policy would do the same; a kill and a start by hand are the engine's same events.
+      await testDocker().getContainer(db.id).restart({ t: 1 });
+      const summary = await summaryOf(s.h, db);
+      await waitFor(() => starts.order.length >= 3, { what: 'three starts' });
+      assert.deepEqual(starts.order, [db.id, api.id, worker.id], 'db, then api, then worker (which depends on api); web (no restart flag) and the stopped cron untouched');
+      const byName = new Map(summary.group?.members?.map((m) => [m.container.name, m]));
+      assert.equal(byName.get(api.name)?.outcome, 'restarted');
+      assert.equal(byName.get(worker.name)?.outcome, 'restarted');
+      assert.equal(byName.get(cron.name)?.action, 'none');
+      assert.equal(byName.has(web.name), false);
+      assert.equal((await testDocker().getContainer(cron.id).inspect()).State.Running, false);
+    } finally {
+      starts.close();
+      await s.close();
+    }
+  });
+
+  test('a parent recreated with a new id: its container: dependent is escalated with the compose command, not restarted', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const project = `p${scope}`;
+    const vpn = await runContainer(sleeper(scope, { name: 'vpn', labels: compose(project, 'vpn') }));
+    const app = await runContainer(sleeper(scope, { name: 'app', networkMode: `container:${vpn.id}`, labels: compose(project, 'app') }));
+    const s = await watch(scope);
+    try {
+      // Let the doctor see the old parent, so its story knows the old id's name.
+      await waitFor(() => s.h.stories.story(s.h.engine.host, vpn.id) !== undefined || s.h.feed.filter((e) => e.type === 'cycle').length > 1, { what: 'a cycle' });
+      await testDocker().getContainer(vpn.id).stop({ t: 1 });
+      await testDocker().getContainer(vpn.id).remove();
+      const again = await testDocker().createContainer({ name: vpn.name, Image: 'doctor-test/busybox:1', Cmd: ['sh', '-c', 'exec sleep 3600'], Labels: { ...labelled(scope, compose(project, 'vpn')), 'doctor.test': '1' } });
+      const starts = await followStarts([app.id]);
+      await again.start();
+      const summary = await waitFor(async () => (await s.h.records(vpn.name)).find((r) => r.group?.role === 'summary'), { timeoutMs: 30_000, what: 'the summary' });
+      assert.equal(summary.decision.action, 'escalate');
+      assert.equal(summary.decision.guardrail, 'namespace-gone');
+      const member = summary.group?.members?.[0];
+      assert.equal(member?.container.name, app.name);
+      assert.match(member?.detail ?? '', new RegExp(`docker compose -p ${project} up -d --force-recreate --no-deps app`));
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.deepEqual(starts.order, [], 'the orphaned dependent was not restarted');
+      starts.close();
+      await testDocker().getContainer(again.id).remove({ force: true });
+    } finally {
+      await s.close();
+    }
+  });
+});
