@@ -24,6 +24,7 @@ import type {
   Finding,
   LogLine,
   Outcome,
+  RootCause,
   RulesVerdict,
   Trigger,
 } from '../core/types.js';
@@ -32,6 +33,7 @@ import { auditSubscriber, feedSubscriber, IncidentBus, notifierSubscriber, type 
 import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, StoryLedger } from './ports.js';
 import { SecondOpinions, type DiagnosisAllowance } from './second-opinion.js';
 import { verifyRestart } from './restart-verify.js';
+import { lookUpRootCause } from './root-cause-lookup.js';
 
 /** Where the doctor remembers each container. Implemented by the state file adapter. */
 export interface HistoryStore {
@@ -142,6 +144,8 @@ interface Gathered {
   readonly redact: (text: string) => string;
   readonly now: number;
   readonly exitTrigger: boolean;
+  /** The watched container a dependency failure names, when it is down (issue 12). */
+  readonly rootCause?: RootCause;
 }
 
 /** What a written-ahead restart needs of the gathered incident. */
@@ -240,7 +244,7 @@ export class IncidentHandler {
     const record = (d: Decision, outcome: Outcome, occ = occurrence): AuditRecord => ({
       v: 1, incidentId, occurrence: occ, time: iso(now), container: g.facts.ref, trigger: input.trigger, evidence: g.evidence, signature: g.signature,
       diagnosis: ai ?? g.rules.diagnosis, ...(ai ? { rulesDiagnosis: g.rules.diagnosis } : {}), ...(aiNote ? { aiNote } : {}), ...(aiUsage ? { aiUsage } : {}),
-      decision: d, outcome,
+      decision: d, outcome, ...(g.rootCause ? { rootCause: g.rootCause } : {}),
     });
 
     if (decision.action === 'restart' && input.act) {
@@ -331,7 +335,7 @@ export class IncidentHandler {
     const judged = judgeIncident({
       trigger: input.trigger, facts: g.facts, evidence: g.evidence, rules: g.rules, ai, history: g.history, policy, story: g.view,
       open: findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs), manual: input.manual === true,
-      job: jobOf(g.facts), now: g.now,
+      job: jobOf(g.facts), now: g.now, rootCause: g.rootCause,
       ...(input.approval ? { approved: input.approval.mark } : {}),
       ...(deps.people && input.act ? { people: deps.people(input.engine.host, g.facts.ref.name) } : {}),
     });
@@ -416,7 +420,8 @@ export class IncidentHandler {
     const evidence = buildEvidence({ facts, logs, findings, stoppedByUser, logTailLines: config.logLines, redact });
     const signature = signatureOf(evidence.matchedLines, stateSignatureKey(evidence, input.trigger.kind));
     const rules = diagnoseByRules({ facts, evidence, trigger: input.trigger, history, now });
-    return { facts, logs, findings, evidence, signature, rules, key, history, story, view, redact, now, exitTrigger };
+    const rootCause = removed ? undefined : await lookUpRootCause(input.engine, facts, rules, evidence, deps).catch(() => undefined);
+    return { facts, logs, findings, evidence, signature, rules, key, history, story, view, redact, now, exitTrigger, rootCause };
   }
 
   /**

@@ -5,6 +5,7 @@ import { IncidentHandler, type HandlerDeps, type SeenContainer } from './inciden
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { DependentRestarts } from './dependents.js';
 import { RecoveryWatch } from './recovery-watch.js';
+import { RootWaits } from './root-wait.js';
 import { stepFromEvent } from './story-feed.js';
 import { stepNearDeath } from '../core/story.js';
 import { selectTargets } from './target-filter.js';
@@ -91,6 +92,8 @@ export class Watcher {
   private readonly recoveries: RecoveryWatch;
   /** Restarts the dependents of a container that started again (issue 12). */
   private readonly dependents: DependentRestarts;
+  /** Dependents waiting for the container their failure is attributed to (issue 12). */
+  private readonly rootWaits: RootWaits;
   /** Per container id: when (doctor's clock) its last `die` event arrived. */
   private readonly dieReceivedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -107,6 +110,7 @@ export class Watcher {
     this.dependents = new DependentRestarts({
       ...deps, handler: this.handler, later: (ms, fn) => this.later(ms, fn), track: (work) => this.track(work),
     });
+    this.rootWaits = new RootWaits({ enqueue: (engine, id, t) => this.enqueue(engine, id, t, { recheck: true }), now: () => deps.clock.now() });
     this.recoveries = new RecoveryWatch({ clock: deps.clock, bus: this.handler.bus, stableMs: deps.recoveryStableMs ?? 30_000 });
     this.engines = deps.engines.map((engine) => ({
       engine,
@@ -402,6 +406,7 @@ export class Watcher {
     if (!live) return;
     if (action === 'start' || action === 'unpause') {
       if (action === 'start') this.dependents.started(engine, event.id);
+      this.later(this.deps.config.settleTimeMs, () => this.track(this.rootWaits.maybeBack(engine, event.id).catch(() => undefined)));
       this.recoveries.check(state.engine);
       return;
     }
@@ -432,7 +437,10 @@ export class Watcher {
     }
     if (step.kind === 'health') {
       if (step.health === 'unhealthy') this.enqueue(engine, event.id, { kind: 'unhealthy', at: new Date(event.timeMs).toISOString(), event: action });
-      else if (step.health === 'healthy') this.recoveries.check(state.engine);
+      else if (step.health === 'healthy') {
+        this.recoveries.check(state.engine);
+        this.track(this.rootWaits.maybeBack(engine, event.id).catch(() => undefined));
+      }
     }
   }
 
@@ -475,6 +483,7 @@ export class Watcher {
         if (lookAgainAt !== undefined) this.later(Math.min(Math.max(0, lookAgainAt - this.deps.clock.now()) + LOOK_AGAIN_SLACK_MS, MAX_TIMER_MS), () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
         if (record) {
           this.recoveries.expect(record, engine, result.facts.startedAt);
+          if (record.rootCause && decision.guardrail === 'dependency-down') this.rootWaits.wait(engine, record.rootCause.root.id, id);
         }
       } catch (error) {
         this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${id.slice(0, 12)}: ${describeError(error)}` });
