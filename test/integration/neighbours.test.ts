@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, type Harness } from '../helpers/doctor-harness.js';
-import { removeAllTestContainers, requireEngine, runContainer, testDocker, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
+import { failOnceThenRun } from '../helpers/scenes.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
@@ -123,6 +124,48 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
     } finally {
       starts.close();
       await s.close();
+    }
+  });
+
+  test('an api failing to reach a db that is down on a shared network: attributed to the db, restarted only once the db is back', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const network = await testDocker().createNetwork({ Name: `h12-net-${scope}` });
+    const made: string[] = [];
+    try {
+      const db = await runContainer(sleeper(scope, { name: 'db', network: { name: `h12-net-${scope}` } }));
+      made.push(db.id);
+      const s = await watch(scope);
+      try {
+        await testDocker().getContainer(db.id).stop({ t: 1 });
+        const api = await runContainer({
+          name: 'api', labels: labelled(scope), network: { name: `h12-net-${scope}` },
+          cmd: failOnceThenRun(`echo "Error: connect ECONNREFUSED ${db.name}:5432"; exit 1`),
+        });
+        made.push(api.id);
+        const first = await waitFor(async () => (await s.h.records(api.name))[0], { timeoutMs: 30_000, what: 'the api incident' });
+        assert.equal(first.decision.action, 'none');
+        assert.equal(first.decision.guardrail, 'dependency-down');
+        assert.equal(first.rootCause?.root.name, db.name);
+        assert.equal(first.rootCause?.state, 'down');
+        assert.match(first.decision.reason, new RegExp(`${api.name} is failing because ${db.name} is down`));
+        await new Promise((r) => setTimeout(r, 2_500));
+        assert.equal((await testDocker().getContainer(api.id).inspect()).State.Running, false, 'not restarted while the db is down');
+        const starts = await followStarts([db.id, api.id]);
+        await testDocker().getContainer(db.id).start();
+        const restarted = await waitFor(async () => (await s.h.records(api.name)).find((r) => r.decision.action === 'restart'), { timeoutMs: 30_000, what: 'the api restart' });
+        assert.equal(restarted.outcome.status, 'restarted');
+        assert.equal(restarted.rootCause, undefined);
+        assert.deepEqual(starts.order, [db.id, api.id], 'the db first (a person), then the api (the doctor)');
+        starts.close();
+        await s.notifier.flush(5_000);
+        const apiAlerts = s.fake.requests.filter((r) => JSON.stringify(r.body).includes(`${api.name} is failing because ${db.name}`));
+        assert.equal(apiAlerts.length, 1, 'one alert naming the root');
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await removeContainers(made);
+      await network.remove();
     }
   });
 
