@@ -26,10 +26,10 @@ interface Scene {
 }
 
 /** A doctor watching only containers labelled with `scope`, telling a fake Slack. */
-async function watch(scope: string): Promise<Scene> {
+async function watch(scope: string, env: Record<string, string> = {}): Promise<Scene> {
   const fake = await FakeSlack.start();
   const notifier = new SlackNotifier({ url: fake.url, hostLabel: 'test', redact: (s) => s, paceMs: 20, backoffBaseMs: 20, maxAttempts: 2 });
-  const h = await openHarness({ env: { TARGET_LABEL: `${SCOPE_LABEL}=${scope}`, CHECK_INTERVAL: '1' }, notifier });
+  const h = await openHarness({ env: { TARGET_LABEL: `${SCOPE_LABEL}=${scope}`, CHECK_INTERVAL: '1', ...env }, notifier });
   const stop = h.startWatching();
   await waitFor(() => h.watcher.status()[0]?.eventsStreaming && h.feed.some((e) => e.type === 'cycle'), { what: 'the watcher to follow events' });
   return {
@@ -193,6 +193,37 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
       assert.deepEqual(starts.order, [], 'the orphaned dependent was not restarted');
       starts.close();
       await testDocker().getContainer(again.id).remove({ force: true });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a storm of 8 containers crashing at once: one host incident, one alert, no restarts until it settles, then each judged', async () => {
+    const scope = randomBytes(4).toString('hex');
+    // They all die at one wall-clock second, however slowly the shared engine starts them.
+    const deadline = Math.ceil(Date.now() / 1000) + 12;
+    const crash = `until [ $(date +%s) -ge ${deadline} ]; do sleep 0.2; done; echo "fatal: lost the host"; exit 1`;
+    const crashers = await Promise.all(Array.from({ length: 8 }, (_, i) => runContainer({ name: `crash-${i}`, labels: labelled(scope), cmd: failOnceThenRun(crash), start: false })));
+    const s = await watch(scope, { STORM_THRESHOLD: '5', STORM_WINDOW: '5' });
+    try {
+      await Promise.all(crashers.map((c) => testDocker().getContainer(c.id).start()));
+      const opened = await waitFor(async () => (await s.h.records()).find((r) => r.group?.kind === 'storm' && r.group.role === 'summary'), { timeoutMs: 45_000, what: 'the storm incident' });
+      assert.equal(opened.decision.guardrail, 'storm');
+      assert.ok((opened.group?.members?.length ?? 0) >= 5, 'it lists the containers');
+      const settled = await waitFor(async () => (await s.h.records()).find((r) => r.group?.kind === 'storm' && r.group.role === 'member'), { timeoutMs: 30_000, what: 'the storm to settle' });
+      assert.equal(settled.incidentId, opened.incidentId);
+      // Nothing was restarted before it settled: the first restart record comes after the settle record.
+      const restarts = (await s.h.records()).filter((r) => r.decision.action === 'restart');
+      for (const r of restarts) assert.ok(Date.parse(r.time) >= Date.parse(settled.time), `${r.container.name} restarted at ${r.time}, during the storm`);
+      // Once settled each container is judged on its own, with the storm in its story.
+      await waitFor(async () => {
+        const judged = new Set((await s.h.records()).filter((r) => !r.group).map((r) => r.container.name));
+        return crashers.every((c) => judged.has(c.name));
+      }, { timeoutMs: 30_000, what: 'a judgement per container' });
+      for (const c of crashers) assert.ok(s.h.stories.story(s.h.engine.host, c.id)?.steps.some((st) => st.kind === "storm"), `${c.name}'s story has the storm: ${JSON.stringify(opened.group?.members?.map((m) => m.container.name))} ${JSON.stringify(s.h.stories.story(s.h.engine.host, c.id)?.steps)}`);
+      await s.notifier.flush(5_000);
+      const stormAlerts = s.fake.requests.filter((r) => JSON.stringify(r.body).includes('Likely cause'));
+      assert.equal(stormAlerts.length, 1, 'one alert for the storm');
     } finally {
       await s.close();
     }
