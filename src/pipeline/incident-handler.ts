@@ -120,6 +120,8 @@ export interface IncidentResult {
   readonly refused?: string;
   /** What people's instructions made of the decision (people-gate.ts). */
   readonly gate?: Judgement['gate'];
+  /** The watched container the failure is attributed to (issue 12). */
+  readonly rootCause?: RootCause;
 }
 
 /** The container as its event described it. */
@@ -204,7 +206,7 @@ export class IncidentHandler {
       judged = this.judge(g, input, opinion.ai);
     }
     const { ai, aiNote, aiUsage } = opinion;
-    const base = { facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: ai ?? g.rules.diagnosis, ai, aiNote, story: g.story };
+    const base = { facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: ai ?? g.rules.diagnosis, ai, aiNote, story: g.story, rootCause: g.rootCause };
     let history = g.history;
     const { now } = g;
 
