@@ -229,3 +229,33 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
     }
   });
 });
+
+describe('the private test engine restarted under the doctor', () => {
+  test('a daemon restart is no crash: no doctor restarts, Docker restores the containers with a policy, the others stay down', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const run = promisify(execFile);
+    const engineName = process.env['DOCTOR_TEST_ENGINE_NAME'];
+    // Restarting an engine other tests share would break them: only on an engine named for it.
+    assert.ok(engineName, 'DOCTOR_TEST_ENGINE_NAME must name the private test engine (scripts/test-engine.sh) this test may restart');
+    const scope = randomBytes(4).toString('hex');
+    const kept = await Promise.all(Array.from({ length: 3 }, (_, i) => runContainer(sleeper(scope, { name: `kept-${i}`, restartPolicy: 'always' }))));
+    const plain = await Promise.all(Array.from({ length: 3 }, (_, i) => runContainer(sleeper(scope, { name: `plain-${i}` }))));
+    const s = await watch(scope, { STORM_THRESHOLD: '3', STORM_WINDOW: '5' });
+    try {
+      await run('scripts/test-engine.sh', ['stop', engineName], { cwd: new URL('../..', import.meta.url).pathname, timeout: 120_000 });
+      await run('scripts/test-engine.sh', ['start', engineName], { cwd: new URL('../..', import.meta.url).pathname, timeout: 180_000 });
+      await waitFor(() => s.h.watcher.status()[0]?.eventsStreaming, { timeoutMs: 60_000, what: 'the doctor to reconnect' });
+      for (const c of kept) await waitFor(async () => (await testDocker().getContainer(c.id).inspect()).State.Running, { timeoutMs: 30_000, what: `${c.name} restored by Docker` });
+      // Give the doctor a few cycles to (wrongly) act.
+      const cycles = s.h.feed.filter((e) => e.type === 'cycle').length;
+      await waitFor(() => s.h.feed.filter((e) => e.type === 'cycle').length >= cycles + 4, { timeoutMs: 30_000, what: 'four cycles' });
+      assert.equal(s.h.feed.filter((e) => e.type === 'restarting').length, 0, 'the doctor restarted nothing');
+      for (const c of plain) assert.equal((await testDocker().getContainer(c.id).inspect()).State.Running, false, `${c.name} (no policy) stays down`);
+      const records = await s.h.records();
+      assert.equal(records.filter((r) => r.decision.action === 'restart').length, 0);
+    } finally {
+      await s.close();
+    }
+  });
+});
