@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, type Harness } from '../helpers/doctor-harness.js';
-import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
+import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { failOnceThenRun } from '../helpers/scenes.js';
 
@@ -235,9 +235,10 @@ describe('the private test engine restarted under the doctor', () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     const run = promisify(execFile);
-    const engineName = process.env['DOCTOR_TEST_ENGINE_NAME'];
-    // Restarting an engine other tests share would break them: only on an engine named for it.
-    assert.ok(engineName, 'DOCTOR_TEST_ENGINE_NAME must name the private test engine (scripts/test-engine.sh) this test may restart');
+    // Only a private engine scripts/test-engine.sh runs (its socket is /tmp/<name>/docker.sock) is
+    // restarted; npm test runs one file at a time, so no other file's scenes share the restart.
+    const engineName = /^unix:\/\/\/tmp\/([\w.-]+)\/docker\.sock$/.exec(testDockerHost())?.[1];
+    assert.ok(engineName, `the test engine ${testDockerHost()} is not one scripts/test-engine.sh runs; this test restarts it and needs one`);
     const scope = randomBytes(4).toString('hex');
     const kept = await Promise.all(Array.from({ length: 3 }, (_, i) => runContainer(sleeper(scope, { name: `kept-${i}`, restartPolicy: 'always' }))));
     const plain = await Promise.all(Array.from({ length: 3 }, (_, i) => runContainer(sleeper(scope, { name: `plain-${i}` }))));
