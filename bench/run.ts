@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { benchDetector, type DetectorBenchResult } from './detector.js';
 import { benchRedaction, type RedactionBenchResult } from './redaction.js';
 import { benchStartup } from './startup.js';
+import { benchStorm } from './storm.js';
 import { BenchEngine, ensureTestEngine } from './bench-engine.js';
 import { formatSummary, mb, summarize, type Summary } from './stats.js';
 import { startDoctorProcess, type DoctorProcess, type FeedLine, type ProcessSample } from '../test/helpers/doctor-process.js';
@@ -445,6 +446,18 @@ async function redaction(): Promise<void> {
   });
 }
 
+/** Issue 12: a storm of 50 containers is one alert and no restarts while it lasts, beside the same crashes without storm detection. */
+async function storm(): Promise<void> {
+  const r = await benchStorm({ engine, startDoctor, stopDoctor, log });
+  rows.push({
+    figure: `storm of ${r.containers} containers crashing at once`,
+    target: '1 alert, 0 restarts while it lasts',
+    measured: `${r.alertsDuringStorm} alert${r.alertsDuringStorm === 1 ? '' : 's'}, ${r.restartsDuringStorm} restarts`,
+    pass: r.alertsDuringStorm === 1 && r.restartsDuringStorm === 0,
+    notes: `baseline (same run, STORM_THRESHOLD out of reach): ${r.baselineAlerts} alerts, ${r.baselineRestarts} restarts; storm settled ${(r.stormMs / 1000).toFixed(0)} s after the crashes (STORM_WINDOW=10) (bench/storm.ts)`,
+  });
+}
+
 function printTable(): void {
   const header = ['figure', 'target', 'measured', 'verdict', 'notes'];
   const body = rows.map((r) => [r.figure, r.target, r.measured, r.pass === undefined ? '–' : r.pass ? 'pass' : 'MISS', r.notes]);
@@ -480,6 +493,7 @@ async function main(): Promise<void> {
     if (!only || only.includes('latency')) await latencyAndFlood();
     if (!only || only.includes('scale')) await scale();
     if (!only || only.includes('scale1000')) await scale1000();
+    if (!only || only.includes('storm')) await storm();
   } finally {
     log('removing the bench containers');
     await cleanup();

@@ -110,6 +110,14 @@ export const settingsSchema = z.object({
   MIN_DEAD_TIME: seconds('MIN_DEAD_TIME', 0, 86_400).prefault('60'),
   RESTART_SETTLE_TIME: seconds('RESTART_SETTLE_TIME', 0, 600).prefault('10'),
   FRESH_EXIT_WINDOW: seconds('FRESH_EXIT_WINDOW', 0, 86_400).prefault('600'),
+  STORM_THRESHOLD: z
+    .string()
+    .trim()
+    .regex(/^(\d+|\d+(\.\d+)?%)$/, 'STORM_THRESHOLD must be a number of containers (5) or a share of the watched ones (30%)')
+    .transform((s): { count: number } | { share: number } => (s.endsWith('%') ? { share: Number(s.slice(0, -1)) / 100 } : { count: Number(s) }))
+    .refine((t) => ('count' in t ? t.count >= 2 : t.share > 0 && t.share <= 1), 'STORM_THRESHOLD must be at least 2 containers, or a share above 0% and at most 100%')
+    .prefault('5'),
+  STORM_WINDOW: seconds('STORM_WINDOW', 1, 3_600).prefault('30'),
   TARGET_LABEL: optionalText.prefault('').pipe(
     z.union([z.undefined(), z.string().regex(/^[A-Za-z0-9][\w.\/-]*(=.*)?$/, 'TARGET_LABEL must be a label name, or name=value')]),
   ),

@@ -81,6 +81,8 @@ export interface Config {
     /** Slack user ids allowed to act; empty = anyone in the channel. */
     readonly approvers: readonly string[];
   };
+  /** STORM_THRESHOLD and STORM_WINDOW: this many watched containers failing within the window is one host-level incident. */
+  readonly storm: { readonly threshold: { readonly count: number } | { readonly share: number }; readonly windowMs: number };
 }
 
 export interface ConfigSources {
@@ -202,6 +204,7 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
       apiUrl: s.SLACK_API_URL,
       approvers: Object.freeze(s.SLACK_APPROVERS),
     }),
+    storm: Object.freeze({ threshold: Object.freeze(s.STORM_THRESHOLD), windowMs: Math.round(s.STORM_WINDOW * 1000) }),
   });
   if ((config.slackApp.botToken === undefined) !== (config.slackApp.channel === undefined)) {
     throw new ConfigError('SLACK_BOT_TOKEN and SLACK_CHANNEL go together: the Slack app posts with the bot token to that channel');

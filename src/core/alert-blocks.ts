@@ -112,6 +112,9 @@ export const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   'override-never': 'a person set "never auto-restart"',
   snoozed: 'snoozed by a person',
   maintenance: 'maintenance window',
+  'dependency-down': 'a service it depends on is down',
+  'namespace-gone': 'the container whose network it shares was recreated',
+  storm: 'many containers failed at once (host problem)',
 };
 
 export const TRIGGER_LABEL: Record<TriggerKind, string> = {
@@ -122,6 +125,8 @@ export const TRIGGER_LABEL: Record<TriggerKind, string> = {
   'log-pattern': 'errors in logs',
   exited: 'found exited',
   manual: 'diagnosed on request',
+  neighbour: 'a container it depends on restarted',
+  storm: 'many containers failed at once',
 };
 
 export const ACTION_LABEL: Record<Action, string> = {
@@ -160,6 +165,23 @@ export function cutText(s: string, max: number, marker: string = CUT_MARKER): st
 }
 
 
+/** Issue 12: the root the failure is attributed to, or every container of a group (dependents, a storm). */
+function neighbourLines(record: AuditRecord, clean: Clean): string | null {
+  const parts: string[] = [];
+  if (record.rootCause) {
+    const r = record.rootCause;
+    parts.push(`🔗 *${escapeMrkdwn(record.container.name)} is failing because ${escapeMrkdwn(r.root.name)} is ${r.state}* (\`${clean(r.address)}\` is its ${r.via}); not restarted while ${escapeMrkdwn(r.root.name)} is ${r.state}.`);
+  }
+  const members = record.group?.role === 'summary' ? (record.group.members ?? []) : [];
+  if (members.length > 0) {
+    const title = record.group?.kind === 'storm' ? `*${members.length} containers in the storm*${record.group.cause ? ` (likely cause: ${clean(record.group.cause)})` : ''}` : `*Its dependents, in order*`;
+    const shown = members.slice(0, 20).map((m) => `\`${escapeMrkdwn(m.container.name)}\` (${clean(m.via)}): ${m.action === 'restart' ? clean(m.outcome) : m.action === 'escalate' ? `needs a person${m.guardrail ? `, ${GUARDRAIL_LABEL[m.guardrail]}` : ''}` : clean(m.detail)}`);
+    if (members.length > shown.length) shown.push(`and ${members.length - shown.length} more`);
+    parts.push(bulletList(title, shown));
+  }
+  return parts.length > 0 ? parts.join('\n') : null;
+}
+
 /** Builds the alert for one incident. */
 export function buildIncidentMessage(record: AuditRecord, opts: AlertOptions): SlackMessage {
   const clean = cleaner(opts);
@@ -168,6 +190,8 @@ export function buildIncidentMessage(record: AuditRecord, opts: AlertOptions): S
 
   const loud = loudLine(record, clean);
   if (loud) blocks.push(section(loud));
+  const neighbours = neighbourLines(record, clean);
+  if (neighbours) blocks.push(section(neighbours));
 
   blocks.push({
     type: 'section',

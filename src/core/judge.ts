@@ -11,9 +11,10 @@ import { LIFTED_BY_APPROVAL } from './approval.js';
 import { decideAction } from './decide.js';
 import { gatePeople, type GateResult, type PeopleInput } from './people-gate.js';
 import { formatDuration } from './format.js';
+import { describeRootCause } from './root-cause.js';
 import { parseTime } from './history.js';
 import { personActedSince, readDeath, readRun, type ContainerStory, type DeathReading, type RunReading } from './story.js';
-import type { ApprovalMark, ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RulesVerdict, Trigger } from './types.js';
+import type { ApprovalMark, ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RootCause, RulesVerdict, Trigger } from './types.js';
 
 /** What the story says about the incident, read by the gather stage with story.ts. */
 export interface StoryView {
@@ -58,6 +59,8 @@ export interface JudgeInput {
   readonly manual: boolean;
   /** A job or one-off container (never re-run), as a phrase: "a GitLab CI job container". */
   readonly job?: string;
+  /** The failure is another watched container's, which is down or unhealthy (issue 12). */
+  readonly rootCause?: RootCause;
   readonly now: number;
   /** A person approved a restart of this incident: the guardrails that protect people are lifted, never the facts. */
   readonly approved?: ApprovalMark;
@@ -86,7 +89,8 @@ const skip = (reason: string): Judgement => ({ decision: none(null, reason), ski
 
 export function judgeIncident(input: JudgeInput): Judgement {
   const fromStory = readTheStory(input);
-  const judged = fromStory ?? { stage: 'table' as const, decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now, approved: input.approved }) };
+  // A dependency failure whose root is another watched container, down (issue 12), before the table.
+  const judged = fromStory ?? attributeToRoot(input) ?? { stage: 'table' as const, decision: decideAction({ incident: { trigger: input.trigger, evidence: input.evidence, facts: input.facts }, rules: input.rules, ai: input.ai, history: input.history, policy: input.policy, now: input.now, approved: input.approved }) };
   return withRepeat(input, withPeople(input, judged));
 }
 
@@ -184,6 +188,21 @@ function readStoryRules(input: JudgeInput): Judgement | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A dependency failure whose address is another watched container that is not well: the root is
+ * that container, so this one is not restarted while it is down (a restart only adds load and
+ * fails the same way); the watcher looks again once the root is back.
+ */
+function attributeToRoot(input: JudgeInput): Judgement | undefined {
+  const { rootCause, facts } = input;
+  if (!rootCause || input.policy.isSelf) return undefined;
+  const root = rootCause.root.name;
+  return {
+    stage: 'story',
+    decision: none('dependency-down', `${describeRootCause(facts.ref.name, rootCause)}; not restarting ${facts.ref.name} while ${root} is ${rootCause.state}: once ${root} is back, it is restarted if it is still failing`),
+  };
 }
 
 /**

@@ -31,7 +31,9 @@ export type StepKind =
   /** A person approved a restart, snoozed the container or set/lifted an override through the doctor (`who` says who). */
   | 'person-approve'
   | 'person-snooze'
-  | 'person-override';
+  | 'person-override'
+  /** It failed inside a host-level storm (issue 12): judged only once the storm settled. */
+  | 'storm';
 
 /** Who caused a step, when the story can tell. */
 export type Actor = 'doctor' | 'person';
@@ -350,6 +352,8 @@ export function describeStep(step: StoryStep): string {
       return `the doctor restarts it (${step.incidentId ?? 'incident'})`;
     case 'doctor-outcome':
       return "the restart's outcome is on record";
+    case 'storm':
+      return 'failed in a storm across the engine (judged once it settled)';
     case 'doctor-restart-done':
       return `the doctor's restart call ${step.ok === false ? 'failed' : 'returned'}`;
     default:

@@ -66,6 +66,20 @@ export interface ContainerFacts {
   readonly openStdin?: boolean;
   /** `Config.StopTimeout` in seconds (compose `stop_grace_period`); null when the engine default (10 s) applies. */
   readonly stopTimeoutSeconds: number | null;
+  /**
+   * `NetworkSettings.Networks`: the networks it is attached to, with its IP and the names other
+   * containers reach it by there. Optional while every source of facts learns it; absent reads as none.
+   */
+  readonly networks?: readonly NetworkAttachment[];
+}
+
+/** One network a container is attached to (`NetworkSettings.Networks[name]`). */
+export interface NetworkAttachment {
+  readonly name: string;
+  /** `IPAddress`; '' while the container is not running. */
+  readonly ip: string;
+  /** `Aliases` and `DNSNames` (Engine 25+): the names Docker's embedded DNS answers for it on this network. */
+  readonly aliases: readonly string[];
 }
 
 /** One health probe run (`State.Health.Log` entry). Exit code -1: the probe could not run (timeout, paused container). */
@@ -105,7 +119,9 @@ export type TriggerKind =
   | 'restarting' // inspect: Docker is restarting it in a loop
   | 'log-pattern' // a running container wrote error lines
   | 'exited' // reconcile: found exited without having seen the event
-  | 'manual'; // `doctor diagnose`
+  | 'manual' // `doctor diagnose`
+  | 'neighbour' // a container it depends on (network namespace, compose depends_on) restarted
+  | 'storm'; // many containers on the engine failed within STORM_WINDOW
 
 export interface Trigger {
   readonly kind: TriggerKind;
@@ -244,7 +260,10 @@ export type Guardrail =
   | 'not-approved' // AUTO_FIX=ask: nobody approved the proposed restart within APPROVAL_TIMEOUT
   | 'override-never' // a person set "never auto-restart" for this container (revocable)
   | 'snoozed' // a person snoozed this container: no action, no alert, until the snooze ends
-  | 'maintenance'; // a doctor.maintenance label or MAINTENANCE_WINDOWS: no action, no alert
+  | 'maintenance' // a doctor.maintenance label or MAINTENANCE_WINDOWS: no action, no alert
+  | 'dependency-down' // the service it fails to reach is another watched container, itself down: wait for it
+  | 'namespace-gone' // it shares the network namespace of a container that was recreated: only recreating it helps
+  | 'storm'; // many containers on the engine failed at once: a host problem, no restarts while it lasts
 
 export interface Decision {
   readonly action: Action;
@@ -370,6 +389,48 @@ export interface AuditRecord {
   readonly aiUsage?: AiUsage;
   readonly decision: Decision;
   readonly outcome: Outcome;
+  /** The incident covers several containers (dependents restarted together, a storm): what this record is in it. */
+  readonly group?: IncidentGroup;
+  /** The failure is another watched container's: the service it names is down (issue 12). */
+  readonly rootCause?: RootCause;
+}
+
+/**
+ * One incident over several containers. Every container's part is a `member` record (recorded,
+ * not announced); the one `summary` record is what people are told, with every member listed.
+ */
+export interface IncidentGroup {
+  readonly kind: 'dependents' | 'storm';
+  readonly role: 'summary' | 'member';
+  /** dependents: the container whose restart they follow. */
+  readonly parent?: ContainerRef;
+  /** summary: each container's part, in the order acted on. */
+  readonly members?: readonly GroupMember[];
+  /** storm: the likely host cause, as a phrase. */
+  readonly cause?: string;
+}
+
+export interface GroupMember {
+  readonly container: ContainerRef;
+  /** How it belongs: `network mode container:vpn`, `depends_on db (restart: true)`, `died`. */
+  readonly via: string;
+  readonly action: Action;
+  readonly guardrail: Guardrail | null;
+  readonly outcome: Outcome['status'];
+  readonly detail: string;
+}
+
+/** The watched container an incident is attributed to, and how the failing one reaches it. */
+export interface RootCause {
+  readonly root: ContainerRef;
+  /** What is wrong with it. */
+  readonly state: 'down' | 'restarting' | 'unhealthy' | 'paused';
+  /** The address the error named (`db:5432`, `db`, `172.18.0.2:5432`). */
+  readonly address: string;
+  /** How the address resolves to it. */
+  readonly via: 'container name' | 'compose service' | 'network alias' | 'IP address';
+  /** The shared network, when the match went through one. */
+  readonly network?: string;
 }
 
 /**

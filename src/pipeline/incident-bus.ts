@@ -163,7 +163,8 @@ export function notifierSubscriber(notifiers: readonly Notifier[], onError: (mes
       try {
         // Silenced (maintenance, snooze) or held for quiet hours (quiet-alerts.ts sends it later): not now.
         if (event.type === 'recorded' && (event.gate?.silenced !== undefined || event.gate?.alertAfter !== undefined)) continue;
-        if (event.type === 'recorded') notifier.incident(event.record);
+        // A group's members are told in its one summary (issue 12: one alert per group).
+        if (event.type === 'recorded' && event.record.group?.role !== 'member') notifier.incident(event.record);
         else if (event.type === 'recovered') notifier.recovered(event.record, iso(event.at));
       } catch (error) {
         onError(`notifier failed: ${describeError(error)}`);

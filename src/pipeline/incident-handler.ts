@@ -24,6 +24,7 @@ import type {
   Finding,
   LogLine,
   Outcome,
+  RootCause,
   RulesVerdict,
   Trigger,
 } from '../core/types.js';
@@ -32,6 +33,7 @@ import { auditSubscriber, feedSubscriber, IncidentBus, notifierSubscriber, type 
 import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, StoryLedger } from './ports.js';
 import { SecondOpinions, type DiagnosisAllowance } from './second-opinion.js';
 import { verifyRestart } from './restart-verify.js';
+import { lookUpRootCause } from './root-cause-lookup.js';
 
 /** Where the doctor remembers each container. Implemented by the state file adapter. */
 export interface HistoryStore {
@@ -118,6 +120,8 @@ export interface IncidentResult {
   readonly refused?: string;
   /** What people's instructions made of the decision (people-gate.ts). */
   readonly gate?: Judgement['gate'];
+  /** The watched container the failure is attributed to (issue 12). */
+  readonly rootCause?: RootCause;
 }
 
 /** The container as its event described it. */
@@ -142,7 +146,12 @@ interface Gathered {
   readonly redact: (text: string) => string;
   readonly now: number;
   readonly exitTrigger: boolean;
+  /** The watched container a dependency failure names, when it is down (issue 12). */
+  readonly rootCause?: RootCause;
 }
+
+/** What a written-ahead restart needs of the gathered incident. */
+export type RestartSubject = Pick<Gathered, 'facts' | 'key' | 'now' | 'signature' | 'exitTrigger'> & { readonly rules: Pick<RulesVerdict, 'rule'> };
 
 const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
 /** How far before its StartedAt a run's first log lines can be stamped. */
@@ -150,7 +159,7 @@ const RUN_START_SLACK_MS = 200;
 /** The restart call is given the stop timeout plus this much for the kill and the start. */
 const RESTART_CALL_SLACK_S = 30;
 
-function newIncidentId(nowMs: number): string {
+export function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `inc-${stamp}-${randomBytes(3).toString('hex')}`;
 }
@@ -197,7 +206,7 @@ export class IncidentHandler {
       judged = this.judge(g, input, opinion.ai);
     }
     const { ai, aiNote, aiUsage } = opinion;
-    const base = { facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: ai ?? g.rules.diagnosis, ai, aiNote, story: g.story };
+    const base = { facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: ai ?? g.rules.diagnosis, ai, aiNote, story: g.story, rootCause: g.rootCause };
     let history = g.history;
     const { now } = g;
 
@@ -237,11 +246,11 @@ export class IncidentHandler {
     const record = (d: Decision, outcome: Outcome, occ = occurrence): AuditRecord => ({
       v: 1, incidentId, occurrence: occ, time: iso(now), container: g.facts.ref, trigger: input.trigger, evidence: g.evidence, signature: g.signature,
       diagnosis: ai ?? g.rules.diagnosis, ...(ai ? { rulesDiagnosis: g.rules.diagnosis } : {}), ...(aiNote ? { aiNote } : {}), ...(aiUsage ? { aiUsage } : {}),
-      decision: d, outcome,
+      decision: d, outcome, ...(g.rootCause ? { rootCause: g.rootCause } : {}),
     });
 
     if (decision.action === 'restart' && input.act) {
-      const acted = await this.restart(g, input, history, record(decision, pending(now)), incidentId, occurrence);
+      const acted = await this.restartWrittenAhead(g, input, history, record(decision, pending(now)), incidentId, occurrence);
       if (acted.record) return { ...base, decision: acted.record.decision, outcome: acted.record.outcome, history: acted.history, record: acted.record };
       decision = acted.decision;
       history = acted.history;
@@ -328,7 +337,7 @@ export class IncidentHandler {
     const judged = judgeIncident({
       trigger: input.trigger, facts: g.facts, evidence: g.evidence, rules: g.rules, ai, history: g.history, policy, story: g.view,
       open: findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs), manual: input.manual === true,
-      job: jobOf(g.facts), now: g.now,
+      job: jobOf(g.facts), now: g.now, rootCause: g.rootCause,
       ...(input.approval ? { approved: input.approval.mark } : {}),
       ...(deps.people && input.act ? { people: deps.people(input.engine.host, g.facts.ref.name) } : {}),
     });
@@ -345,7 +354,7 @@ export class IncidentHandler {
   }
 
   /** Remembers the incident in the container's history (and, unless told otherwise, that this exit is judged). */
-  private remember(history: ContainerHistory, g: Gathered, incidentId: string, decision: Decision, judgedExit = true): ContainerHistory {
+  private remember(history: ContainerHistory, g: RestartSubject, incidentId: string, decision: Decision, judgedExit = true): ContainerHistory {
     let next = recordIncident(history, { signature: g.signature, incidentId, at: iso(g.now), action: decision.action, guardrail: decision.guardrail, rule: g.rules.rule }, g.now);
     if (judgedExit && g.exitTrigger && g.facts.finishedAt !== null) next = { ...next, lastHandledExit: g.facts.finishedAt };
     return next;
@@ -413,17 +422,19 @@ export class IncidentHandler {
     const evidence = buildEvidence({ facts, logs, findings, stoppedByUser, logTailLines: config.logLines, redact });
     const signature = signatureOf(evidence.matchedLines, stateSignatureKey(evidence, input.trigger.kind));
     const rules = diagnoseByRules({ facts, evidence, trigger: input.trigger, history, now });
-    return { facts, logs, findings, evidence, signature, rules, key, history, story, view, redact, now, exitTrigger };
+    const rootCause = removed ? undefined : await lookUpRootCause(input.engine, facts, rules, evidence, deps).catch(() => undefined);
+    return { facts, logs, findings, evidence, signature, rules, key, history, story, view, redact, now, exitTrigger, rootCause };
   }
 
   /**
    * Restart, written ahead: the restart is counted and the decision appended to the audit log
    * (durably) before the call, the outcome after the settle check. If the decision cannot be
-   * recorded, the doctor does not act.
+   * recorded, the doctor does not act. Public so a group's restarts (dependents, issue 12) take
+   * the same path.
    */
-  private async restart(
-    g: Gathered,
-    input: IncidentInput,
+  async restartWrittenAhead(
+    g: RestartSubject,
+    input: Pick<IncidentInput, 'engine'>,
     history: ContainerHistory,
     ahead: AuditRecord,
     incidentId: string,

@@ -39,6 +39,8 @@ export interface ListedContainer {
   readonly state: string;
   /** A running container's health read from the list; undefined when the list does not tell (then inspect). */
   readonly health?: HealthStatus;
+  /** `HostConfig.NetworkMode` as the list reports it (`container:<id>` for a shared namespace). */
+  readonly networkMode?: string;
 }
 
 /** One Docker Engine, as the pipeline sees it. Implemented by the dockerode adapter. */

@@ -3,9 +3,12 @@ import { historyKey } from '../core/history.js';
 import type { ContainerRef, Finding, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
 import { IncidentHandler, type HandlerDeps, type SeenContainer } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
+import { DependentRestarts } from './dependents.js';
 import { RecoveryWatch } from './recovery-watch.js';
+import { RootWaits } from './root-wait.js';
 import { stepFromEvent } from './story-feed.js';
-import { stepNearDeath } from '../core/story.js';
+import { readDeath, stepNearDeath } from '../core/story.js';
+import { StormWatch } from './storm-watch.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
 
@@ -88,6 +91,12 @@ export class Watcher {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly recoveries: RecoveryWatch;
+  /** Restarts the dependents of a container that started again (issue 12). */
+  private readonly dependents: DependentRestarts;
+  /** Dependents waiting for the container their failure is attributed to (issue 12). */
+  private readonly rootWaits: RootWaits;
+  /** Many failures at once on one engine: one host incident, incidents held until it settles (issue 12). */
+  private readonly storms: StormWatch;
   /** Per container id: when (doctor's clock) its last `die` event arrived. */
   private readonly dieReceivedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -101,6 +110,14 @@ export class Watcher {
       sleep: (ms) => sleepUnlessAborted(ms, this.shutdown.signal),
       stopSignal: this.shutdown.signal,
     });
+    this.dependents = new DependentRestarts({
+      ...deps, handler: this.handler, later: (ms, fn) => this.later(ms, fn), track: (work) => this.track(work),
+    });
+    this.storms = new StormWatch({
+      config: deps.config, clock: deps.clock, bus: this.handler.bus, stories: deps.stories, feed: deps.feed,
+      later: (ms, fn) => this.later(ms, fn), release: (engine, id, t) => this.enqueue(engine, id, t, { recheck: true }),
+    });
+    this.rootWaits = new RootWaits({ enqueue: (engine, id, t) => this.enqueue(engine, id, t, { recheck: true }), now: () => deps.clock.now() });
     this.recoveries = new RecoveryWatch({ clock: deps.clock, bus: this.handler.bus, stableMs: deps.recoveryStableMs ?? 30_000 });
     this.engines = deps.engines.map((engine) => ({
       engine,
@@ -356,6 +373,7 @@ export class Watcher {
       } catch (error) {
         state.eventsStreaming = false;
         if (signal.aborted) break;
+        this.storms.engineDropped(engine.host);
         state.connected = false;
         state.lastError = describeError(error);
         if (this.deps.clock.now() - connectedAt > 10_000) backoff = EVENT_BACKOFF_MIN_MS;
@@ -395,6 +413,8 @@ export class Watcher {
     }
     if (!live) return;
     if (action === 'start' || action === 'unpause') {
+      if (action === 'start') this.dependents.started(engine, event.id);
+      this.later(this.deps.config.settleTimeMs, () => this.track(this.rootWaits.maybeBack(engine, event.id).catch(() => undefined)));
       this.recoveries.check(state.engine);
       return;
     }
@@ -408,6 +428,10 @@ export class Watcher {
       // The die of the doctor's own restart: the story says so, and the restart is verified by its own check.
       if (appended.by === 'doctor') return;
       const exitCode = appended.exitCode;
+      // A stop (a person's, or the daemon shutting down) is not a failure; a crash counts towards a storm.
+      if (readDeath(story, event.timeMs, { stopSignal: 'SIGTERM' }).cause !== 'person') {
+        this.storms.signal(engine, state.targets, { id: event.id, name: event.name, kind: 'die', at: event.timeMs, ...(exitCode !== undefined ? { exitCode } : {}) });
+      }
       // Event attributes carry the container's labels beside name, image, exitCode and signal.
       const seen: SeenContainer = { name: event.name, image: event.image, labels: event.attributes };
       const t: Trigger = { kind: 'die', at: new Date(event.timeMs).toISOString(), event: action, ...(exitCode !== undefined ? { exitCode } : {}) };
@@ -417,6 +441,7 @@ export class Watcher {
       return;
     }
     if (action === 'oom') {
+      this.storms.signal(engine, state.targets, { id: event.id, name: event.name, kind: 'oom', at: event.timeMs });
       // The die that usually follows carries the verdict; an OOM with no die is its own incident.
       this.later(OOM_SETTLE_MS, () => {
         if (!stepNearDeath(this.deps.stories.story(engine.host, event.id), 'die', event.timeMs)) this.enqueue(engine, event.id, { kind: 'oom', at: new Date(event.timeMs).toISOString(), event: action });
@@ -424,8 +449,12 @@ export class Watcher {
       return;
     }
     if (step.kind === 'health') {
+      if (step.health === 'unhealthy') this.storms.signal(engine, state.targets, { id: event.id, name: event.name, kind: 'unhealthy', at: event.timeMs });
       if (step.health === 'unhealthy') this.enqueue(engine, event.id, { kind: 'unhealthy', at: new Date(event.timeMs).toISOString(), event: action });
-      else if (step.health === 'healthy') this.recoveries.check(state.engine);
+      else if (step.health === 'healthy') {
+        this.recoveries.check(state.engine);
+        this.track(this.rootWaits.maybeBack(engine, event.id).catch(() => undefined));
+      }
     }
   }
 
@@ -444,6 +473,8 @@ export class Watcher {
     const key = `${engine.host}|${id}`;
     const previous = this.queues.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
+      // A storm on this engine: nothing is judged (or restarted) until it settles.
+      if (this.storms.gate(engine, id, t, extra.recheck === true)) return;
       try {
         const result = await this.handler.handle({
           engine,
@@ -468,6 +499,7 @@ export class Watcher {
         if (lookAgainAt !== undefined) this.later(Math.min(Math.max(0, lookAgainAt - this.deps.clock.now()) + LOOK_AGAIN_SLACK_MS, MAX_TIMER_MS), () => this.enqueue(engine, id, t, { ...extra, recheck: true }));
         if (record) {
           this.recoveries.expect(record, engine, result.facts.startedAt);
+          if (record.rootCause && decision.guardrail === 'dependency-down') this.rootWaits.wait(engine, record.rootCause.root.id, id);
         }
       } catch (error) {
         this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: ${id.slice(0, 12)}: ${describeError(error)}` });
@@ -479,6 +511,12 @@ export class Watcher {
       this.inFlight.delete(run);
       if (this.queues.get(key) === run) this.queues.delete(key);
     });
+  }
+
+  /** Work the doctor waits for at shutdown, like an incident. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   private later(ms: number, fn: () => void): void {

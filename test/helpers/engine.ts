@@ -69,6 +69,10 @@ export interface RunOptions {
   readonly start?: boolean;
   /** `docker run --rm`: the engine removes it as soon as it exits. */
   readonly autoRemove?: boolean;
+  /** `HostConfig.NetworkMode`: `container:<id>` to share another's namespace, or a network name. */
+  readonly networkMode?: string;
+  /** A user-defined network to attach it to at create time, with extra DNS aliases there. */
+  readonly network?: { readonly name: string; readonly aliases?: readonly string[] };
 }
 
 /** A container this process created. */
@@ -107,7 +111,9 @@ export async function runContainer(opts: RunOptions): Promise<TestContainer> {
       ...(opts.memory ? { Memory: opts.memory, MemorySwap: opts.memory } : {}),
       ...(opts.logDriver ? { LogConfig: { Type: opts.logDriver, Config: {} } } : {}),
       ...(opts.autoRemove ? { AutoRemove: true } : {}),
+      ...(opts.networkMode ? { NetworkMode: opts.networkMode } : opts.network ? { NetworkMode: opts.network.name } : {}),
     },
+    ...(opts.network ? { NetworkingConfig: { EndpointsConfig: { [opts.network.name]: { Aliases: [...(opts.network.aliases ?? [])] } } } } : {}),
   });
   created.add(container.id);
   if (opts.start ?? true) await container.start();

@@ -216,8 +216,9 @@ describe('Slack in the pipeline (real watcher, real containers, real @slack/webh
     const count = 6;
     const s = await openScene({
       containers: Array.from({ length: count }, (_, i) => ({ name: `storm-${i}`, cmd: `echo 'FATAL: connect ECONNREFUSED 10.9.9.${i}:6379'; exit 1` })),
-      // Observe-only: every crash is an escalation, each one worth a post.
-      env: { AUTO_FIX: 'false', SLACK_MAX_PER_MINUTE: '2' },
+      // Observe-only: every crash is an escalation, each one worth a post. Six at once would be a
+      // host-level storm (STORM_THRESHOLD, issue 12): out of reach here, this is the channel's own digest.
+      env: { AUTO_FIX: 'false', SLACK_MAX_PER_MINUTE: '2', STORM_THRESHOLD: '100' },
     });
     await s.startContainers();
     const records = await recordsFor(s.h, count);

@@ -53,6 +53,7 @@ interface ListJson {
   readonly Labels?: Record<string, string> | null;
   readonly State: string;
   readonly Status: string;
+  readonly HostConfig?: { readonly NetworkMode?: string } | null;
 }
 
 export class HttpDockerEngine implements DockerEngine {
@@ -85,6 +86,7 @@ export class HttpDockerEngine implements DockerEngine {
       labels: { ...(c.Labels ?? {}) },
       state: c.State,
       health: healthFromListStatus(c.State, c.Status),
+      ...(c.HostConfig?.NetworkMode ? { networkMode: c.HostConfig.NetworkMode } : {}),
     }));
   }
 

@@ -3,7 +3,7 @@
  * tested with inspect output recorded from a real engine (test/fixtures/inspect).
  * https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Container/operation/ContainerInspect
  */
-import type { ContainerFacts, ContainerStatus, HealthStatus, RestartPolicyName } from '../../core/types.js';
+import type { ContainerFacts, ContainerStatus, HealthStatus, NetworkAttachment, RestartPolicyName } from '../../core/types.js';
 
 /** The parts of the inspect JSON the doctor reads. Every field is optional: engines differ. */
 export interface InspectJson {
@@ -48,6 +48,17 @@ export interface InspectJson {
     readonly AutoRemove?: boolean;
     readonly NetworkMode?: string;
   };
+  readonly NetworkSettings?: {
+    readonly Networks?: Readonly<Record<string, NetworkJson | null>> | null;
+  } | null;
+}
+
+/** One `NetworkSettings.Networks` entry (inspect and the container list share the shape). */
+export interface NetworkJson {
+  readonly IPAddress?: string;
+  readonly Aliases?: readonly string[] | null;
+  /** Engine 25+: every name the embedded DNS answers for the container on this network. */
+  readonly DNSNames?: readonly string[] | null;
 }
 
 const STATUSES: ReadonlySet<string> = new Set<ContainerStatus>([
@@ -92,7 +103,15 @@ export function toContainerFacts(inspect: InspectJson, host: string): ContainerF
     networkMode: inspect.HostConfig?.NetworkMode ?? '',
     stopSignal: normaliseSignal(config.StopSignal),
     stopTimeoutSeconds: typeof config.StopTimeout === 'number' && config.StopTimeout >= 0 ? config.StopTimeout : null,
+    networks: readNetworks(inspect.NetworkSettings?.Networks),
   };
+}
+
+/** The attached networks with IP and DNS names, sorted by name so facts compare stably. */
+export function readNetworks(networks: Readonly<Record<string, NetworkJson | null>> | null | undefined): NetworkAttachment[] {
+  return Object.entries(networks ?? {})
+    .map(([name, n]) => ({ name, ip: n?.IPAddress ?? '', aliases: [...new Set([...(n?.Aliases ?? []), ...(n?.DNSNames ?? [])])] }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**

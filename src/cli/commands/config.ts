@@ -65,6 +65,8 @@ function effectiveValues(config: ReturnType<typeof loadConfigWithOrigins>['confi
     MIN_DEAD_TIME: seconds(config.minDeadTimeMs),
     RESTART_SETTLE_TIME: seconds(config.settleTimeMs),
     FRESH_EXIT_WINDOW: seconds(config.freshExitMs),
+    STORM_THRESHOLD: 'count' in config.storm.threshold ? String(config.storm.threshold.count) : `${Math.round(config.storm.threshold.share * 1000) / 10}%`,
+    STORM_WINDOW: seconds(config.storm.windowMs),
     TARGET_LABEL: config.targetLabel ? (config.targetLabel.value === undefined ? config.targetLabel.name : `${config.targetLabel.name}=${config.targetLabel.value}`) : undefined,
     ERROR_PATTERNS: config.errorPatterns.join(','),
     STATE_DIR: config.stateDir,

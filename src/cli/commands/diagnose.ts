@@ -14,6 +14,8 @@ import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { loadFlagConfig, type CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatDiagnoseReport, hasProblem, toDiagnoseJson } from '../render/diagnose-report.js';
+import { formatNeighbours } from '../render/neighbours-text.js';
+import { readNeighbours } from '../../pipeline/neighbour-view.js';
 
 export interface DiagnoseFlags extends CommonFlags {
   json?: boolean;
@@ -69,10 +71,14 @@ export async function runDiagnoseCommand(given: string, flags: DiagnoseFlags): P
       record: flags.fix === true,
       askAi: flags.ai !== false,
     })) as IncidentResult;
+    const neighbours = await readNeighbours(engine, result.facts, { config, selfId: runtime.selfId }).catch((error: unknown) => {
+      warnings.push(`could not read its neighbours: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    });
     for (const w of warnings) process.stderr.write(`doctor: warning: ${w}\n`);
     const people = describeHolds(runtime.people.holdsOf(historyKey(engine.host, facts.ref.name)), facts, config.people, Date.now());
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ...toDiagnoseJson(result), ...(people.length > 0 ? { people } : {}) })}\n`);
-    else process.stdout.write(`${formatDiagnoseReport(colorsFor(process.stdout), result)}${people.map((line) => `People: ${line}\n`).join('')}`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ...toDiagnoseJson(result), ...(people.length > 0 ? { people } : {}), neighbours, ...(result.rootCause ? { rootCause: result.rootCause } : {}) })}\n`);
+    else process.stdout.write(`${formatDiagnoseReport(colorsFor(process.stdout), result)}${people.map((line) => `People: ${line}\n`).join('')}${formatNeighbours(result, neighbours)}`);
     return hasProblem(result) ? ExitCode.problemFound : ExitCode.ok;
   } finally {
     await runtime.close();

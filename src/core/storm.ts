@@ -1,0 +1,46 @@
+/**
+ * Storms (issue 12): many watched containers on one engine dying or turning unhealthy within
+ * STORM_WINDOW is a host problem (the daemon restarted, the host ran out of memory or disk, the
+ * network dropped), and restarting them one by one adds load to a sick host and floods the
+ * channel. Pure: what counts as a storm and its likely cause; the storm watch holds the queue.
+ */
+export interface StormSignal {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'die' | 'oom' | 'unhealthy';
+  readonly at: number;
+  readonly exitCode?: number;
+}
+
+export type StormThreshold = { readonly count: number } | { readonly share: number };
+
+/** How many distinct containers make a storm among `watched` (never fewer than 2). */
+export function stormSize(threshold: StormThreshold, watched: number): number {
+  return 'count' in threshold ? threshold.count : Math.max(2, Math.ceil(threshold.share * watched));
+}
+
+/** The signals of the last `windowMs`, one per container (its latest). */
+export function recentByContainer(signals: readonly StormSignal[], now: number, windowMs: number): StormSignal[] {
+  const latest = new Map<string, StormSignal>();
+  for (const s of signals) if (s.at >= now - windowMs && s.at <= now + 1_000) latest.set(s.id, s);
+  return [...latest.values()];
+}
+
+export function isStorm(signals: readonly StormSignal[], threshold: StormThreshold, watched: number, now: number, windowMs: number): boolean {
+  return recentByContainer(signals, now, windowMs).length >= stormSize(threshold, watched);
+}
+
+/**
+ * The likely host cause, as a phrase: the engine connection dropped in the window (the daemon
+ * restarted), OOM kills in most of them (host memory), health checks failing together (the network
+ * or a shared dependency), or many deaths with no sign pointing further.
+ */
+export function likelyStormCause(signals: readonly StormSignal[], opts: { readonly engineDroppedAt?: number; readonly windowMs: number; readonly now: number }): string {
+  const dropped = opts.engineDroppedAt !== undefined && opts.engineDroppedAt >= opts.now - 2 * opts.windowMs;
+  if (dropped) return 'the Docker daemon restarted or became unreachable (the engine connection dropped)';
+  const n = signals.length;
+  const ooms = signals.filter((s) => s.kind === 'oom' || s.exitCode === 137).length;
+  if (ooms * 2 >= n && signals.some((s) => s.kind === 'oom')) return 'the host ran out of memory (OOM kills across containers)';
+  if (signals.every((s) => s.kind === 'unhealthy')) return 'health checks failing everywhere at once: the network or a dependency they share';
+  return 'many containers died at once: look at the host (memory, disk space, the Docker daemon)';
+}

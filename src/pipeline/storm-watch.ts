@@ -1,0 +1,205 @@
+/**
+ * The storm watch (issue 12): counts failures per engine; when STORM_THRESHOLD containers fail
+ * within STORM_WINDOW it opens one host-level incident (one alert with the list and the likely
+ * cause), holds every incident of that engine in a per-container queue (no restarts while it
+ * lasts), marks the storm in each member's story, and once no container has failed for a whole
+ * window releases the queue: each container is judged on its own then.
+ */
+import type { Config } from '../config/load-config.js';
+import { describeError } from '../core/errors.js';
+import { isStorm, likelyStormCause, recentByContainer, stormSize, type StormSignal } from '../core/storm.js';
+import type { AuditRecord, ContainerRef, Evidence, GroupMember, Trigger } from '../core/types.js';
+import type { FeedListener } from './feed.js';
+import type { IncidentBus } from './incident-bus.js';
+import { newIncidentId } from './incident-handler.js';
+import type { Clock, DockerEngine, StoryLedger } from './ports.js';
+
+export interface StormWatchDeps {
+  readonly config: Pick<Config, 'storm'>;
+  readonly clock: Clock;
+  readonly bus: IncidentBus;
+  readonly stories: StoryLedger;
+  readonly feed: FeedListener;
+  readonly later: (ms: number, fn: () => void) => void;
+  /** Judges a held trigger now that the storm settled. */
+  readonly release: (engine: DockerEngine, id: string, trigger: Trigger) => void;
+}
+
+interface Storm {
+  readonly incidentId: string;
+  readonly startedAt: number;
+  readonly cause: string;
+  readonly members: Map<string, StormSignal>;
+  lastSignalAt: number;
+}
+
+interface EngineStorms {
+  signals: StormSignal[];
+  droppedAt?: number;
+  storm?: Storm;
+  /** Per container: the latest trigger waiting (a storm, or the look that tells whether one is coming). */
+  readonly held: Map<string, Trigger>;
+  reviewing: boolean;
+}
+
+/**
+ * A fresh failure (and anything else on the engine just after one) waits this long before it is
+ * judged, so failures arriving together are seen together: without it the first containers of a
+ * storm are restarted before the storm shows.
+ */
+export const STORM_LOOK_MS = 1_500;
+const FAILURES: ReadonlySet<Trigger['kind']> = new Set(['die', 'oom', 'unhealthy']);
+
+export class StormWatch {
+  private readonly engines = new Map<string, EngineStorms>();
+
+  constructor(private readonly deps: StormWatchDeps) {}
+
+  /** A watched container failed (a crash, an OOM kill, a health check). `watched`: how many the engine has. */
+  signal(engine: DockerEngine, watched: number, signal: StormSignal): void {
+    const state = this.stateOf(engine.host);
+    const { windowMs, threshold } = this.deps.config.storm;
+    const now = this.deps.clock.now();
+    if (state.storm) {
+      state.storm.lastSignalAt = now;
+      if (!state.storm.members.has(signal.id)) this.markStory(engine.host, state.storm, signal);
+      return;
+    }
+    state.signals = [...recentByContainer(state.signals, now, windowMs), signal];
+    if (!isStorm(state.signals, threshold, watched, now, windowMs)) return;
+    const members = recentByContainer(state.signals, now, windowMs);
+    const storm: Storm = {
+      incidentId: newIncidentId(now), startedAt: now, lastSignalAt: now, members: new Map(),
+      cause: likelyStormCause(members, { engineDroppedAt: state.droppedAt, windowMs, now }),
+    };
+    state.storm = storm;
+    state.signals = [];
+    for (const m of members) this.markStory(engine.host, storm, m);
+    void this.publish(summary(engine.host, storm, stormSize(threshold, watched), windowMs, 'summary', now));
+    this.settleLater(engine, storm);
+  }
+
+  /** The events stream to this engine broke: a daemon restart is one likely cause of what follows. */
+  engineDropped(host: string): void {
+    this.stateOf(host).droppedAt = this.deps.clock.now();
+  }
+
+  /** A storm is on for this engine: its incidents wait. */
+  holding(host: string): boolean {
+    return this.engines.get(host)?.storm !== undefined;
+  }
+
+  /**
+   * Whether an incident waits instead of being judged now: always during a storm; a fresh failure
+   * for STORM_LOOK_MS; anything while failures of several containers are in the window (a storm
+   * may be building). Held triggers come back through `release` (as a look again).
+   */
+  gate(engine: DockerEngine, id: string, trigger: Trigger, recheck: boolean): boolean {
+    const state = this.stateOf(engine.host);
+    const now = this.deps.clock.now();
+    // Any recent failure: an exit found by reconcile may be the event's own container, or the next of a storm.
+    const building = recentByContainer(state.signals, now, STORM_LOOK_MS * 2).length >= 1;
+    const fresh = FAILURES.has(trigger.kind) && !recheck;
+    if (!state.storm && !(!recheck && (fresh || building))) return false;
+    // An exit keeps priority over a later look at the same container (its die says the most).
+    const before = state.held.get(id);
+    if (!before || before.kind !== 'die' || trigger.kind === 'die') state.held.set(id, trigger);
+    if (!state.storm) this.reviewLater(engine, state);
+    return true;
+  }
+
+  /** Without a storm, held triggers go once no storm is building. */
+  private reviewLater(engine: DockerEngine, state: EngineStorms): void {
+    if (state.reviewing) return;
+    state.reviewing = true;
+    this.deps.later(STORM_LOOK_MS, () => {
+      state.reviewing = false;
+      if (state.storm) return; // the storm's settle releases them
+      const now = this.deps.clock.now();
+      const newest = state.signals.reduce((max, s) => Math.max(max, s.at), 0);
+      const building = recentByContainer(state.signals, now, this.deps.config.storm.windowMs).length >= 2 && now - newest < this.deps.config.storm.windowMs;
+      if (building && now - newest < STORM_LOOK_MS) return this.reviewLater(engine, state);
+      this.releaseHeld(engine, state);
+    });
+  }
+
+  private releaseHeld(engine: DockerEngine, state: EngineStorms): void {
+    const held = [...state.held];
+    state.held.clear();
+    for (const [id, trigger] of held) this.deps.release(engine, id, trigger);
+  }
+
+  private settleLater(engine: DockerEngine, storm: Storm): void {
+    const { windowMs } = this.deps.config.storm;
+    const wait = Math.max(0, storm.lastSignalAt + windowMs - this.deps.clock.now());
+    this.deps.later(wait, () => {
+      if (this.deps.clock.now() < storm.lastSignalAt + windowMs) return this.settleLater(engine, storm);
+      const state = this.stateOf(engine.host);
+      if (state.storm !== storm) return;
+      state.storm = undefined;
+      const now = this.deps.clock.now();
+      void this.publish(summary(engine.host, storm, storm.members.size, windowMs, 'member', now));
+      this.releaseHeld(engine, state);
+    });
+  }
+
+  private markStory(host: string, storm: Storm, signal: StormSignal): void {
+    storm.members.set(signal.id, signal);
+    const now = this.deps.clock.now();
+    this.deps.stories.append(host, signal.id, signal.name, { at: Math.max(signal.at, storm.startedAt - this.deps.config.storm.windowMs), kind: 'storm', incidentId: storm.incidentId }, now);
+  }
+
+  private async publish(record: AuditRecord): Promise<void> {
+    try {
+      await this.deps.bus.publish({ type: 'recorded', record, aheadWritten: false });
+    } catch (error) {
+      this.deps.feed({ type: 'warning', message: `could not record the storm: ${describeError(error)}` });
+    }
+  }
+
+  private stateOf(host: string): EngineStorms {
+    let state = this.engines.get(host);
+    if (!state) {
+      state = { signals: [], held: new Map(), reviewing: false };
+      this.engines.set(host, state);
+    }
+    return state;
+  }
+}
+
+/** The host-level record: `summary` when the storm begins (the one alert), `member` (recorded only) when it settles. */
+function summary(host: string, storm: Storm, size: number, windowMs: number, role: 'summary' | 'member', now: number): AuditRecord {
+  const members: GroupMember[] = [...storm.members.values()].map((s) => ({
+    container: { id: s.id, name: s.name, image: '', host },
+    via: s.kind === 'die' ? `died (exit code ${s.exitCode ?? 'unknown'})` : s.kind === 'oom' ? 'OOM-killed' : 'unhealthy',
+    action: 'none', guardrail: 'storm', outcome: 'not-acted', detail: role === 'summary' ? 'held until the storm settles' : 'judged on its own now',
+  }));
+  const names = members.map((m) => m.container.name).join(', ');
+  const settled = role === 'member';
+  const engineRef: ContainerRef = { id: '', name: host || 'local engine', image: '', host };
+  const reason = settled
+    ? `the storm settled (no failure for ${Math.round(windowMs / 1000)} s, ${members.length} containers in all); each is judged on its own now`
+    : `${members.length} containers failed within ${Math.round(windowMs / 1000)} s (STORM_THRESHOLD ${size}): ${names}. Likely cause: ${storm.cause}. No automatic restarts until it settles`;
+  return {
+    v: 1, incidentId: storm.incidentId, occurrence: settled ? 2 : 1, time: new Date(now).toISOString(), container: engineRef,
+    trigger: { kind: 'storm', at: new Date(storm.startedAt).toISOString() }, evidence: hostEvidence(), signature: 'storm',
+    diagnosis: {
+      root_cause: `A host-level storm: ${members.length} containers failed together (${names}). Likely cause: ${storm.cause}.`,
+      severity: 'high',
+      suggested_fix: 'Look at the host first: free memory (dmesg, free -m), disk space (df -h), and the Docker daemon (journalctl -u docker). The doctor judges each container once the storm settles.',
+      auto_restart_safe: false, config_suggestions: [], likely_recurring: false,
+      estimated_impact: `${members.length} containers on ${host || 'the local engine'}.`,
+      source: 'rules', rule: 'storm', failureClass: 'host', recognised: true,
+    },
+    decision: { action: settled ? 'none' : 'escalate', guardrail: 'storm', reason, executed: false, decidedBy: 'rules' },
+    outcome: { status: 'not-acted', detail: settled ? 'storm settled' : 'held: no restarts while it lasts', at: new Date(now).toISOString() },
+    group: { kind: 'storm', role, members, cause: storm.cause },
+  };
+}
+
+function hostEvidence(): Evidence {
+  return {
+    status: 'running', exitCode: null, oomKilled: false, health: 'none', healthOutput: null, restartCount: 0, restartPolicy: 'no',
+    stoppedByUser: false, matchedLines: [], patterns: [], logTail: [], stateError: '', finishedAt: null,
+  };
+}
