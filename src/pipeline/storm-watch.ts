@@ -92,10 +92,13 @@ export class StormWatch {
   /**
    * Whether an incident waits instead of being judged now: always during a storm; a fresh failure
    * for STORM_LOOK_MS; anything while failures of several containers are in the window (a storm
-   * may be building). Held triggers come back through `release` (as a look again).
+   * may be building). Held triggers come back through `release` (as a look again). Never when
+   * the engine watches fewer containers than a storm takes (`watched`, 0 before the first list is
+   * unknown): a handful of containers has no storm to wait for, so a lone crash is judged at once.
    */
-  gate(engine: DockerEngine, id: string, trigger: Trigger, recheck: boolean): boolean {
+  gate(engine: DockerEngine, watched: number, id: string, trigger: Trigger, recheck: boolean): boolean {
     const state = this.stateOf(engine.host);
+    if (!state.storm && watched > 0 && watched < stormSize(this.deps.config.storm.threshold, watched)) return false;
     const now = this.deps.clock.now();
     // Any recent failure: an exit found by reconcile may be the event's own container, or the next of a storm.
     const building = recentByContainer(state.signals, now, STORM_LOOK_MS * 2).length >= 1;

@@ -474,7 +474,8 @@ export class Watcher {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
       // A storm on this engine: nothing is judged (or restarted) until it settles.
-      if (this.storms.gate(engine, id, t, extra.recheck === true)) return;
+      const watched = this.engines.find((s) => s.engine === engine)?.targets ?? 0;
+      if (this.storms.gate(engine, watched, id, t, extra.recheck === true)) return;
       try {
         const result = await this.handler.handle({
           engine,

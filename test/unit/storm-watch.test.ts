@@ -1,0 +1,53 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IncidentBus } from '../../src/pipeline/incident-bus.js';
+import { StormWatch } from '../../src/pipeline/storm-watch.js';
+import type { DockerEngine, StoryLedger } from '../../src/pipeline/ports.js';
+import type { Trigger } from '../../src/core/types.js';
+
+/** A StormWatch whose timers are collected (run by hand) and whose releases are recorded. */
+function watch(threshold: { count: number } | { share: number }) {
+  const timers: Array<() => void> = [];
+  const released: string[] = [];
+  const storms = new StormWatch({
+    config: { storm: { threshold, windowMs: 30_000 } },
+    clock: { now: () => 1_000_000 },
+    bus: new IncidentBus([]),
+    stories: { append: () => undefined } as unknown as StoryLedger,
+    feed: () => undefined,
+    later: (_ms, fn) => void timers.push(fn),
+    release: (_engine, id) => void released.push(id),
+  });
+  return { storms, timers, released };
+}
+
+const engine = { host: 'local' } as DockerEngine;
+const die: Trigger = { kind: 'die', at: new Date(1_000_000).toISOString(), exitCode: 1 };
+
+describe('StormWatch.gate: a fresh failure waits only where a storm can form', () => {
+  test('an engine watching fewer containers than a storm takes judges a crash at once', () => {
+    const { storms, timers } = watch({ count: 5 });
+    assert.equal(storms.gate(engine, 3, 'a', die, false), false);
+    assert.equal(timers.length, 0);
+  });
+
+  test('with enough containers watched, the first crash waits for the look, then is released', () => {
+    const { storms, timers, released } = watch({ count: 5 });
+    assert.equal(storms.gate(engine, 8, 'a', die, false), true);
+    assert.equal(timers.length, 1);
+    timers.shift()!();
+    assert.deepEqual(released, ['a']);
+  });
+
+  test('a share threshold counts what it takes of the watched containers (never fewer than 2)', () => {
+    const { storms } = watch({ share: 0.3 });
+    assert.equal(storms.gate(engine, 1, 'a', die, false), false, 'one container: no storm of at least 2');
+    assert.equal(storms.gate(engine, 10, 'b', die, false), true);
+  });
+
+  test('before the first list (watched unknown) it waits, and a look again is never held', () => {
+    const { storms } = watch({ count: 5 });
+    assert.equal(storms.gate(engine, 0, 'a', die, false), true);
+    assert.equal(storms.gate(engine, 3, 'c', die, true), false);
+  });
+});
