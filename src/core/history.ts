@@ -109,25 +109,17 @@ export function recordOom(history: ContainerHistory, at: string, now: number): C
 }
 
 /**
- * The history kept under a container's name, as far as it belongs to this container: what
- * happened before it was created happened to its predecessor under the name. A recreate
- * (`docker compose up -d` after a change, an image update) is a person's or their tool's
- * deliberate act, so its crashes, restarts and the doctor's giving up start afresh; what was seen
- * (the incident memory) stays, for "this happened before" and for patterns. A rename keeps it all.
+ * The history kept under a container's name, as far as it belongs to this container (`id`): a
+ * container recreated under the name (`docker rm` + `docker run`, an image update, `docker compose
+ * up -d` without its rename) is a person's or their tool's deliberate act, so its crashes, restarts
+ * and the doctor's giving up start afresh; what was seen (the incident memory) stays, for "this
+ * happened before" and for patterns. A rename keeps it all (same id). Told apart by id, not by the
+ * creation time, which comes from the engine's clock while the doctor stamps its restarts with its
+ * own. A history from before ids were kept is taken as this container's.
  */
-export function historyOfThisContainer(history: ContainerHistory, createdAt: string | null | undefined): ContainerHistory {
-  const created = parseTime(createdAt ?? null);
-  if (created === null) return history;
-  const since = (times: readonly string[]) => times.filter((t) => (parseTime(t) ?? 0) >= created);
-  const { attemptsEnded, lastHandledExit, ...rest } = history;
-  return {
-    ...rest,
-    deaths: since(history.deaths),
-    ooms: since(history.ooms),
-    restarts: since(history.restarts),
-    ...(attemptsEnded && (parseTime(attemptsEnded.at) ?? 0) >= created ? { attemptsEnded } : {}),
-    ...(lastHandledExit !== undefined && (parseTime(lastHandledExit) ?? 0) >= created ? { lastHandledExit } : {}),
-  };
+export function historyOfThisContainer(history: ContainerHistory, id: string): ContainerHistory {
+  if (history.containerId === undefined || history.containerId === id) return history.containerId === id ? history : { ...history, containerId: id };
+  return { deaths: [], ooms: [], restarts: [], incidents: history.incidents, containerId: id };
 }
 
 /** Records that the doctor restarted the container at `at`. */

@@ -31,8 +31,6 @@ export interface ContainerFacts {
   readonly stateError: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
-  /** When this container (this id) was created: a recreate under the same name starts its history afresh. */
-  readonly createdAt?: string | null;
   /** Docker's own count (top level `RestartCount`): it resets on `docker restart` and misses API restarts. */
   readonly restartCount: number;
   readonly restartPolicy: { readonly name: RestartPolicyName; readonly maximumRetryCount: number };
@@ -320,6 +318,8 @@ export interface ContainerHistory {
   readonly lastHandledExit?: string;
   /** A restart of the doctor's did not hold at this time: it stops trying until a person acts or the container runs well. */
   readonly attemptsEnded?: { readonly at: string; readonly incidentId: string };
+  /** The container (id) these counts belong to: another id under the name is a recreate. */
+  readonly containerId?: string;
 }
 
 export interface IncidentMemory {

@@ -385,7 +385,7 @@ export class IncidentHandler {
       removed = true;
     }
     const key = historyKey(input.engine.host, facts.ref.name);
-    const history = historyOfThisContainer(deps.store.history(key), facts.createdAt);
+    const history = historyOfThisContainer(deps.store.history(key), facts.ref.id);
     const exitTrigger = input.trigger.kind === 'die' || input.trigger.kind === 'exited' || input.trigger.kind === 'restarting';
     // The same exit reaches the handler more than once (the die event, then reconcile's `exited`
     // queued behind it); once judged, it stays judged even if the container is running again by now.

@@ -383,13 +383,10 @@ describe('OOM kill', { concurrency: 1 }, () => {
   });
 
   test('the 3rd OOM kill in 24 h -> escalate oom-recurring, not restarted', async () => {
+    const hourAgo = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString();
+    const seeded: ContainerHistory = { deaths: [twoHoursAgo, hourAgo], ooms: [twoHoursAgo, hourAgo], restarts: [twoHoursAgo, hourAgo], incidents: [] };
     const prepare = async (h: Harness, c: TestContainer) => {
-      // Two earlier OOM kills of this very container (a history from before it was created would
-      // be its predecessor's under the name, and not count). It was only just created, so they are
-      // kills of a child process it survived: as deaths they would make a crash loop of seconds.
-      const created = Date.parse((await testDocker().getContainer(c.id).inspect()).Created);
-      const earlier = [new Date(created + 1).toISOString(), new Date(created + 2).toISOString()];
-      const seeded: ContainerHistory = { deaths: [], ooms: earlier, restarts: [], incidents: [] };
       h.store.setHistory(historyKey(h.engine.host, c.name), seeded);
       await h.store.save();
     };

@@ -57,7 +57,7 @@ describe('HttpDockerEngine against the test engine', { timeout: 120_000 }, () =>
     await engine.ping();
     const c = await runContainer({ name: 'list', cmd: 'sleep 600', labels: { team: 'core' } });
     const listed = (await engine.listContainers()).find((x) => x.id === c.id);
-    assert.deepEqual(listed, { id: c.id, name: c.name, image: 'doctor-test/busybox:1', labels: { team: 'core', 'doctor.test': '1' }, state: 'running', health: 'none' });
+    assert.deepEqual(listed, { id: c.id, name: c.name, image: 'doctor-test/busybox:1', labels: { team: 'core', 'doctor.test': '1' }, state: 'running', health: 'none', networkMode: 'default' });
   });
 
   test('a DOCKER_HOST in the environment neither breaks nor redirects an engine built for another host', async () => {

@@ -143,7 +143,6 @@ describe('formatDuration and isStaleExit', () => {
 });
 
 describe('historyOfThisContainer: a recreate under the same name starts afresh', () => {
-  const created = ago(10 * MIN);
   const before = makeHistory({
     deaths: [ago(30 * MIN), ago(5 * MIN)],
     ooms: [ago(30 * MIN)],
@@ -151,28 +150,21 @@ describe('historyOfThisContainer: a recreate under the same name starts afresh',
     attemptsEnded: { at: ago(20 * MIN), incidentId: 'inc-old' },
     lastHandledExit: ago(30 * MIN),
     incidents: [{ signature: 'sig-a', incidentId: 'inc-old', firstSeen: ago(30 * MIN), lastSeen: ago(5 * MIN), count: 2, lastAction: 'escalate', lastGuardrail: 'not-safe', rule: 'exit-error' }],
+    containerId: 'old-id',
   });
 
-  test('keeps only what happened since this container was created; the incident memory stays', () => {
-    const h = historyOfThisContainer(before, created);
-    assert.deepEqual(h.deaths, [ago(5 * MIN)]);
-    assert.deepEqual(h.ooms, []);
-    assert.deepEqual(h.restarts, [ago(4 * MIN)]);
-    assert.equal(h.attemptsEnded, undefined);
-    assert.equal(h.lastHandledExit, undefined);
+  test('another id under the name: no deaths, OOMs, restarts or giving up; the incident memory stays', () => {
+    const h = historyOfThisContainer(before, 'new-id');
+    assert.deepEqual(h, { deaths: [], ooms: [], restarts: [], incidents: before.incidents, containerId: 'new-id' });
     assert.equal(h.incidents.length, 1);
-    assert.deepEqual(h.incidents, before.incidents);
   });
 
-  test('the doctor giving up and the last judged exit of this container itself are kept', () => {
-    const own = { ...before, attemptsEnded: { at: ago(2 * MIN), incidentId: 'inc-new' }, lastHandledExit: ago(5 * MIN) };
-    const h = historyOfThisContainer(own, created);
-    assert.deepEqual(h.attemptsEnded, own.attemptsEnded);
-    assert.equal(h.lastHandledExit, ago(5 * MIN));
+  test('the same id (a rename keeps it) keeps everything', () => {
+    assert.deepEqual(historyOfThisContainer(before, 'old-id'), before);
   });
 
-  test('without a creation time (a container removed before it was inspected) nothing is dropped', () => {
-    assert.deepEqual(historyOfThisContainer(before, null), before);
-    assert.deepEqual(historyOfThisContainer(before, undefined), before);
+  test('a history from before ids were kept is taken as this container\'s, and claimed for it', () => {
+    const { containerId: _id, ...legacy } = before;
+    assert.deepEqual(historyOfThisContainer(legacy, 'new-id'), { ...legacy, containerId: 'new-id' });
   });
 });

@@ -13,8 +13,6 @@ export interface InspectJson {
   readonly Image?: string;
   /** Top level, not under State. */
   readonly RestartCount?: number;
-  /** When the container was created (top level). */
-  readonly Created?: string;
   readonly State?: {
     readonly Status?: string;
     readonly Running?: boolean;
@@ -90,7 +88,6 @@ export function toContainerFacts(inspect: InspectJson, host: string): ContainerF
     stateError: state.Error ?? '',
     startedAt: readTime(state.StartedAt),
     finishedAt: readTime(state.FinishedAt),
-    createdAt: readTime(inspect.Created),
     restartCount: inspect.RestartCount ?? 0,
     restartPolicy: readRestartPolicy(inspect.HostConfig?.RestartPolicy),
     health: readHealth(state.Health),

@@ -27,6 +27,7 @@ const containerHistory = z.looseObject({
   restarts: isoTimes,
   incidents: z.array(incidentMemory),
   lastHandledExit: z.string().optional(),
+  containerId: z.string().optional(),
 });
 
 export const stateFileSchema = z.looseObject({
