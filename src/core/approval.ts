@@ -36,38 +36,27 @@ export interface Proposal {
   readonly record: AuditRecord;
 }
 
+/** Guardrails that protect people from an unwanted restart, not the container from a useless one. */
+const PROTECT_PEOPLE: readonly Guardrail[] = [
+  'observe-only',
+  'crash-loop',
+  'restart-throttle',
+  'label-never',
+  'stateful-image',
+  'not-safe',
+  'oom-recurring',
+  'restart-did-not-help',
+  'unknown-stop',
+];
+
 /**
  * Escalations a restart could resolve: the doctor held back for a person's sake, not because
  * a restart cannot help. These carry a "Restart now" button and can be approved.
  */
-const RESTART_COULD_HELP: ReadonlySet<Guardrail> = new Set<Guardrail>([
-  'observe-only',
-  'crash-loop',
-  'restart-throttle',
-  'label-never',
-  'stateful-image',
-  'not-safe',
-  'oom-recurring',
-  'restart-did-not-help',
-  'unknown-stop',
-  'awaiting-approval',
-  'not-approved',
-  'override-never',
-]);
+const RESTART_COULD_HELP: ReadonlySet<Guardrail> = new Set<Guardrail>([...PROTECT_PEOPLE, 'awaiting-approval', 'not-approved', 'override-never']);
 
 /** Guardrails an approval lifts: they protect people, and a person decided. */
-export const LIFTED_BY_APPROVAL: ReadonlySet<Guardrail> = new Set<Guardrail>([
-  'observe-only',
-  'crash-loop',
-  'restart-throttle',
-  'label-never',
-  'stateful-image',
-  'not-safe',
-  'oom-recurring',
-  'restart-did-not-help',
-  'unknown-stop',
-  'restart-policy-pending',
-]);
+export const LIFTED_BY_APPROVAL: ReadonlySet<Guardrail> = new Set<Guardrail>([...PROTECT_PEOPLE, 'restart-policy-pending']);
 
 /** Whether a restart could resolve what this record escalated (so it may be approved). */
 export function isApprovable(record: Pick<AuditRecord, 'decision'>): boolean {

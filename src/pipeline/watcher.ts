@@ -11,6 +11,7 @@ import { readDeath, stepNearDeath } from '../core/story.js';
 import { StormWatch } from './storm-watch.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
+import { sleepUnlessAborted } from './sleep.js';
 
 export interface WatcherDeps extends HandlerDeps {
   readonly engines: readonly DockerEngine[];
@@ -532,17 +533,4 @@ export class Watcher {
 
 function trigger(kind: TriggerKind, atMs: number): Trigger {
   return { kind, at: new Date(atMs).toISOString() };
-}
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

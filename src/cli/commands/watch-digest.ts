@@ -5,19 +5,9 @@ import { digestWindowMs, parseReportSchedule } from '../../core/report/report-sc
 import type { FeedListener } from '../../pipeline/feed.js';
 import type { Notifier } from '../../pipeline/ports.js';
 import { runReportDigests } from '../../pipeline/report-digest.js';
+import { sleepUnlessAborted } from '../../pipeline/sleep.js';
 import { auditPath } from '../bootstrap.js';
 
-function sleepUntilAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** REPORT_SCHEDULE for `doctor watch`: the digest loop, or nothing when unset or no channel is configured. */
 export function startReportDigests(config: Config, notifiers: readonly Notifier[], feed: FeedListener, stop: AbortSignal): Promise<void> {
@@ -33,7 +23,7 @@ export function startReportDigests(config: Config, notifiers: readonly Notifier[
       compose: async (fromMs, toMs) => buildReportDigest(await loadReport(config.stateDir, auditPath(config), { sinceMs: fromMs, now: toMs }), label),
       onSent: () => undefined,
       onError: (message) => feed({ type: 'warning', message }),
-      sleep: sleepUntilAborted,
+      sleep: sleepUnlessAborted,
     },
     stop,
   );
