@@ -6,8 +6,8 @@
  * scripted to fail (4xx, 5xx, 429 with Retry-After, a slow answer, a hang-up), and records every
  * request with its parsed JSON body.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { listenLocally } from './local-http.js';
 
 export interface ServiceReply {
   readonly status?: number;
@@ -92,16 +92,8 @@ export class FakeService {
 
   static async start(answer: Answer): Promise<FakeService> {
     let fake: FakeService | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void fake?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    fake = new FakeService(server, (server.address() as AddressInfo).port, answer);
+    const { server, port } = await listenLocally((req, body, res) => void fake?.handle(req.method ?? '', req.url ?? '', req.headers, body, res));
+    fake = new FakeService(server, port, answer);
     return fake;
   }
 

@@ -6,8 +6,8 @@
  * `invalid_blocks`, `invalid_token`, `no_service`, `channel_is_archived`, ...). Replies can be
  * scripted per request; every request is recorded with its parsed JSON body and headers.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingHttpHeaders, type Server } from 'node:http';
+import { listenLocally } from './local-http.js';
 
 /** How to answer one request. Unset fields fall back to Slack's `200 ok`. */
 export interface FakeSlackReply {
@@ -70,16 +70,7 @@ export class FakeSlack {
   /** Starts a fake on an ephemeral port of 127.0.0.1. */
   static async start(): Promise<FakeSlack> {
     let fake: FakeSlack | undefined;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void fake?.answer(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    const { port } = server.address() as AddressInfo;
+    const { server, port } = await listenLocally((req, body, res) => void fake?.answer(req.method ?? '', req.url ?? '', req.headers, body, res));
     fake = new FakeSlack(server, `http://127.0.0.1:${port}${WEBHOOK_PATH}`);
     return fake;
   }

@@ -14,6 +14,7 @@ import { historyKey } from '../../src/core/history.js';
 import { startDoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
 import { countStarts, failOnceThenRun, statusOf } from '../helpers/scenes.js';
+import { processAlive } from '../helpers/process-alive.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
@@ -21,14 +22,6 @@ after(removeAllTestContainers);
 const KILLS = 20;
 const CONTAINERS = 8;
 
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe('kill -9 durability', () => {
   test(`${KILLS} kill -9s at random moments: every restart is in the audit log and the throttle`, async () => {
@@ -58,7 +51,7 @@ describe('kill -9 durability', () => {
         doctors.push(doctor.pid);
         await new Promise((r) => setTimeout(r, randomInt(100, 1_500)));
         process.kill(doctor.pid, 'SIGKILL');
-        await waitFor(() => gone(doctor.pid), { what: 'the killed doctor to be gone' });
+        await waitFor(() => !processAlive(doctor.pid), { what: 'the killed doctor to be gone' });
       }
       // One doctor that is left alone finishes what the others began.
       const last = await startDoctorProcess(env);
@@ -76,7 +69,7 @@ describe('kill -9 durability', () => {
       }, { what: 'every pending restart resolved', timeoutMs: 30_000 });
       await new Promise((r) => setTimeout(r, 3_000));
       process.kill(last.pid, 'SIGTERM');
-      await waitFor(() => gone(last.pid), { what: 'the last doctor to stop', timeoutMs: 20_000 });
+      await waitFor(() => !processAlive(last.pid), { what: 'the last doctor to stop', timeoutMs: 20_000 });
 
       const { records } = await readAuditLog(path.join(stateDir, 'audit.jsonl'));
       const state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8')) as { containers: Record<string, { restarts: string[] }> };
@@ -91,7 +84,7 @@ describe('kill -9 durability', () => {
       }
     } finally {
       // A failed assertion must not leave a doctor behind (it would keep the test process alive).
-      for (const pid of doctors) if (!gone(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of doctors) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
       starts.close();
       await rm(stateDir, { recursive: true, force: true });
     }

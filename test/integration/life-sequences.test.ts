@@ -15,6 +15,7 @@ import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js'
 import { startDoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { countStarts, doctorRestarts, failOnceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
+import { processAlive } from '../helpers/process-alive.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
@@ -317,7 +318,7 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
       await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
       await waitFor(async () => (await statusOf(c.id)) === 'running' && starts.count(c.id) === 2, { what: 'the restart to happen' });
       process.kill(first.pid, 'SIGKILL');
-      await waitFor(() => { try { process.kill(first.pid, 0); return false; } catch { return true; } }, { what: 'the doctor to die' });
+      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
       const ahead = (await readFile(path.join(stateDir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       assert.ok(ahead.some((l) => l.decision?.action === 'restart' && l.outcome?.status === 'pending'), 'the decision was written before the restart');
 

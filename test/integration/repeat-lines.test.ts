@@ -12,18 +12,11 @@ import type { Report } from '../../src/core/report/report-types.js';
 import { fastEnv, runCli } from '../helpers/doctor-harness.js';
 import { startDoctorProcess, type DoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDockerHost, waitFor } from '../helpers/engine.js';
+import { processAlive } from '../helpers/process-alive.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('repeat lines from a running doctor', () => {
   let doctor: DoctorProcess | undefined;
@@ -37,7 +30,7 @@ describe('repeat lines from a running doctor', () => {
     const repeats = () => doctor!.feed.filter((l) => l.type === 'repeat' && l['container'] === c.name);
     await waitFor(() => repeats().length >= 12, { what: 'a dozen repeats', timeoutMs: 60_000 });
     process.kill(doctor.pid, 'SIGTERM');
-    await waitFor(() => !alive(doctor!.pid), { what: 'the doctor to stop', timeoutMs: 20_000 });
+    await waitFor(() => !processAlive(doctor!.pid), { what: 'the doctor to stop', timeoutMs: 20_000 });
 
     const seen = repeats();
     const file = path.join(doctor.stateDir, 'audit.jsonl');

@@ -10,19 +10,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../helpers/doctor-harness.js';
+import { processAlive } from '../helpers/process-alive.js';
 
 const run = promisify(execFile);
 const ENGINE = 'doctor-h9ci';
 const script = path.join(repoRoot, 'scripts', 'test-engine.sh');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function status(): Promise<number> {
   return run(script, ['status', ENGINE]).then(() => 0, (e: { code?: number }) => e.code ?? 1);
@@ -41,6 +34,6 @@ test('.ci/run stops the engine it started, and stop waits for dockerd to exit', 
   pid = Number((await readFile(`/tmp/${ENGINE}.pid`, 'utf8')).trim());
   assert.ok(pid > 0, 'the engine ran during the test command');
   assert.match(ci.stderr, new RegExp(`engine ${ENGINE} stopped`));
-  assert.equal(alive(pid), false, 'dockerd has exited by the time "stopped" is printed');
+  assert.equal(processAlive(pid), false, 'dockerd has exited by the time "stopped" is printed');
   assert.notEqual(await status(), 0, 'the engine is not running after .ci/run');
 });
