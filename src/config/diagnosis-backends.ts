@@ -3,7 +3,7 @@
  * v0.1's behaviour: Claude when ANTHROPIC_API_KEY (or, for a local Anthropic-compatible server,
  * ANTHROPIC_BASE_URL) is set, otherwise rules only.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError } from '../core/errors.js';
 import type { settingsSchema } from './config-schema.js';
 

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { constants as fsConstants, readFileSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
@@ -138,7 +139,7 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
     origins.DOCKER_HOST = { source: 'default', detail: found.how };
   }
 
-  const parsed = settingsSchema.safeParse(raw);
+  const parsed = z.safeParse(settingsSchema, raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'configuration');

@@ -5,7 +5,8 @@
  * unknown severities ("critical") and missing fields are errors; unknown extra fields are dropped;
  * overlong strings and lists are cut, so a 10 MB answer never reaches a record whole.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-english.js';
 import type { Diagnosis } from './types.js';
 
 export const DIAGNOSIS_TOOL_NAME = 'record_diagnosis';
@@ -25,11 +26,7 @@ function cut(max: number) {
 }
 
 function text(max: number) {
-  return z
-    .string()
-    .transform((s) => s.trim())
-    .pipe(z.string().min(1, 'must not be empty'))
-    .transform(cut(max));
+  return z.pipe(z.string().check(z.trim(), z.minLength(1, 'must not be empty')), z.transform(cut(max)));
 }
 
 /** Validates the tool input. Parsing yields the diagnosis fields without `source`/`model`. */
@@ -38,15 +35,16 @@ export const DiagnosisInputSchema = z.object({
   severity: z.enum(['low', 'medium', 'high']),
   suggested_fix: text(DIAGNOSIS_LIMITS.suggestedFix),
   auto_restart_safe: z.boolean(),
-  config_suggestions: z
-    .array(z.string())
-    .transform((items) =>
+  config_suggestions: z.pipe(
+    z.array(z.string()),
+    z.transform((items) =>
       items
         .map((s) => s.trim())
         .filter((s) => s !== '')
         .slice(0, DIAGNOSIS_LIMITS.configSuggestions)
         .map(cut(DIAGNOSIS_LIMITS.configSuggestion)),
     ),
+  ),
   likely_recurring: z.boolean(),
   estimated_impact: text(DIAGNOSIS_LIMITS.estimatedImpact),
 });
@@ -60,7 +58,7 @@ export function parseDiagnosisInput(input: unknown): DiagnosisInputResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, error: `invalid diagnosis: expected an object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}` };
   }
-  const parsed = DiagnosisInputSchema.safeParse(input);
+  const parsed = z.safeParse(DiagnosisInputSchema, input);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
   const more = parsed.error.issues.length > 5 ? `; +${parsed.error.issues.length - 5} more` : '';

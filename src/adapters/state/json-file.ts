@@ -1,6 +1,6 @@
 import { open, rename, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { ZodType } from 'zod';
+import { safeParse, type ZodMiniType } from 'zod/mini';
 
 let tmpCounter = 0;
 
@@ -45,11 +45,11 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 export type JsonRead<T> = { kind: 'missing' } | { kind: 'ok'; value: T } | { kind: 'corrupt'; movedTo?: string; reason: string };
 
 /** A check of a parsed value: a zod schema, or a type guard. */
-export type JsonCheck<T> = ZodType<T> | ((v: unknown) => v is T);
+export type JsonCheck<T> = ZodMiniType<T> | ((v: unknown) => v is T);
 
 function check<T>(value: unknown, validate: JsonCheck<T>): { ok: true; value: T } | { ok: false; reason: string } {
   if (typeof validate === 'function') return validate(value) ? { ok: true, value } : { ok: false, reason: 'unexpected content' };
-  const parsed = validate.safeParse(value);
+  const parsed = safeParse(validate, value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';

@@ -4,7 +4,8 @@
  * auto-restart" overrides per container. STATE_DIR/people.json, written atomically and checked on load.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../core/zod-english.js';
 import type { Proposal } from '../../core/approval.js';
 import { StateError, describeWriteError } from '../../core/errors.js';
 import type { ContainerHolds } from '../../core/people-gate.js';
@@ -14,29 +15,30 @@ import { readJsonFile, writeJsonAtomic } from './json-file.js';
 /** Answered proposals kept for late answers; pending ones are always kept. */
 const ANSWERED_KEPT = 200;
 
-const person = z.looseObject({ id: z.string().min(1), name: z.string().optional(), via: z.enum(['slack', 'http']) });
+const id = () => z.string().check(z.minLength(1));
+const person = z.looseObject({ id: id(), name: z.optional(z.string()), via: z.enum(['slack', 'http']) });
 const proposal = z.looseObject({
-  incidentId: z.string().min(1),
-  occurrence: z.number().int().positive(),
+  incidentId: id(),
+  occurrence: z.int().check(z.positive()),
   host: z.string(),
-  containerId: z.string().min(1),
-  containerName: z.string().min(1),
+  containerId: id(),
+  containerName: id(),
   trigger: z.looseObject({ kind: z.string(), at: z.string() }),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  startedAt: z.nullable(z.string()),
+  finishedAt: z.nullable(z.string()),
   running: z.boolean(),
-  proposedAt: z.number().finite(),
-  expiresAt: z.number().finite(),
+  proposedAt: z.number(),
+  expiresAt: z.number(),
   ask: z.boolean(),
   reason: z.string(),
-  guardrail: z.string().nullable(),
+  guardrail: z.nullable(z.string()),
   status: z.enum(['pending', 'approved', 'refused', 'expired', 'superseded']),
-  answer: z.looseObject({ by: person.optional(), at: z.string(), detail: z.string() }).optional(),
+  answer: z.optional(z.looseObject({ by: z.optional(person), at: z.string(), detail: z.string() })),
   record: z.looseObject({ incidentId: z.string(), decision: z.looseObject({ action: z.string() }) }),
 });
 const holds = z.looseObject({
-  snooze: z.looseObject({ until: z.number().finite(), by: person, at: z.number().finite() }).optional(),
-  never: z.looseObject({ by: person, at: z.number().finite() }).optional(),
+  snooze: z.optional(z.looseObject({ until: z.number(), by: person, at: z.number() })),
+  never: z.optional(z.looseObject({ by: person, at: z.number() })),
 });
 const peopleFileSchema = z.looseObject({
   v: z.literal(1),
@@ -66,7 +68,7 @@ export class PeopleStore {
   static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<PeopleStore> {
     const file = path.join(stateDir, 'people.json');
     try {
-      const read = await readJsonFile(file, peopleFileSchema as unknown as z.ZodType<PeopleFile>);
+      const read = await readJsonFile(file, peopleFileSchema as unknown as z.ZodMiniType<PeopleFile>);
       if (read.kind === 'ok') return new PeopleStore(file, [...read.value.proposals], { ...read.value.holds }, undefined, opts.health);
       return new PeopleStore(file, [], {}, read.kind === 'corrupt' ? read.movedTo : undefined, opts.health);
     } catch (error) {

@@ -4,7 +4,8 @@
  * container. Unknown fields are kept (`looseObject`), so a newer doctor's additions survive an
  * older one's load-and-save.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../core/zod-english.js';
 import type { ContainerHistory } from '../../core/types.js';
 
 const isoTimes = z.array(z.string());
@@ -14,11 +15,11 @@ const incidentMemory = z.looseObject({
   incidentId: z.string(),
   firstSeen: z.string(),
   lastSeen: z.string(),
-  count: z.number().int().nonnegative(),
+  count: z.int().check(z.nonnegative()),
   lastAction: z.string(),
-  lastGuardrail: z.string().nullable().optional(),
-  rule: z.string().optional(),
-  recent: isoTimes.optional(),
+  lastGuardrail: z.optional(z.nullable(z.string())),
+  rule: z.optional(z.string()),
+  recent: z.optional(isoTimes),
 });
 
 const containerHistory = z.looseObject({
@@ -26,15 +27,15 @@ const containerHistory = z.looseObject({
   ooms: isoTimes,
   restarts: isoTimes,
   incidents: z.array(incidentMemory),
-  lastHandledExit: z.string().optional(),
-  containerId: z.string().optional(),
+  lastHandledExit: z.optional(z.string()),
+  containerId: z.optional(z.string()),
 });
 
 export const stateFileSchema = z.looseObject({
   v: z.literal(1),
-  savedAt: z.string().optional(),
+  savedAt: z.optional(z.string()),
   containers: z.record(z.string(), containerHistory),
-  lastEventMs: z.record(z.string(), z.number().finite()),
+  lastEventMs: z.record(z.string(), z.number()),
 });
 
 /** state.json as written by StateStore. */
@@ -48,4 +49,4 @@ export interface StateFile {
 }
 
 /** The schema typed as the file it checks (the `lastAction` union is checked as a string, so new actions load). */
-export const stateFile = stateFileSchema as unknown as z.ZodType<StateFile>;
+export const stateFile = stateFileSchema as unknown as z.ZodMiniType<StateFile>;
