@@ -16,6 +16,8 @@ import { snapshotOf, startHealthServer } from './watch-health.js';
 import { startReportDigests } from './watch-digest.js';
 import { ApprovalDesk } from '../../pipeline/approvals.js';
 import { QuietAlerts } from '../../pipeline/quiet-alerts.js';
+import { HeldAlertsStore } from '../../adapters/state/held-alerts-store.js';
+import { activeQuietHours } from '../../core/quiet-periods.js';
 import { controlRoutes, pendingDocument } from '../../adapters/http/control-routes.js';
 import { systemClock } from '../bootstrap.js';
 import type { Config } from '../../config/load-config.js';
@@ -73,7 +75,15 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
     pipeline: () => ({ handler: watcher!.incidents, engineFor: (h) => watcher!.engineFor(h), exclusive: (h, id, fn) => watcher!.exclusive(h, id, fn), hosts: config.dockerHosts }),
   });
   const slackApp = flags.once ? undefined : await startSlackApp(config, desk, feed, deps.secrets ?? []);
-  const quiet = new QuietAlerts([...runtime.notifiers, ...(slackApp ? [slackApp] : [])], systemClock);
+  const heldAlerts = await HeldAlertsStore.open(config.stateDir, { health: runtime.storage });
+  if (heldAlerts.recoveredFrom) feed({ type: 'warning', message: `held alerts file was damaged; moved aside to ${heldAlerts.recoveredFrom} (each incident is in the audit log)` });
+  const quiet = new QuietAlerts({
+    notifiers: [...runtime.notifiers, ...(slackApp ? [slackApp] : [])],
+    clock: systemClock,
+    ledger: heldAlerts,
+    quietUntil: (now) => activeQuietHours(config.people.quietHours, now, config.people.timeZone)?.until,
+    feed,
+  });
   watcher = new Watcher({
     ...deps,
     notifiers: slackApp ? [...(deps.notifiers ?? []), slackApp] : deps.notifiers,
@@ -106,6 +116,7 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
       return ExitCode.ok;
     }
     desk.start();
+    quiet.resume();
     const routes = [controlRoutes({ desk, token: config.health.token, hosts: config.dockerHosts }), ...(ui ? [ui] : [])];
     const health = await startHealthServer({ config, watcher, runtime, metrics, prom, feed, routes, slackApp, people: () => pendingDocument(desk) });
     const digests = startReportDigests(config, runtime.notifiers, feed, stop);
@@ -118,12 +129,14 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
       await digests;
       ui?.close();
       desk.stop();
-      quiet.flushNow();
+      await quiet.stop();
       await slackApp?.close();
       await health?.close();
     }
     return ExitCode.ok;
   } finally {
+    // `--once` holds alerts too: their file is written before the process ends.
+    await quiet.stop();
     await runtime.close();
   }
 }
