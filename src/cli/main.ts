@@ -50,7 +50,6 @@ export function buildProgram(): Command {
       .addOption(new Option('--observe-only', 'decide and record, never act (AUTO_FIX=false)'))
       .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
   ).action(async (opts) => {
-    if (opts.once !== true) (await import('./long-running.js')).tuneForLongRunning();
     const { runWatchCommand } = await import('./commands/watch.js');
     process.exitCode = await runWatchCommand(opts, stopOnSignals());
   });

@@ -164,6 +164,8 @@ export const settingsSchema = z.object({
   DOCTOR_NAME: withDefault(optionalText(), ''),
   LOG_FORMAT: withDefault(oneOf('LOG_FORMAT', ['auto', 'json', 'text'] as const), 'auto'),
   LOG_LEVEL: withDefault(oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const), 'info'),
+  /** `doctor watch` trades V8's optimizing compiler for memory (src/cli/long-running.ts). */
+  LOW_MEMORY: withDefault(bool('LOW_MEMORY'), 'true'),
   /** The weekly (or daily) report digest through the channels: `mon 09:00` in TZ; empty for none. */
   REPORT_SCHEDULE: unsetOr(
     z.string().check(

@@ -61,6 +61,8 @@ export interface Config {
   readonly warnings: readonly string[];
   /** The daemon's log: `auto` is JSON lines unless stdout is a terminal (LOG_FORMAT, LOG_LEVEL). */
   readonly log: { readonly format: 'auto' | 'json' | 'text'; readonly level: 'debug' | 'info' | 'warn' | 'error' };
+  /** LOW_MEMORY: `doctor watch` runs V8 without its optimizing compiler, with a heap tuned for size. */
+  readonly lowMemory: boolean;
   /** REPORT_SCHEDULE (`mon 09:00`, local time): when the report digest goes to the channels; undefined for never. */
   readonly reportSchedule?: string;
   /** People in the loop (issue 10): AUTO_FIX=ask, approvals, maintenance windows, quiet hours, in `timeZone`. */
@@ -188,6 +190,7 @@ export function loadConfigWithOrigins(sources: ConfigSources): { config: Config;
     doctorName: s.DOCTOR_NAME ?? hostname(),
     warnings: Object.freeze(fromFile.warnings),
     log: Object.freeze({ format: s.LOG_FORMAT, level: s.LOG_LEVEL }),
+    lowMemory: s.LOW_MEMORY,
     ...(s.REPORT_SCHEDULE ? { reportSchedule: s.REPORT_SCHEDULE } : {}),
     people: Object.freeze({
       askFirst: s.AUTO_FIX === 'ask',

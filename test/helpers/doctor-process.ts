@@ -36,8 +36,8 @@ export interface DoctorProcess {
   sample(): ProcessSample;
   /** Audit records the doctor appended, oldest first. */
   auditRecords(): Promise<Array<Record<string, any>>>;
-  /** SIGTERM, wait for exit (SIGKILL after `graceMs`), remove STATE_DIR. Returns the exit code. */
-  stop(graceMs?: number): Promise<number | null>;
+  /** SIGTERM, wait for exit (SIGKILL after `graceMs`), remove STATE_DIR unless kept (a doctor started again on it). Returns the exit code. */
+  stop(graceMs?: number, opts?: { readonly keepStateDir?: boolean }): Promise<number | null>;
 }
 
 /**
@@ -148,14 +148,14 @@ export async function startDoctorProcess(env: Record<string, string>, opts: { ar
       }
       return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, any>);
     },
-    async stop(graceMs = 15_000) {
+    async stop(graceMs = 15_000, stopOpts: { readonly keepStateDir?: boolean } = {}) {
       if (exited === undefined) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
         await exitPromise;
         clearTimeout(timer);
       }
-      await rm(stateDir, { recursive: true, force: true });
+      if (stopOpts.keepStateDir !== true) await rm(stateDir, { recursive: true, force: true });
       return exited ?? null;
     },
   };

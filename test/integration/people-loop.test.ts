@@ -254,6 +254,29 @@ describe('ask-first timeout and refusals without a token', { concurrency: 1 }, (
     }
   });
 
+  test('a doctor restarted after posting still updates the original message when the terminal approves', async () => {
+    const first = await startDoctor();
+    let second: DoctorProcess | undefined;
+    try {
+      const c = await scene(first, 'h10-restarted', failOnceThenRun('sleep 1; echo "Error: worker crashed" >&2; exit 1'));
+      const { record, message } = await proposalFor(first, c);
+      await first.proc.stop(undefined, { keepStateDir: true });
+      // The same STATE_DIR, Slack and port: the doctor came back (an upgrade, a host reboot).
+      second = await startDoctorProcess({ ...first.env, STATE_DIR: first.proc.stateDir });
+      const connections = first.slack.connections();
+      await waitFor(() => first.slack.connections() > connections, { what: 'the Socket Mode connection again' });
+      await waitFor(() => fetch(`${first.url}/health`).then(() => true, () => false), { what: 'the health server again' });
+      const r = await cli(first, ['approve', record.incidentId]);
+      assert.equal(r.code, 0, `${r.stdout} ${r.stderr}`);
+      const update = await first.slack.waitForCall('chat.update', (u) => u.args.ts === message.args.__ts && /approved by .*ops-carol/.test(u.args.text));
+      assert.equal((update.args.blocks as any[]).some((b) => b.type === 'actions'), false, 'the buttons are gone');
+      assert.ok(JSON.stringify(update.args.blocks).includes(c.name), 'the update keeps what the message said');
+    } finally {
+      await second?.stop();
+      await first.close();
+    }
+  });
+
   test('without HEALTH_TOKEN the control endpoints are off', async () => {
     const d = await startDoctor({ HEALTH_TOKEN: '' });
     try {

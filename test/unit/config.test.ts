@@ -196,6 +196,7 @@ describe('validation: every bad value names its setting (exit code 2)', () => {
     ['HEALTH_PORT', 'http'],
     ['LOG_FORMAT', 'yaml'],
     ['LOG_LEVEL', 'verbose'],
+    ['LOW_MEMORY', 'sometimes'],
     ['APPROVAL_TIMEOUT', '5'],
     ['MAINTENANCE_WINDOWS', 'sunday'],
     ['MAINTENANCE_WINDOWS', 'sun 02:00-26:00'],

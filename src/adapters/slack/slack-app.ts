@@ -22,6 +22,7 @@ import type { Config } from '../../config/load-config.js';
 import type { ApprovalDesk, ApprovalListener } from '../../pipeline/approvals.js';
 import type { FeedListener } from '../../pipeline/feed.js';
 import type { Notifier } from '../../pipeline/ports.js';
+import type { PostedMessage } from '../state/slack-messages-store.js';
 
 const SNOOZE_MS = 60 * 60 * 1000;
 /** Posted messages remembered for chat.update; older ones are not updated. */
@@ -34,11 +35,14 @@ export interface SlackAppStatus {
   readonly socket: { readonly enabled: boolean; readonly connected: boolean; readonly state: string; readonly reconnects: number; readonly lastError: string | null };
 }
 
-interface Posted {
-  readonly channel: string;
-  readonly ts: string;
+/** Posted messages kept across doctors (SlackMessagesStore). */
+export interface PostedMessages {
+  readonly loaded: ReadonlyArray<readonly [string, PostedMessage]>;
+  save(messages: ReadonlyMap<string, PostedMessage>): Promise<void>;
+}
+
+interface Posted extends PostedMessage {
   readonly blocks: readonly Block[];
-  readonly text: string;
 }
 
 /** The parts of a block_actions payload the doctor reads. */
@@ -65,7 +69,17 @@ export class SlackApp implements Notifier, ApprovalListener {
   private reconnects = 0;
   private socketError: string | null = null;
 
-  constructor(private readonly input: { readonly config: Config; readonly desk: ApprovalDesk; readonly feed: FeedListener; readonly secrets: readonly string[] }) {
+  constructor(
+    private readonly input: {
+      readonly config: Config;
+      readonly desk: ApprovalDesk;
+      readonly feed: FeedListener;
+      readonly secrets: readonly string[];
+      /** Where posted messages are kept across doctors (STATE_DIR/slack-messages.json). */
+      readonly messages?: PostedMessages;
+    },
+  ) {
+    for (const [incidentId, posted] of input.messages?.loaded ?? []) this.posted.set(incidentId, posted as Posted);
     const { slackApp } = input.config;
     this.redact = createRedactor({ extraSecrets: [...input.secrets] });
     const clientOptions = { ...(slackApp.apiUrl ? { slackApiUrl: withSlash(slackApp.apiUrl) } : {}), retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 30_000 }, timeout: 10_000 };
@@ -143,8 +157,11 @@ export class SlackApp implements Notifier, ApprovalListener {
   }
 
   private remember(incidentId: string, posted: Posted): void {
+    this.posted.delete(incidentId);
     this.posted.set(incidentId, posted);
     if (this.posted.size > MESSAGES_KEPT) this.posted.delete(this.posted.keys().next().value!);
+    // Lost, a message is only not updated in place after a restart: a warning, never a stop.
+    this.input.messages?.save(this.posted).catch((error: unknown) => this.input.feed({ type: 'warning', message: `Slack message ids not saved: ${(error as Error).message}` }));
   }
 
   private enqueue(call: () => Promise<void>): void {

@@ -4,10 +4,10 @@
  * the moment it stops). Written atomically on every change; checked on load.
  */
 import path from 'node:path';
-import { StateError, describeWriteError } from '../../core/errors.js';
+import { StateError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/types.js';
 import type { StorageHealthSink } from '../../pipeline/ports.js';
-import { readJsonFile, writeJsonAtomic } from './json-file.js';
+import { SerialJsonWriter, readJsonFile } from './json-file.js';
 
 interface HeldAlertsFile {
   readonly v: 1;
@@ -28,7 +28,7 @@ function isHeldAlertsFile(v: unknown): v is HeldAlertsFile {
 }
 
 export class HeldAlertsStore {
-  private saving: Promise<void> = Promise.resolve();
+  private readonly writer: SerialJsonWriter;
 
   private constructor(
     readonly file: string,
@@ -36,8 +36,10 @@ export class HeldAlertsStore {
     readonly loaded: readonly AuditRecord[],
     /** A damaged file was moved aside here at open. */
     readonly recoveredFrom: string | undefined,
-    private readonly health: StorageHealthSink | undefined,
-  ) {}
+    health: StorageHealthSink | undefined,
+  ) {
+    this.writer = new SerialJsonWriter(file, health);
+  }
 
   static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<HeldAlertsStore> {
     const file = path.join(stateDir, 'held-alerts.json');
@@ -52,22 +54,11 @@ export class HeldAlertsStore {
 
   /** Replaces what the file holds; concurrent calls are written in order, the last one wins. */
   save(records: readonly AuditRecord[]): Promise<void> {
-    const snapshot: HeldAlertsFile = { v: 1, records: [...records] };
-    const next = this.saving.then(async () => {
-      try {
-        await writeJsonAtomic(this.file, snapshot);
-        this.health?.succeeded(this.file);
-      } catch (error) {
-        this.health?.failed(this.file, describeWriteError(error));
-        throw new StateError(`cannot write ${this.file}: ${describeWriteError(error)}`, { cause: error });
-      }
-    });
-    this.saving = next.catch(() => undefined);
-    return next;
+    return this.writer.write({ v: 1, records: [...records] } satisfies HeldAlertsFile);
   }
 
   /** Resolves when every write asked for so far has finished (at shutdown). */
   settled(): Promise<void> {
-    return this.saving;
+    return this.writer.settled();
   }
 }

@@ -1,6 +1,8 @@
 import { open, rename, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { safeParse, type ZodMiniType } from 'zod/mini';
+import { StateError, describeWriteError } from '../../core/errors.js';
+import type { StorageHealthSink } from '../../pipeline/ports.js';
 
 let tmpCounter = 0;
 
@@ -85,4 +87,37 @@ export async function readJsonFile<T>(file: string, validate: JsonCheck<T>, opts
   const movedTo = `${file}.corrupt-${Date.now()}`;
   await rename(file, movedTo);
   return { kind: 'corrupt', movedTo, reason };
+}
+
+/**
+ * One state file's writes, in the order asked for (the last one wins), each atomic. A failure is
+ * told to the storage health (on /health and in the feed) and thrown: the caller decides whether
+ * losing that write is acceptable. The next success clears the health's failure.
+ */
+export class SerialJsonWriter {
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly file: string,
+    private readonly health: StorageHealthSink | undefined,
+  ) {}
+
+  write(value: unknown): Promise<void> {
+    const next = this.saving.then(async () => {
+      try {
+        await writeJsonAtomic(this.file, value);
+        this.health?.succeeded(this.file);
+      } catch (error) {
+        this.health?.failed(this.file, describeWriteError(error));
+        throw new StateError(`cannot write ${this.file}: ${describeWriteError(error)}`, { cause: error });
+      }
+    });
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves when every write asked for so far has finished. */
+  settled(): Promise<void> {
+    return this.saving;
+  }
 }

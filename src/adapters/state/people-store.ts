@@ -7,10 +7,10 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import '../../core/zod-english.js';
 import type { Proposal } from '../../core/approval.js';
-import { StateError, describeWriteError } from '../../core/errors.js';
+import { StateError } from '../../core/errors.js';
 import type { ContainerHolds } from '../../core/people-gate.js';
 import type { StorageHealthSink } from '../../pipeline/ports.js';
-import { readJsonFile, writeJsonAtomic } from './json-file.js';
+import { SerialJsonWriter, readJsonFile } from './json-file.js';
 
 /** Answered proposals kept for late answers; pending ones are always kept. */
 const ANSWERED_KEPT = 200;
@@ -54,7 +54,7 @@ interface PeopleFile {
 }
 
 export class PeopleStore {
-  private saving: Promise<void> = Promise.resolve();
+  private readonly writer: SerialJsonWriter;
 
   private constructor(
     readonly file: string,
@@ -62,8 +62,10 @@ export class PeopleStore {
     private holds: Record<string, ContainerHolds>,
     /** A damaged file was moved aside here at open. */
     readonly recoveredFrom: string | undefined,
-    private readonly health: StorageHealthSink | undefined,
-  ) {}
+    health: StorageHealthSink | undefined,
+  ) {
+    this.writer = new SerialJsonWriter(file, health);
+  }
 
   static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<PeopleStore> {
     const file = path.join(stateDir, 'people.json');
@@ -113,17 +115,6 @@ export class PeopleStore {
 
   /** Writes the file; concurrent calls are serialised. A failure is thrown: a person's instruction must not be lost silently. */
   save(): Promise<void> {
-    const next = this.saving.then(async () => {
-      const snapshot: PeopleFile = { v: 1, proposals: this.proposals, holds: this.holds };
-      try {
-        await writeJsonAtomic(this.file, snapshot);
-        this.health?.succeeded(this.file);
-      } catch (error) {
-        this.health?.failed(this.file, describeWriteError(error));
-        throw new StateError(`cannot write ${this.file}: ${describeWriteError(error)}`, { cause: error });
-      }
-    });
-    this.saving = next.catch(() => undefined);
-    return next;
+    return this.writer.write({ v: 1, proposals: this.proposals, holds: this.holds } satisfies PeopleFile);
   }
 }

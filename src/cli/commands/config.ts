@@ -85,6 +85,7 @@ function effectiveValues(config: ReturnType<typeof loadConfigWithOrigins>['confi
     DOCTOR_NAME: config.doctorName,
     LOG_FORMAT: config.log.format,
     LOG_LEVEL: config.log.level,
+    LOW_MEMORY: String(config.lowMemory),
     NOTIFY_URLS: config.notify.urls.join(' '),
     NOTIFY_MIN_SEVERITY: config.notify.minSeverity,
     NOTIFY_MAX_PER_MINUTE: String(config.notify.maxPerMinute),

@@ -17,9 +17,12 @@ import { startReportDigests } from './watch-digest.js';
 import { ApprovalDesk } from '../../pipeline/approvals.js';
 import { QuietAlerts } from '../../pipeline/quiet-alerts.js';
 import { HeldAlertsStore } from '../../adapters/state/held-alerts-store.js';
+import { SlackMessagesStore } from '../../adapters/state/slack-messages-store.js';
+import type { StorageHealthSink } from '../../pipeline/ports.js';
 import { activeQuietHours } from '../../core/quiet-periods.js';
 import { controlRoutes, pendingDocument } from '../../adapters/http/control-routes.js';
 import { systemClock } from '../bootstrap.js';
+import { tuneForLongRunning } from '../long-running.js';
 import type { Config } from '../../config/load-config.js';
 
 export interface WatchFlags extends CommonFlags {
@@ -50,6 +53,7 @@ function makeFeed(json: boolean, showHost: boolean, level: LogLevel): FeedListen
 /** Runs until `stop` aborts (the CLI entry aborts it on SIGTERM or SIGINT), then lets work in flight finish. */
 export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Promise<number> {
   const config = configFromFlags(flags);
+  if (flags.once !== true && config.lowMemory) tuneForLongRunning();
   const metrics = new Metrics();
   const json = flags.json === true || config.log.format === 'json' || (config.log.format === 'auto' && !process.stdout.isTTY);
   const print = makeFeed(json, config.dockerHosts.length > 1, config.log.level);
@@ -74,7 +78,7 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
     settings: { ...config.people },
     pipeline: () => ({ handler: watcher!.incidents, engineFor: (h) => watcher!.engineFor(h), exclusive: (h, id, fn) => watcher!.exclusive(h, id, fn), hosts: config.dockerHosts }),
   });
-  const slackApp = flags.once ? undefined : await startSlackApp(config, desk, feed, deps.secrets ?? []);
+  const slackApp = flags.once ? undefined : await startSlackApp(config, desk, feed, deps.secrets ?? [], runtime.storage);
   const heldAlerts = await HeldAlertsStore.open(config.stateDir, { health: runtime.storage });
   if (heldAlerts.recoveredFrom) feed({ type: 'warning', message: `held alerts file was damaged; moved aside to ${heldAlerts.recoveredFrom} (each incident is in the audit log)` });
   const quiet = new QuietAlerts({
@@ -142,10 +146,12 @@ export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Pro
 }
 
 /** Slack app mode (SLACK_BOT_TOKEN): the SDKs are loaded only when it is configured. */
-async function startSlackApp(config: Config, desk: ApprovalDesk, feed: FeedListener, secrets: readonly string[]) {
+async function startSlackApp(config: Config, desk: ApprovalDesk, feed: FeedListener, secrets: readonly string[], storage: StorageHealthSink) {
   if (!config.slackApp.botToken || !config.slackApp.channel) return undefined;
   const { SlackApp } = await import('../../adapters/slack/slack-app.js');
-  const app = new SlackApp({ config, desk, feed, secrets });
+  const messages = await SlackMessagesStore.open(config.stateDir, { health: storage });
+  if (messages.recoveredFrom) feed({ type: 'warning', message: `Slack messages file was damaged; moved aside to ${messages.recoveredFrom}: earlier alerts are no longer updated in place` });
+  const app = new SlackApp({ config, desk, feed, secrets, messages });
   await app.start();
   return app;
 }
