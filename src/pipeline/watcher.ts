@@ -475,7 +475,10 @@ export class Watcher {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
       // A storm on this engine: nothing is judged (or restarted) until it settles.
-      const watched = this.engines.find((s) => s.engine === engine)?.targets ?? 0;
+      // How many it watches, 0 while unknown (before the first cycle). A container failing here is
+      // watched even when the last cycle counted none (it was created since): at least one.
+      const state = this.engines.find((s) => s.engine === engine);
+      const watched = state && state.lastCycleAt !== null ? Math.max(1, state.targets) : 0;
       if (this.storms.gate(engine, watched, id, t, extra.recheck === true)) return;
       try {
         const result = await this.handler.handle({
