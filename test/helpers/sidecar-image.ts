@@ -154,7 +154,7 @@ async function importBaseStandIn(work: string, node: string): Promise<void> {
 
 /** Imports the two stand-ins (test/fixtures/sidecar/Dockerfile.test) unless the engine has them. */
 export async function ensureStandInImages(): Promise<void> {
-  const missing = [];
+  const missing: string[] = [];
   for (const image of STAND_INS) if (!(await imageExists(image))) missing.push(image);
   if (missing.length === 0) return;
   const work = await mkdtemp(path.join(tmpdir(), 'doctor-stand-ins-'));
