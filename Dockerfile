@@ -6,16 +6,24 @@
 #     --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ) \
 #     -t ghcr.io/OWNER/container-doctor:latest --push .
 # The bundle is plain JavaScript, so the build stage runs on the build machine's own platform
-# (--platform=$BUILDPLATFORM) and only the runtime stage is per-architecture: no emulation.
+# (--platform=$BUILDPLATFORM) and only the runtime stage is per-architecture: its two short RUN
+# steps (apk add, mkdir) are all that runs under emulation for a foreign platform (QEMU/binfmt).
 # Run it beside the containers it watches: see compose.example.yml and docs/sidecar.md.
 #
 # test/fixtures/sidecar/Dockerfile.test repeats the runtime stage for the offline integration
 # test (test/integration/sidecar.test.ts checks that the two stay in step): keep them together.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The build stage (npm ci, esbuild) runs on the official Debian-based Node image. The runtime is
+# plain Alpine plus the node binary of the official Alpine Node image, which is how that image is
+# made itself, minus npm, yarn and corepack (the doctor runs none of them). That binary is linked
+# against the musl and libstdc++ of the Alpine release its image is built on, so NODE_IMAGE and
+# BASE_IMAGE name the same release (node:24-alpine3.24 is built FROM alpine:3.24).
+ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:24-alpine3.24
+ARG BASE_IMAGE=alpine:3.24
 
 # --- build: bundle the TypeScript and its dependencies into dist/ (scripts/bundle.mjs) ----------
-FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # esbuild's binary comes from its optional per-platform package, so no install script is needed.
@@ -24,8 +32,17 @@ COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
-# --- runtime: the bundle (it holds every dependency: no node_modules), a non-root user ----------
-FROM ${NODE_IMAGE}
+# --- node: the official Alpine Node image for the target platform, for its /usr/local/bin/node --
+FROM ${NODE_IMAGE} AS node
+
+# --- runtime: Alpine, node, the bundle (every dependency inside: no node_modules), user `node` --
+FROM ${BASE_IMAGE}
+# What node needs to run and the unprivileged user `node` (uid 1000, gid 1000), as the official
+# Node images install and create them.
+RUN apk add --no-cache libstdc++ libgcc \
+    && addgroup -g 1000 node && adduser -u 1000 -G node -s /bin/sh -D node
+# The node binary alone, from the official image (NODE_IMAGE); no npm, yarn or corepack.
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown
@@ -36,16 +53,15 @@ LABEL org.opencontainers.image.title="container-doctor" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="https://github.com/container-doctor/container-doctor" \
-      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/alpine:3.24"
 # A young generation of 1 MB instead of V8's default (up to 16 MB) keeps a long-running watch
 # 5-10 MB smaller at the cost of more frequent, sub-millisecond scavenges (docs/scale.md).
 ENV NODE_ENV=production STATE_DIR=/var/lib/container-doctor HEALTH_HOST=127.0.0.1 HEALTH_PORT=8080 \
     NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /app
-# package.json gives bin/doctor.js its module type and the version; nothing is installed.
+# package.json gives bin/doctor.js its module type and the version; no npm package is installed.
 COPY package.json ./
-# The official Node images ship the unprivileged user `node` (uid 1000, gid 1000). The state
-# directory is created before VOLUME so a fresh named volume starts out owned by `node`.
+# The state directory is created before VOLUME so a fresh named volume starts out owned by `node`.
 RUN mkdir -p /var/lib/container-doctor && chown node:node /var/lib/container-doctor
 COPY bin ./bin
 COPY --from=build /app/dist ./dist

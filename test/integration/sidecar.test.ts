@@ -1,10 +1,11 @@
 /**
- * The doctor as a sidecar: its image (the runtime stage of the Dockerfile, on a local stand-in
- * for the Node 24 base, see test/helpers/sidecar-image.ts) runs on the test engine with a Docker
- * socket mounted at /var/run/docker.sock, as a non-root user given the socket's group, and with a
- * private cgroup namespace, so /proc/self/cgroup names no container (as on cgroup v2 hosts) and
- * only mountinfo can tell the doctor which container is its own. The socket it gets is a filtering
- * proxy in front of the engine's that allows only what compose.example.yml allows its proxy.
+ * The doctor as a sidecar: its image (the Dockerfile's runtime stages, on local stand-ins for the
+ * official Node and Alpine images, see test/helpers/sidecar-image.ts) runs on the test engine with
+ * a Docker socket mounted at /var/run/docker.sock, as a non-root user given the socket's group,
+ * and with a private cgroup namespace, so /proc/self/cgroup names no container (as on cgroup v2
+ * hosts) and only mountinfo can tell the doctor which container is its own. The socket it gets is
+ * a filtering proxy in front of the engine's that allows only what compose.example.yml allows its
+ * proxy.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,19 +20,32 @@ import type { AuditRecord } from '../../src/core/types.js';
 import { repoRoot } from '../helpers/doctor-harness.js';
 import { TEST_LABEL, removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
 import { DOCTOR_API_CALLS, readComposeAllowList, startApiFilterProxy, type ApiFilterProxy } from '../helpers/api-filter-proxy.js';
-import { buildDoctorImage, dockerCli, ensureNodeBaseImage, removeImage } from '../helpers/sidecar-image.js';
+import { buildDoctorImage, dockerCli, ensureStandInImages, removeImage } from '../helpers/sidecar-image.js';
 
 const STATE_DIR = '/var/lib/container-doctor';
 const NS = 1_000_000; // the Engine API takes durations in nanoseconds
 
-/** The instructions of the Dockerfile's last stage, one string each, comments and blanks dropped. */
-function finalStage(file: string): string[] {
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-  const from = lines.findLastIndex((line) => /^FROM\s/i.test(line));
-  return lines.slice(from + 1);
+/**
+ * The instructions of a Dockerfile's runtime stages (every stage but `build`), one string each:
+ * continuation lines joined with one space, comments and blank lines dropped.
+ */
+function runtimeStages(file: string): string[] {
+  const instructions: string[] = [];
+  let pending = '';
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1).trim()} `;
+      continue;
+    }
+    instructions.push(pending + line);
+    pending = '';
+  }
+  if (pending !== '') instructions.push(pending.trim());
+  const first = instructions.findIndex((i) => /^FROM\s/i.test(i) && !/\sAS\s+build$/i.test(i));
+  assert.ok(first >= 0, `${file} has no runtime stage`);
+  return instructions.slice(first);
 }
 
 /** The socket the test engine listens on, to mount into the doctor's container. */
@@ -79,7 +93,7 @@ describe('the doctor as a sidecar container', () => {
 
   before(async () => {
     await requireEngine();
-    await ensureNodeBaseImage();
+    await ensureStandInImages();
     image = await buildDoctorImage();
 
     // Crashes once with an error a restart fixes, then stays up: it only runs "up again" if
@@ -125,14 +139,22 @@ describe('the doctor as a sidecar container', () => {
     await proxy?.close();
   });
 
-  test("the test image's recipe is the real Dockerfile's runtime stage", () => {
-    const real = finalStage(path.join(repoRoot, 'Dockerfile'));
-    const stand = finalStage(path.join(repoRoot, 'test', 'fixtures', 'sidecar', 'Dockerfile.test'));
-    // Only this differs: the bundle comes from the host's build.
-    const offlineOnly = (line: string) => /^COPY (--from=build \/app\/dist|dist)\b/.test(line);
-    assert.deepEqual(stand.filter((l) => !offlineOnly(l)), real.filter((l) => !offlineOnly(l)));
-    // The bundle holds every dependency: the runtime stage installs nothing.
-    assert.ok(!real.some((l) => /^RUN npm\b|node_modules/.test(l)), 'the real runtime stage installs no packages');
+  test("the test image's recipe is the real Dockerfile's runtime stages", () => {
+    const real = runtimeStages(path.join(repoRoot, 'Dockerfile'));
+    const stand = runtimeStages(path.join(repoRoot, 'test', 'fixtures', 'sidecar', 'Dockerfile.test'));
+    // The differences allowed, and only these (the FROM lines are the same; their ARG defaults,
+    // above the first FROM, name the stand-ins):
+    // - the real stage's package and user line: apk cannot run here, and the stand-in base is made
+    //   with its effect (the libraries node links, the `node` user and group);
+    const apkLine = 'RUN apk add --no-cache libstdc++ libgcc && addgroup -g 1000 node && adduser -u 1000 -G node -s /bin/sh -D node';
+    // - the bundle comes from the host's `npm run build`, not from the build stage.
+    const bundle = { real: 'COPY --from=build /app/dist ./dist', stand: 'COPY dist ./dist' };
+    assert.equal(real.filter((l) => l === apkLine).length, 1, `the real runtime stage has the line the stand-in base stands for: ${apkLine}`);
+    assert.equal(real.filter((l) => l === bundle.real).length, 1, `the real runtime stage copies the bundle with: ${bundle.real}`);
+    const expected = real.filter((l) => l !== apkLine).map((l) => (l === bundle.real ? bundle.stand : l));
+    assert.deepEqual(stand, expected);
+    // The bundle holds every dependency: the runtime stage installs no npm package.
+    assert.ok(!real.some((l) => /^RUN npm\b|node_modules/.test(l)), 'the real runtime stage installs no npm packages');
   });
 
   test('runs as the non-root user and recognises its own container from mountinfo', async () => {
