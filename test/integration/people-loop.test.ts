@@ -262,8 +262,8 @@ describe('ask-first timeout and refusals without a token', { concurrency: 1 }, (
       const { record, message } = await proposalFor(first, c);
       await first.proc.stop(undefined, { keepStateDir: true });
       // The same STATE_DIR, Slack and port: the doctor came back (an upgrade, a host reboot).
-      second = await startDoctorProcess({ ...first.env, STATE_DIR: first.proc.stateDir });
       const connections = first.slack.connections();
+      second = await startDoctorProcess({ ...first.env, STATE_DIR: first.proc.stateDir });
       await waitFor(() => first.slack.connections() > connections, { what: 'the Socket Mode connection again' });
       await waitFor(() => fetch(`${first.url}/health`).then(() => true, () => false), { what: 'the health server again' });
       const r = await cli(first, ['approve', record.incidentId]);
