@@ -4,10 +4,9 @@
  * the moment it stops). Written atomically on every change; checked on load.
  */
 import path from 'node:path';
-import { StateError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/types.js';
 import type { StorageHealthSink } from '../../pipeline/ports.js';
-import { SerialJsonWriter, readJsonFile } from './json-file.js';
+import { SerialJsonWriter, loadStateFile } from './json-file.js';
 
 interface HeldAlertsFile {
   readonly v: 1;
@@ -43,13 +42,8 @@ export class HeldAlertsStore {
 
   static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<HeldAlertsStore> {
     const file = path.join(stateDir, 'held-alerts.json');
-    try {
-      const read = await readJsonFile(file, isHeldAlertsFile);
-      if (read.kind === 'ok') return new HeldAlertsStore(file, read.value.records, undefined, opts.health);
-      return new HeldAlertsStore(file, [], read.kind === 'corrupt' ? read.movedTo : undefined, opts.health);
-    } catch (error) {
-      throw new StateError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
-    }
+    const { value, recoveredFrom } = await loadStateFile(file, isHeldAlertsFile);
+    return new HeldAlertsStore(file, value?.records ?? [], recoveredFrom, opts.health);
   }
 
   /** Replaces what the file holds; concurrent calls are written in order, the last one wins. */

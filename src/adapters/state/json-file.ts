@@ -121,3 +121,17 @@ export class SerialJsonWriter {
     return this.saving;
   }
 }
+
+/**
+ * Opens a state file that a store keeps whole in memory and rewrites whole: its checked value
+ * (undefined when missing or damaged) and where a damaged one was moved aside. A file that
+ * cannot be read at all (EACCES, EISDIR) is a StateError.
+ */
+export async function loadStateFile<T>(file: string, validate: JsonCheck<T>): Promise<{ value: T | undefined; recoveredFrom: string | undefined }> {
+  try {
+    const read = await readJsonFile(file, validate);
+    return { value: read.kind === 'ok' ? read.value : undefined, recoveredFrom: read.kind === 'corrupt' ? read.movedTo : undefined };
+  } catch (error) {
+    throw new StateError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+}

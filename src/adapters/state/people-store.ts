@@ -7,10 +7,9 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import '../../core/zod-english.js';
 import type { Proposal } from '../../core/approval.js';
-import { StateError } from '../../core/errors.js';
 import type { ContainerHolds } from '../../core/people-gate.js';
 import type { StorageHealthSink } from '../../pipeline/ports.js';
-import { SerialJsonWriter, readJsonFile } from './json-file.js';
+import { SerialJsonWriter, loadStateFile } from './json-file.js';
 
 /** Answered proposals kept for late answers; pending ones are always kept. */
 const ANSWERED_KEPT = 200;
@@ -69,13 +68,8 @@ export class PeopleStore {
 
   static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<PeopleStore> {
     const file = path.join(stateDir, 'people.json');
-    try {
-      const read = await readJsonFile(file, peopleFileSchema as unknown as z.ZodMiniType<PeopleFile>);
-      if (read.kind === 'ok') return new PeopleStore(file, [...read.value.proposals], { ...read.value.holds }, undefined, opts.health);
-      return new PeopleStore(file, [], {}, read.kind === 'corrupt' ? read.movedTo : undefined, opts.health);
-    } catch (error) {
-      throw new StateError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
-    }
+    const { value, recoveredFrom } = await loadStateFile(file, peopleFileSchema as unknown as z.ZodMiniType<PeopleFile>);
+    return new PeopleStore(file, [...(value?.proposals ?? [])], { ...value?.holds }, recoveredFrom, opts.health);
   }
 
   proposal(incidentId: string): Proposal | undefined {

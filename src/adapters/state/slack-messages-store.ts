@@ -5,9 +5,8 @@
  * Written atomically after each post; checked on load.
  */
 import path from 'node:path';
-import { StateError } from '../../core/errors.js';
 import type { StorageHealthSink } from '../../pipeline/ports.js';
-import { SerialJsonWriter, readJsonFile } from './json-file.js';
+import { SerialJsonWriter, loadStateFile } from './json-file.js';
 
 /** A posted message as chat.update needs it. `blocks` are Block Kit blocks, kept as posted. */
 export interface PostedMessage {
@@ -50,13 +49,8 @@ export class SlackMessagesStore {
 
   static async open(stateDir: string, opts: { readonly health?: StorageHealthSink } = {}): Promise<SlackMessagesStore> {
     const file = path.join(stateDir, 'slack-messages.json');
-    try {
-      const read = await readJsonFile(file, isMessagesFile);
-      if (read.kind === 'ok') return new SlackMessagesStore(file, read.value.messages, undefined, opts.health);
-      return new SlackMessagesStore(file, [], read.kind === 'corrupt' ? read.movedTo : undefined, opts.health);
-    } catch (error) {
-      throw new StateError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
-    }
+    const { value, recoveredFrom } = await loadStateFile(file, isMessagesFile);
+    return new SlackMessagesStore(file, value?.messages ?? [], recoveredFrom, opts.health);
   }
 
   /** Replaces what the file holds (oldest first); writes happen in order, the last one wins. */
