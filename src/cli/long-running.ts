@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * V8 flags for `doctor watch`, set as it starts (before any of its code runs hot). A watch runs for
+ * V8 flags for `doctor watch`, set as it starts, before the watcher's code loads. A watch runs for
  * months and spends nearly all of that time waiting, for an event or the next cycle; its busiest
  * work, the log scan, reads at most 500 new lines per container a cycle. V8's optimizing compiler
  * earns its memory back only on long hot loops, so it is off (`--no-opt`) and the heap is tuned

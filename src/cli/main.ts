@@ -50,8 +50,13 @@ export function buildProgram(): Command {
       .addOption(new Option('--observe-only', 'decide and record, never act (AUTO_FIX=false)'))
       .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
   ).action(async (opts) => {
+    // The configuration first, then V8's flags, then the watcher's code: flags set after that code
+    // has loaded keep less of what they save (57 instead of 53 MB with 200 containers).
+    const { configFromFlags } = await import('./config-flags.js');
+    const config = configFromFlags(opts);
+    if (opts.once !== true && config.lowMemory) (await import('./long-running.js')).tuneForLongRunning();
     const { runWatchCommand } = await import('./commands/watch.js');
-    process.exitCode = await runWatchCommand(opts, stopOnSignals());
+    process.exitCode = await runWatchCommand(opts, stopOnSignals(), config);
   });
 
   addConfigFlags(

@@ -22,7 +22,6 @@ import type { StorageHealthSink } from '../../pipeline/ports.js';
 import { activeQuietHours } from '../../core/quiet-periods.js';
 import { controlRoutes, pendingDocument } from '../../adapters/http/control-routes.js';
 import { systemClock } from '../bootstrap.js';
-import { tuneForLongRunning } from '../long-running.js';
 import type { Config } from '../../config/load-config.js';
 
 export interface WatchFlags extends CommonFlags {
@@ -51,9 +50,7 @@ function makeFeed(json: boolean, showHost: boolean, level: LogLevel): FeedListen
 }
 
 /** Runs until `stop` aborts (the CLI entry aborts it on SIGTERM or SIGINT), then lets work in flight finish. */
-export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal): Promise<number> {
-  const config = configFromFlags(flags);
-  if (flags.once !== true && config.lowMemory) tuneForLongRunning();
+export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal, config: Config = configFromFlags(flags)): Promise<number> {
   const metrics = new Metrics();
   const json = flags.json === true || config.log.format === 'json' || (config.log.format === 'auto' && !process.stdout.isTTY);
   const print = makeFeed(json, config.dockerHosts.length > 1, config.log.level);
