@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /**
- * zod's classic entry re-exports all of its 40-odd locales (`z.locales`), and since the doctor
- * uses the `z` namespace object, a bundler must keep every one: 264 KiB of the 454 KiB zod adds,
- * about 5 MB resident in `doctor watch`. The doctor speaks English (zod's default locale, set by
- * the entry itself), so the locale index resolves to English alone.
+ * zod's entries re-export its 40-odd locales (`z.locales`; 264 KiB with the classic API), and the
+ * doctor imports zod's mini API as a namespace object. The doctor speaks English only
+ * (src/core/zod-english.ts sets it), so the locale index resolves to English alone, whatever the
+ * bundler would otherwise keep.
  */
 const englishOnlyZod = {
   name: 'english-only-zod',
