@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  * work, the log scan, reads at most 500 new lines per container a cycle. V8's optimizing compiler
  * earns its memory back only on long hot loops, so it is off (`--no-opt`) and the heap is tuned
  * for size. Measured (docs/scale.md, "Start-up and memory"): 200 idle containers, 63 -> 53 MB
- * resident; the detector alone 191 -> 115 MB/s and decoding log frames 88 -> 21 MB/s, which kept a
+ * resident; the detector alone about 200 -> 68-115 MB/s, decoding log frames about 90 -> 21-27 MB/s, which kept a
  * 20,000-lines/s flood at 4 % of a core. One-shot commands keep V8's defaults, and so does a watch
  * with LOW_MEMORY=false.
  */
