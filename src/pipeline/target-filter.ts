@@ -20,13 +20,31 @@ export function selectTargets<T extends ListedContainer>(
   selfId?: string,
   label?: { readonly name: string; readonly value?: string },
 ): T[] {
+  const named = targets.length === 0 ? undefined : matcherOf(targets);
   return containers.filter((c) => {
     if (selfId && (c.id === selfId || c.id.startsWith(selfId) || selfId.startsWith(c.id))) return false;
     // Read as the policy reads it: `false`, `0`, `no`, `off` all opt out.
     if (!isWatchable(c.labels)) return false;
     // TARGET_LABEL: the opt-in scope (autoheal's AUTOHEAL_CONTAINER_LABEL): nothing else is touched.
     if (label && !(label.name in c.labels && (label.value === undefined || c.labels[label.name] === label.value))) return false;
-    if (targets.length === 0) return true;
-    return targets.some((t) => t === c.name || (t.length >= 6 && c.id.startsWith(t)));
+    return named === undefined || named(c);
   });
+}
+
+/** A target names a container by its name, or by an id prefix of at least 6 characters. */
+const MIN_ID_PREFIX = 6;
+const matchers = new WeakMap<readonly string[], (c: ListedContainer) => boolean>();
+
+/**
+ * The named targets as one lookup: every container of every list is matched against them, so
+ * with a thousand named (a long TARGET_CONTAINERS) a comparison with each took most of a cycle.
+ */
+function matcherOf(targets: readonly string[]): (c: ListedContainer) => boolean {
+  let match = matchers.get(targets);
+  if (match) return match;
+  const names = new Set(targets);
+  const prefixLengths = [...new Set(targets.filter((t) => t.length >= MIN_ID_PREFIX).map((t) => t.length))];
+  match = (c) => names.has(c.name) || prefixLengths.some((n) => n <= c.id.length && names.has(c.id.slice(0, n)));
+  matchers.set(targets, match);
+  return match;
 }

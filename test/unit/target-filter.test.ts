@@ -80,3 +80,24 @@ describe('TARGET_LABEL: the opt-in scope', () => {
     assert.deepEqual(selectTargets(listed, ['db', 'web'], undefined, { name: 'doctor.enable' }).map((c) => c.name), ['web']);
   });
 });
+
+describe('a long list of named targets', () => {
+  // 1,000 containers with hex ids; targets name some by name and some by id prefixes of every length from 6 to 64.
+  const hex = (i: number): string => (i * 2654435761).toString(16).padStart(8, '0').repeat(8).slice(0, 64);
+  const listed: ListedContainer[] = Array.from({ length: 1000 }, (_, i) => ({ id: hex(i + 1), name: `svc-${i}`, labels: {} }));
+  const targets = listed.flatMap((c, i) => (i % 3 === 0 ? [c.name] : i % 3 === 1 ? [c.id.slice(0, 6 + (i % 59))] : []));
+  targets.push('svc-', 'svc-1000', hex(5000).slice(0, 5), 'x'.repeat(70));
+  const byComparison = (c: ListedContainer): boolean => targets.some((t) => t === c.name || (t.length >= 6 && c.id.startsWith(t)));
+
+  test('selects exactly the containers a comparison with each target selects', () => {
+    const picked = selectTargets(listed, targets).map((c) => c.name);
+    assert.deepEqual(picked, listed.filter(byComparison).map((c) => c.name));
+    assert.equal(picked.length, 667);
+  });
+
+  test('a target six characters or longer matches as a name as well as an id prefix', () => {
+    const web = { id: ID.web, name: ID.db.slice(0, 8), labels: {} };
+    assert.deepEqual(selectTargets([web], [ID.db.slice(0, 8)]).map((c) => c.id), [ID.web]);
+    assert.deepEqual(selectTargets([web], [ID.web.slice(0, 8)]).map((c) => c.id), [ID.web]);
+  });
+});
