@@ -21,6 +21,8 @@ const run = promisify(execFile);
 export interface EngineEvent {
   readonly action: string;
   readonly timeMs: number;
+  /** When the bench read it off the stream: the engine's own delivery, as the doctor's stream gets it too. */
+  readonly receivedMs: number;
 }
 
 export interface BenchContainerSpec {
@@ -77,7 +79,7 @@ export class BenchEngine {
         const e = JSON.parse(text) as { Action: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
         const name = e.Actor.Attributes['name'] ?? '';
         const list = this.events.get(name) ?? [];
-        list.push({ action: e.Action, timeMs: e.timeNano / 1e6 });
+        list.push({ action: e.Action, timeMs: e.timeNano / 1e6, receivedMs: Date.now() });
         this.events.set(name, list);
       }
       for (const wake of this.waiters) wake();
