@@ -265,8 +265,8 @@ export class IncidentHandler {
     if (input.record) {
       history = this.remember(history, g, incidentId, decision, !lookAgain);
       deps.store.setHistory(g.key, history);
-      await deps.store.save();
-      await this.bus.publish({ type: 'recorded', record: final, aheadWritten: false, ...(judged.gate ? { gate: judged.gate } : {}) });
+      // The record neither waits for the state file nor is lost with it (a full disk, say): both are written at once.
+      await allWritten([deps.store.save(), this.bus.publish({ type: 'recorded', record: final, aheadWritten: false, ...(judged.gate ? { gate: judged.gate } : {}) })]);
     }
     return { ...base, decision, outcome, history, record: input.record ? final : undefined, ...(judged.gate ? { gate: judged.gate } : {}) };
   }
@@ -500,6 +500,12 @@ export class IncidentHandler {
     await this.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
     return { record: done, decision: done.decision, history: next };
   }
+}
+
+/** Waits for every write, then fails with the first that failed. */
+async function allWritten(writes: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** A job or one-off container, as the judge names it; `--rm` has a rule of its own (never restarted, escalated). */

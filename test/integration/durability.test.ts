@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
@@ -15,6 +15,8 @@ import { startDoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
 import { countStarts, failOnceThenRun, statusOf } from '../helpers/scenes.js';
 import { processAlive } from '../helpers/process-alive.js';
+import { openHarness } from '../helpers/doctor-harness.js';
+import { StateError } from '../../src/core/errors.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
@@ -87,6 +89,30 @@ describe('kill -9 durability', () => {
       for (const pid of doctors) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
       starts.close();
       await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a state file that cannot be written', () => {
+  test('does not keep an incident out of the audit log, and the failure is reported', async () => {
+    const h = await openHarness();
+    try {
+      const c = await runContainer({ name: 'unsaved', cmd: 'echo "fatal: cannot open queue: state is corrupt" >&2; exit 3', labels: { 'doctor.restart': 'never' } });
+      await waitFor(async () => (await statusOf(c.id)) === 'exited', { what: 'the container to exit' });
+      // A non-empty directory where state.json goes: every save's rename onto it fails.
+      await mkdir(path.join(h.stateDir, 'state.json', 'in-the-way'), { recursive: true });
+      const at = (await testDocker().getContainer(c.id).inspect()).State.FinishedAt;
+      await assert.rejects(
+        h.handler().handle({ engine: h.engine, id: c.id, trigger: { kind: 'die', at, event: 'die' }, act: true, record: true, askAi: false }),
+        (e: unknown) => e instanceof StateError,
+      );
+      const records = await h.records(c.name);
+      assert.equal(records.length, 1, 'the incident is in the audit log');
+      assert.equal(records[0]!.evidence.exitCode, 3);
+      assert.equal(records[0]!.decision.action, 'escalate');
+    } finally {
+      await rm(path.join(h.stateDir, 'state.json'), { recursive: true, force: true });
+      await h.close();
     }
   });
 });
