@@ -61,7 +61,7 @@ export interface Config {
   readonly warnings: readonly string[];
   /** The daemon's log: `auto` is JSON lines unless stdout is a terminal (LOG_FORMAT, LOG_LEVEL). */
   readonly log: { readonly format: 'auto' | 'json' | 'text'; readonly level: 'debug' | 'info' | 'warn' | 'error' };
-  /** LOW_MEMORY: `doctor watch` runs V8 without its optimizing compiler, with a heap tuned for size. */
+  /** LOW_MEMORY: `doctor watch` runs V8 without its optimizing compiler, with a heap tuned for size (src/cli/long-running.ts). */
   readonly lowMemory: boolean;
   /** REPORT_SCHEDULE (`mon 09:00`, local time): when the report digest goes to the channels; undefined for never. */
   readonly reportSchedule?: string;
