@@ -37,7 +37,8 @@ const matchers = new WeakMap<readonly string[], (c: ListedContainer) => boolean>
 
 /**
  * The named targets as one lookup: every container of every list is matched against them, so
- * with a thousand named (a long TARGET_CONTAINERS) a comparison with each took most of a cycle.
+ * with a thousand named (a long TARGET_CONTAINERS) comparing each container with each name took a
+ * fifth of the doctor's busy time in the 1,000-container bench.
  */
 function matcherOf(targets: readonly string[]): (c: ListedContainer) => boolean {
   let match = matchers.get(targets);
