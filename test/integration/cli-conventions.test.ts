@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -135,5 +135,26 @@ describe('LOG_FORMAT and LOG_LEVEL', () => {
     const bad = await once({ LOG_FORMAT: 'yaml' });
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'doctor: LOG_FORMAT must be auto, json or text (got "yaml")\n');
+  });
+});
+
+describe('start-up', () => {
+  // Which of Node's own modules a process loaded, written at its exit by a preloaded hook.
+  async function builtinsLoadedBy(args: readonly string[]): Promise<string[]> {
+    const hook = path.join(dir, 'builtins-hook.cjs');
+    const out = path.join(dir, 'builtins.json');
+    await writeFile(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`);
+    const r = await runCli(args, { NODE_OPTIONS: `--require ${hook}` });
+    assert.equal(r.code, 0, r.stderr);
+    const loaded = JSON.parse(await readFile(out, 'utf8')) as string[];
+    return loaded.filter((m) => m.startsWith('NativeModule ') && !m.includes('internal/')).map((m) => m.slice('NativeModule '.length));
+  }
+
+  test('doctor --help loads none of what only the commands use (child_process, http, crypto, zlib)', async () => {
+    const loaded = await builtinsLoadedBy(['--help']);
+    assert.ok(loaded.includes('fs'), `the hook saw the process: ${loaded.join(', ')}`);
+    for (const heavy of ['child_process', 'http', 'https', 'crypto', 'zlib', 'tls', 'worker_threads']) {
+      assert.ok(!loaded.includes(heavy), `--help loaded ${heavy}: ${loaded.join(', ')}`);
+    }
   });
 });
