@@ -286,6 +286,8 @@ describe('HttpDockerEngine against the test engine', { timeout: 120_000 }, () =>
 
 describe('HttpDockerEngine.readEvents against the test engine', { timeout: 180_000 }, () => {
   const engine = createDockerEngine(testDockerHost());
+  // The first suite's after() has run by now: without its own, this suite's container outlived the run.
+  after(removeAllTestContainers);
   test('readEvents replays a bounded span, and says when the engine\'s 256-event buffer no longer reaches back', async () => {
     const since = Date.now() - 500;
     const c = await runContainer({ name: 'ev-span', cmd: "trap 'echo reloaded' HUP; echo ready; while :; do sleep 1; done" });
