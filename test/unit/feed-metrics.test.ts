@@ -70,6 +70,26 @@ describe('feed events -> Prometheus metrics', () => {
     assert.equal(sum?.value, 2.5);
   });
 
+  test('a restart is timed to its record written ahead, and the escalation after it is not timed again', async () => {
+    const died = Date.parse('2025-03-01T12:00:00.000Z');
+    const { metrics, observe, setNow } = setup(died + 80);
+    // The decision reaches the audit log, then the `restarting` line; the outcome comes after the settle check.
+    observe({ type: 'restarting', host: HOST, container: 'web-1', incidentId: 'inc-8' });
+    setNow(died + 4_000);
+    const restart = makeRecord({ incidentId: 'inc-8', decision: { action: 'restart', executed: true }, outcome: { status: 'not-running-after-restart', at: '2025-03-01T12:00:03.900Z' } });
+    observe({ type: 'incident', record: restart });
+    setNow(died + 4_010);
+    observe({ type: 'incident', record: { ...restart, occurrence: 2, decision: { ...restart.decision, action: 'escalate', guardrail: 'restart-did-not-help', executed: false } } });
+    const latency = await values(metrics, 'doctor_incident_record_seconds');
+    assert.equal(latency.find((v) => v.metricName === 'doctor_incident_record_seconds_count')?.value, 1);
+    assert.equal(latency.find((v) => v.metricName === 'doctor_incident_record_seconds_sum')?.value, 0.08);
+    // A later death of the same container is a trigger of its own, timed again.
+    setNow(died + 60_050);
+    observe({ type: 'incident', record: { ...restart, occurrence: 3, trigger: { ...restart.trigger, at: '2025-03-01T12:01:00.000Z' }, decision: { ...restart.decision, action: 'escalate', executed: false } } });
+    const again = await values(metrics, 'doctor_incident_record_seconds');
+    assert.equal(again.find((v) => v.metricName === 'doctor_incident_record_seconds_count')?.value, 2);
+  });
+
   test('cycles, repeats, recoveries and engine errors count per host; the default socket is "local"', async () => {
     const { metrics, observe } = setup(Date.now());
     const events: FeedEvent[] = [

@@ -9,16 +9,19 @@ import { hostLabel, type DoctorMetrics } from './doctor-metrics.js';
 
 /** Restarts in flight are few; this bounds the memory if an outcome never arrives. */
 const MAX_PENDING_RESTARTS = 1000;
+/** Triggers already timed, so a second record of one (an escalation after its restart) is not; the newest are enough. */
+const MAX_TIMED_TRIGGERS = 1000;
 
 /** Returns the listener that feeds `metrics`; `now` is injectable for tests. */
 export function createFeedMetrics(metrics: DoctorMetrics, now: () => number = Date.now): (event: FeedEvent) => void {
   const restartsIssued = new Map<string, number>();
+  const timed = new Set<string>();
   return (event) => {
     // A wider type than FeedEvent: a newer pipeline may send kinds this module has never seen.
     const kind: string = event.type;
     switch (kind) {
       case 'incident':
-        return observeIncident(metrics, (event as Extract<FeedEvent, { type: 'incident' }>).record, now(), restartsIssued);
+        return observeIncident(metrics, (event as Extract<FeedEvent, { type: 'incident' }>).record, now(), restartsIssued, timed);
       case 'restarting': {
         const e = event as Extract<FeedEvent, { type: 'restarting' }>;
         if (restartsIssued.size >= MAX_PENDING_RESTARTS) restartsIssued.delete(restartsIssued.keys().next().value!);
@@ -46,23 +49,29 @@ export function createFeedMetrics(metrics: DoctorMetrics, now: () => number = Da
   };
 }
 
-function observeIncident(metrics: DoctorMetrics, record: AuditRecord, nowMs: number, restartsIssued: Map<string, number>): void {
+function observeIncident(metrics: DoctorMetrics, record: AuditRecord, nowMs: number, restartsIssued: Map<string, number>, timed: Set<string>): void {
   const host = hostLabel(record.container.host ?? '');
   // The failure class is the rules' verdict even when Claude wrote the diagnosis; `claude` when no rule matched.
   const rule = record.rulesDiagnosis?.rule ?? record.diagnosis.rule;
   metrics.incidents.inc({ host, severity: record.diagnosis.severity, class: rule ?? record.diagnosis.source });
   if (record.decision.action === 'escalate') metrics.escalations.inc({ host });
 
+  // A restart's record is written ahead: it reached the audit log as the restart went out (the
+  // `restarting` line follows the append), not seconds later with its verified outcome. The
+  // escalation after a restart that did not help is a second record of the same trigger: not timed again.
+  const issuedAt = record.decision.action === 'restart' ? restartsIssued.get(record.incidentId) : undefined;
+  if (issuedAt !== undefined) restartsIssued.delete(record.incidentId);
   const triggeredAt = Date.parse(record.trigger.at);
-  if (Number.isFinite(triggeredAt) && record.trigger.kind !== 'manual') {
-    metrics.incidentLatency.observe({ host, trigger: record.trigger.kind }, Math.max(0, nowMs - triggeredAt) / 1000);
+  const trigger = `${record.incidentId}|${record.trigger.at}`;
+  if (Number.isFinite(triggeredAt) && record.trigger.kind !== 'manual' && !timed.has(trigger)) {
+    if (timed.size >= MAX_TIMED_TRIGGERS) timed.delete(timed.values().next().value!);
+    timed.add(trigger);
+    metrics.incidentLatency.observe({ host, trigger: record.trigger.kind }, Math.max(0, (issuedAt ?? nowMs) - triggeredAt) / 1000);
   }
 
   if (record.decision.action === 'restart' && record.decision.executed) {
     const result = record.outcome.status === 'restarted' ? 'running' : 'failed';
     metrics.restarts.inc({ host, container: record.container.name, result });
-    const issuedAt = restartsIssued.get(record.incidentId);
-    restartsIssued.delete(record.incidentId);
     const doneAt = Date.parse(record.outcome.at);
     if (issuedAt !== undefined && Number.isFinite(doneAt)) {
       metrics.restartDuration.observe({ host, result }, Math.max(0, doneAt - issuedAt) / 1000);
