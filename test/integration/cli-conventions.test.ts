@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -156,5 +156,17 @@ describe('start-up', () => {
     for (const heavy of ['child_process', 'http', 'https', 'crypto', 'zlib', 'tls', 'worker_threads']) {
       assert.ok(!loaded.includes(heavy), `--help loaded ${heavy}: ${loaded.join(', ')}`);
     }
+  });
+
+  test('the bundle never imports node:http as an ES module (on Node 22 and 24 that loads undici: 4 MB of a watch)', async () => {
+    const dist = new URL('../../dist/', import.meta.url).pathname;
+    const files = [path.join(dist, 'doctor.js'), ...(await readdir(path.join(dist, 'chunks'))).filter((f) => f.endsWith('.js')).map((f) => path.join(dist, 'chunks', f))];
+    let usesHttp = false;
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      assert.doesNotMatch(text, /(from|import)\s*\(?\s*["']node:http["']/, `${path.basename(file)} imports node:http as an ES module`);
+      usesHttp ||= text.includes('"node:http"');
+    }
+    assert.ok(usesHttp, 'the bundle uses node:http (the health server), through require()');
   });
 });
