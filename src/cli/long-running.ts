@@ -11,7 +11,8 @@ import { setFlagsFromString } from 'node:v8';
  * 4 MB that stayed resident until V8's memory reducer gave it back some 8 s later.
  *
  * Measured (docs/scale.md, "Start-up and memory"), 200 idle containers: 61-63 -> 52 MB resident on
- * Node 20 (peak after the first cycle 59-60 -> 55 MB), 89 -> 68 MB on Node 24. The detector alone
+ * Node 20 (peak after the first cycle 59-60 -> 55 MB), 89 -> 68 MB on Node 24 (63 MB since the
+ * bundle takes node:http through require(), scripts/bundle.mjs). The detector alone
  * runs at about 200 -> 68-115 MB/s, decoding log frames about 90 -> 21-27 MB/s, which kept a
  * 20,000-lines/s flood at 4 % of a core. One-shot commands keep V8's defaults, and so does a watch
  * with LOW_MEMORY=false.
