@@ -185,7 +185,7 @@ export class IncidentHandler {
   }
 
   async handle(input: IncidentInput): Promise<IncidentResult | undefined> {
-    const g = await this.gather(input);
+    let g = await this.gather(input);
     if (!g) return undefined;
     const { deps } = this;
     if (input.approval) {
@@ -198,11 +198,16 @@ export class IncidentHandler {
     // The AI is asked only where its caution can matter (the guardrail table), or when a person
     // asked for a diagnosis (`doctor diagnose`): it never changes what the story decided.
     if (!judged.skip && input.askAi && !input.approval && (input.manual || (judged.stage === 'table' && !g.rules.settled))) {
-      const open = findOpenIncident(g.history, g.signature, g.now, this.dedupeWindowMs);
+      const asked = g;
+      const open = findOpenIncident(asked.history, asked.signature, asked.now, this.dedupeWindowMs);
       opinion = await this.opinions.ask({
-        facts: g.facts, evidence: g.evidence, logTail: () => g.logs.map((l) => g.redact(l.text)), rules: g.rules, history: g.history,
-        signature: g.signature, key: g.key, seenBefore: open !== undefined, manual: input.manual === true, now: g.now,
+        facts: asked.facts, evidence: asked.evidence, logTail: () => asked.logs.map((l) => asked.redact(l.text)), rules: asked.rules, history: asked.history,
+        signature: asked.signature, key: asked.key, seenBefore: open !== undefined, manual: input.manual === true, now: asked.now,
       });
+      // The answer can take seconds, in which a person may have started, stopped, paused, renamed
+      // or removed the container: what is decided is decided on the container as it is now.
+      g = await this.stillTheSame(g, input);
+      if (!g) return undefined;
       judged = this.judge(g, input, opinion.ai);
     }
     const { ai, aiNote, aiUsage } = opinion;
@@ -257,7 +262,7 @@ export class IncidentHandler {
     }
     const outcome =
       decision.guardrail === 'restart-policy-pending' && g.facts.running
-        ? { status: 'recovered-by-docker' as const, detail: `running again since ${g.facts.startedAt ?? 'unknown'}`, at: iso(now) }
+        ? runningAgain(g.facts, now)
         : notActed(now, decision.action === 'restart' ? 'restart not performed (diagnose without --fix)' : 'no action taken');
     const final = record(decision, outcome);
     // Held back for a maintenance window or a snooze: the exit is judged again when it ends, so it is not marked judged.
@@ -367,6 +372,21 @@ export class IncidentHandler {
     } catch (error) {
       this.deps.feed({ type: 'warning', message: `could not record a ${event.type}: ${describeError(error)}` });
     }
+  }
+
+  /**
+   * `g` when the container is still in the state it was gathered in (the same run, status, health
+   * and name); else everything gathered afresh, or undefined when there is nothing left to judge.
+   */
+  private async stillTheSame(g: Gathered, input: IncidentInput): Promise<Gathered | undefined> {
+    let now: ContainerFacts;
+    try {
+      now = withExitFromEvent(await input.engine.inspect(g.facts.ref.id), input.trigger);
+    } catch (error) {
+      if (!(error instanceof ContainerNotFoundError)) throw error;
+      return this.gather(input);
+    }
+    return sameState(now, g.facts) ? g : this.gather(input);
   }
 
   /** Inspect, read the story and the logs, detect, diagnose by rules: everything the judge reads. */
@@ -549,6 +569,12 @@ async function readLogsUnlessGone(engine: DockerEngine, facts: ContainerFacts, t
   }
 }
 
+/** Nothing a person or Docker changes on a container (its run, status, health, name, restart policy) differs between two looks. */
+function sameState(a: ContainerFacts, b: ContainerFacts): boolean {
+  return a.status === b.status && a.running === b.running && a.startedAt === b.startedAt && a.finishedAt === b.finishedAt
+    && a.health.status === b.health.status && a.ref.name === b.ref.name && a.restartPolicy.name === b.restartPolicy.name;
+}
+
 /**
  * When Docker restarted the container before it was inspected, inspect shows the new run: take the
  * exit code of the death being judged from the `die` event instead.
@@ -579,6 +605,14 @@ function iso(ms: number): string {
 
 function notActed(now: number, detail: string): Outcome {
   return { status: 'not-acted', detail, at: iso(now) };
+}
+
+/** Running again before the doctor acted: Docker's doing only when its restart policy restarts it; else a person's or a tool's. */
+function runningAgain(facts: ContainerFacts, now: number): Outcome {
+  const since = facts.startedAt ?? 'unknown';
+  return facts.restartPolicy.name === 'no'
+    ? notActed(now, `started again by a person or a tool (its restart policy is no): running since ${since}`)
+    : { status: 'recovered-by-docker', detail: `running again since ${since}`, at: iso(now) };
 }
 
 function pending(now: number): Outcome {

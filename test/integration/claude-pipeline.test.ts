@@ -333,6 +333,42 @@ describe('Claude in the pipeline (real SDK, local Messages API, test engine)', {
     }
   });
 
+  test("a person's docker start while Claude is answering wins: the doctor does not restart the container it judged dead", async () => {
+    reset();
+    const c = await runContainer({ name: 'ai-person-start', cmd: `[ -f /ran ] && exec sleep 1d; touch /ran; echo "${UNKNOWN_ERROR}"; exit 3`, restartPolicy: 'no', start: false });
+    let reply: FakeReply = { kind: 'hang' };
+    fake.route = (req) => (userText(req).includes(c.name) ? reply : undefined);
+    const scene = await openScene(fake, { env: { TARGET_CONTAINERS: c.name, DIAGNOSIS_TIMEOUT: '60' } });
+    const stop = scene.h.startWatching();
+    try {
+      await waitFor(() => scene.h.feed.some((e) => e.type === 'cycle'), { what: 'the first reconcile' });
+      await testDocker().getContainer(c.id).start();
+      await waitFor(() => fake.hanging === 1, { what: 'the request for the crash in flight' });
+      // The person starts it again while the doctor waits for Claude's answer.
+      await testDocker().getContainer(c.id).start();
+      const personStart = (await testDocker().getContainer(c.id).inspect()).State.StartedAt;
+      reply = { kind: 'tool', input: SAFE_RESTART };
+      fake.releaseHangs();
+      const [record] = await waitFor(async () => {
+        const rs = await scene.h.records(c.name);
+        return rs.length > 0 ? rs : undefined;
+      }, { what: 'the record of the crash' });
+      assert.notEqual(record!.decision.executed, true, `no restart by the doctor: ${JSON.stringify(record!.decision)}`);
+      assert.notEqual(record!.decision.action, 'restart', record!.decision.reason);
+      assert.match(record!.decision.reason, /started again/);
+      assert.equal(record!.outcome.status, 'not-acted', 'not credited to Docker: its restart policy is no');
+      assert.match(record!.outcome.detail, /started again by a person or a tool/);
+      const after = await testDocker().getContainer(c.id).inspect();
+      assert.ok(after.State.StartedAt === personStart || Date.parse(after.State.FinishedAt) >= Date.parse(personStart), 'the run the person started was not restarted by the doctor');
+      assert.ok(!scene.h.feed.some((e) => e.type === 'restarting'), 'no restart went out');
+    } finally {
+      reply = { kind: 'error', status: 400, type: 'invalid_request_error' };
+      fake.releaseHangs();
+      await stop();
+      await scene.close();
+    }
+  });
+
   test('a crash loop with the same error is asked about once, not once per restart', async () => {
     reset();
     const c = await runContainer({ name: 'ai-loop', cmd: `echo "booting"; echo "${UNKNOWN_ERROR}"; sleep 0.3; exit 3`, restartPolicy: 'always', start: false });
