@@ -11,7 +11,7 @@ import { decideDependent, decideOrphan, dependentDiagnosis } from '../core/depen
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence } from '../core/evidence.js';
 import { historyKey, parseTime } from '../core/history.js';
-import { COMPOSE_DEPENDS_ON, findDependents, findOrphanedDependents } from '../core/neighbours.js';
+import { COMPOSE_DEPENDS_ON, findDependents, findOrphanedDependents, type DependentLink } from '../core/neighbours.js';
 import { readRun } from '../core/story.js';
 import type { AuditRecord, ContainerFacts, Decision, Diagnosis, GroupMember, Outcome } from '../core/types.js';
 import type { FeedListener } from './feed.js';
@@ -96,14 +96,11 @@ export class DependentRestarts {
     if (links.length === 0 && orphans.length === 0) return;
 
     const now = deps.clock.now();
-    const plans: Array<{ facts: ContainerFacts; via: string; decision: Decision; diagnosis: Diagnosis }> = [];
+    const plans: Plan[] = [];
     for (const link of links) {
-      const dep = link.dependent;
-      const policy = resolvePolicy(dep, { autoFix: deps.config.autoFix, maxRestartsPerHour: deps.config.maxRestartsPerHour, minDeadTimeMs: deps.config.minDeadTimeMs }, { selfId: deps.selfId });
-      const run = readRun(deps.stories.story(engine.host, dep.ref.id), { stopSignal: dep.stopSignal, startedAt: parseTime(dep.startedAt) });
-      const verdict = decideDependent({ link, parentStartedAt, policy, history: deps.store.history(historyKey(engine.host, dep.ref.name)), run, now });
+      const verdict = this.decide(engine, link, parentStartedAt, now);
       if ('skip' in verdict) continue;
-      plans.push({ facts: dep, via: link.via, decision: verdict.decision, diagnosis: dependentDiagnosis(link) });
+      plans.push({ facts: link.dependent, via: link.via, decision: verdict.decision, diagnosis: dependentDiagnosis(link), link });
     }
     for (const dep of orphans) {
       plans.push({ facts: dep, via: `network mode ${dep.networkMode.slice(0, 22)}… (a former ${parent.ref.name})`, decision: decideOrphan(dep, parent), diagnosis: dependentDiagnosis({ dependent: dep, orphanOf: parent }) });
@@ -115,7 +112,10 @@ export class DependentRestarts {
     const trigger = { kind: 'neighbour' as const, at: parent.startedAt! };
     const members: GroupMember[] = [];
     let occurrence = 1;
-    for (const plan of plans) {
+    for (const planned of plans) {
+      // The restarts before it took seconds (each waits for its settle check): a person may have
+      // stopped, paused or restarted this one meanwhile, so it is decided again on how it is now.
+      const plan = planned.decision.action === 'restart' && planned.link ? await this.again(engine, planned, planned.link, parentStartedAt) : planned;
       const { facts } = plan;
       const signature = `neighbour:${plan.diagnosis.rule}:${parent.ref.name}`;
       const base: AuditRecord = {
@@ -151,6 +151,38 @@ export class DependentRestarts {
     }
     await deps.handler.bus.publish({ type: 'recorded', record: summaryRecord(parent, incidentId, occurrence, trigger, members, plans.map((p) => p.diagnosis), deps.clock.now()), aheadWritten: false });
   }
+
+  /** The guardrails for one dependent, from its facts, story and history. */
+  private decide(engine: DockerEngine, link: DependentLink, parentStartedAt: number, now: number): ReturnType<typeof decideDependent> {
+    const { deps } = this;
+    const dep = link.dependent;
+    const policy = resolvePolicy(dep, { autoFix: deps.config.autoFix, maxRestartsPerHour: deps.config.maxRestartsPerHour, minDeadTimeMs: deps.config.minDeadTimeMs }, { selfId: deps.selfId });
+    const run = readRun(deps.stories.story(engine.host, dep.ref.id), { stopSignal: dep.stopSignal, startedAt: parseTime(dep.startedAt) });
+    return decideDependent({ link, parentStartedAt, policy, history: deps.store.history(historyKey(engine.host, dep.ref.name)), run, now });
+  }
+
+  /** A planned restart decided again on the dependent as it is now. */
+  private async again(engine: DockerEngine, plan: Plan, link: DependentLink, parentStartedAt: number): Promise<Plan> {
+    let facts: ContainerFacts;
+    try {
+      facts = await engine.inspect(plan.facts.ref.id);
+    } catch (error) {
+      if (!(error instanceof ContainerNotFoundError)) throw error;
+      return { ...plan, decision: { ...plan.decision, action: 'none', guardrail: null, reason: 'removed before its turn came; nothing to restart' } };
+    }
+    const verdict = this.decide(engine, { ...link, dependent: facts }, parentStartedAt, this.deps.clock.now());
+    const decision = 'skip' in verdict ? { ...plan.decision, action: 'none' as const, guardrail: null, reason: `${verdict.skip} (before its turn came); left as it is` } : verdict.decision;
+    return { ...plan, facts, decision };
+  }
+}
+
+interface Plan {
+  readonly facts: ContainerFacts;
+  readonly via: string;
+  readonly decision: Decision;
+  readonly diagnosis: Diagnosis;
+  /** Absent for an orphan (its namespace is gone: it is recreated, not restarted). */
+  readonly link?: DependentLink;
 }
 
 /** The one record people are told about: the parent's restart and what became of each dependent. */

@@ -127,6 +127,35 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
     }
   });
 
+  test("a dependent a person stops while the doctor restarts the one before it stays stopped: each is decided again when its turn comes", async () => {
+    const scope = randomBytes(4).toString('hex');
+    const project = `p${scope}`;
+    const db = await runContainer(sleeper(scope, { name: 'turn-db', labels: compose(project, 'db') }));
+    const api = await runContainer(sleeper(scope, { name: 'turn-api', labels: compose(project, 'api', 'db:service_started:true') }));
+    const worker = await runContainer(sleeper(scope, { name: 'turn-worker', labels: compose(project, 'worker', 'db:service_started:true') }));
+    const s = await watch(scope, { RESTART_SETTLE_TIME: '4' });
+    const starts = await followStarts([api.id, worker.id]);
+    try {
+      await testDocker().getContainer(db.id).restart({ t: 1 });
+      // The doctor restarts one of the two first and waits for its settle check; the person stops the other meanwhile.
+      const first = await waitFor(() => s.h.feed.find((e) => e.type === 'restarting'), { what: 'the first dependent restart' });
+      const firstName = (first as { container: string }).container;
+      const other = firstName === api.name ? worker : api;
+      await testDocker().getContainer(other.id).stop({ t: 1 });
+      const summary = await summaryOf(s.h, db);
+      const byName = new Map(summary.group?.members?.map((m) => [m.container.name, m]));
+      assert.equal(byName.get(firstName)?.outcome, 'restarted');
+      assert.equal(byName.get(other.name)?.action, 'none', JSON.stringify(byName.get(other.name)));
+      assert.match(byName.get(other.name)?.detail ?? '', /not running|stopping/);
+      assert.equal((await testDocker().getContainer(other.id).inspect()).State.Running, false, 'the stop a person made stands');
+      assert.ok(!starts.order.includes(other.id), 'the doctor never started the container the person stopped');
+      assert.equal(s.h.feed.filter((e) => e.type === 'restarting').length, 1, 'one restart by the doctor');
+    } finally {
+      starts.close();
+      await s.close();
+    }
+  });
+
   test('an api failing to reach a db that is down on a shared network: attributed to the db, restarted only once the db is back', async () => {
     const scope = randomBytes(4).toString('hex');
     const network = await testDocker().createNetwork({ Name: `h12-net-${scope}` });
