@@ -386,7 +386,7 @@ export class IncidentHandler {
       if (!(error instanceof ContainerNotFoundError)) throw error;
       return this.gather(input);
     }
-    return sameState(now, g.facts) ? g : this.gather(input);
+    return sameState(now, g.facts, input.trigger) ? g : this.gather(input);
   }
 
   /** Inspect, read the story and the logs, detect, diagnose by rules: everything the judge reads. */
@@ -569,10 +569,15 @@ async function readLogsUnlessGone(engine: DockerEngine, facts: ContainerFacts, t
   }
 }
 
-/** Nothing a person or Docker changes on a container (its run, status, health, name, restart policy) differs between two looks. */
-function sameState(a: ContainerFacts, b: ContainerFacts): boolean {
-  return a.status === b.status && a.running === b.running && a.startedAt === b.startedAt && a.finishedAt === b.finishedAt
-    && a.health.status === b.health.status && a.ref.name === b.ref.name && a.restartPolicy.name === b.restartPolicy.name;
+/**
+ * Nothing a person or Docker changes on a container (its run, status, health, name, restart
+ * policy) differs between two looks. A container Docker keeps restarting changes run every few
+ * seconds by itself: it is the same while Docker still loops it.
+ */
+function sameState(a: ContainerFacts, b: ContainerFacts, trigger: Trigger): boolean {
+  if (a.ref.name !== b.ref.name || a.restartPolicy.name !== b.restartPolicy.name) return false;
+  if (trigger.kind === 'restarting') return a.status === 'restarting' || a.running;
+  return a.status === b.status && a.running === b.running && a.startedAt === b.startedAt && a.finishedAt === b.finishedAt && a.health.status === b.health.status;
 }
 
 /**
