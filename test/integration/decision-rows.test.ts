@@ -325,7 +325,7 @@ describe('labels and stateful images', PARALLEL, () => {
           assert.equal(r.decision.action, 'escalate');
           assert.equal(r.decision.guardrail, 'stateful-image');
           const ok = await waitForRecord(h, cleared.name, () => true, 'a record');
-          assert.equal(ok.decision.action, 'restart');
+          assert.equal(ok.decision.action, 'restart', brief(await h.records(cleared.name)));
           assert.equal(ok.decision.guardrail, null);
           assert.equal(ok.outcome.status, 'restarted');
           await waitForCycles(h, 1);
