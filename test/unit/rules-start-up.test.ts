@@ -93,6 +93,12 @@ const rows: RuleRow[] = [
     expect: { rule: 'init-crash', cannotFix: true, safe: false, failureClass: 'code', says: ['crashed while starting', '3 s after the start'] },
   },
   {
+    name: 'an instant exit the engine stamps finished 40 ms before started is still a crash at start-up',
+    facts: exited(1, { startedAt: ago(5 * SEC), finishedAt: ago(5 * SEC + 40) }),
+    evidence: logs('Traceback (most recent call last):', '  File "/app/main.py", line 12, in <module>', "ValueError: invalid literal for int() with base 10: 'abc'"),
+    expect: { rule: 'init-crash', cannotFix: true, safe: false, failureClass: 'code', says: ['crashed while starting'] },
+  },
+  {
     name: 'the same exception after ten minutes of work gets the default: restart once',
     facts: exited(1),
     evidence: logs('Traceback (most recent call last):', "ValueError: invalid literal for int() with base 10: 'abc'"),

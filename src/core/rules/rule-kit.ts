@@ -163,9 +163,14 @@ export const START_UP_WINDOW_MS = 60_000;
 export function uptimeMs(ctx: RuleContext): number | null {
   const started = parseTime(ctx.input.facts.startedAt);
   const finished = parseTime(ctx.input.evidence.finishedAt);
-  if (started === null || finished === null || finished < started) return null;
+  if (started === null || finished === null) return null;
+  // A process that exits at once can be stamped finished a few ms before it was stamped started.
+  if (finished < started) return !ctx.input.facts.running && started - finished <= CLOCK_SKEW_MS ? 0 : null;
   return finished - started;
 }
+
+/** How far the engine's FinishedAt of an instant exit can precede its StartedAt (seen: 1-60 ms). */
+const CLOCK_SKEW_MS = 1_000;
 
 /**
  * The container exited within the start-up window, or never started (the engine failed its
