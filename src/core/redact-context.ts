@@ -315,6 +315,23 @@ const queryCredentialRule: Rule = {
 };
 
 /** The context rules in the order they run on a line: the most specific notation first. */
+/**
+ * A quoted password in prose: `login failed with password 'Winter2026!'`, `the password is "X"`.
+ * A quoted value right after the word (or after `is`/`was`) is the password, however it reads.
+ */
+const quotedPasswordRule: Rule = {
+  kind: 'password',
+  keywords: caseForms('pass', 'pwd'),
+  pattern: rx(`(?<![A-Za-z0-9_])(?<key>(?:[Pp]ass(?:word|wd|phrase)?|PASS(?:WORD|WD|PHRASE)?|[Pp]wd|PWD))(?<sep>[ \\t]+(?:(?:is|was|of)[ \\t]+)?)(?:"(?<vd>[^"\\r\\n]{1,200})"|'(?<vs>[^'\\r\\n]{1,200})')`),
+  replace(m) {
+    const g = m.groups ?? {};
+    const quote = g['vd'] !== undefined ? '"' : "'";
+    const value = g['vd'] ?? g['vs'] ?? '';
+    if (value.includes(MARK) || isPlaceholder(value)) return m[0];
+    return `${g['key']}${g['sep']}${quote}${marker('password')}${quote}`;
+  },
+};
+
 export const CONTEXT_RULES: readonly Rule[] = [
   urlUserinfoRule,
   authorizationRule,
@@ -328,4 +345,5 @@ export const CONTEXT_RULES: readonly Rule[] = [
   keyValueRule,
   flagRule,
   spacedSettingRule,
+  quotedPasswordRule,
 ];
