@@ -129,8 +129,9 @@ export function extractPort(line: string): string | undefined {
   const patterns: RegExp[] = [
     /Port (\d{1,5}) (?:was|is) already in use/i,
     /(?:EADDRINUSE|address already in use|bind(?:\(\))? to|Bind for|listen tcp\d?)[^\d\n]*?(?:[\w.\]\[:]*):(\d{1,5})\b/i,
-    /:(\d{2,5})\b[^\n]*(?:address already in use|already allocated)/i,
-    /port (\d{1,5})/i,
+    // The last `:port` before the phrase, never a clock's `03:12:44.120` nor a JSON field's `"code":9001`.
+    /(?<!"):(\d{2,5})\b(?![:.]\d)(?:(?!:\d)[^\n])*(?:address already in use|already allocated)/i,
+    /\bport[ ,=:]+(\d{1,5})\b(?![:.]\d)/i,
   ];
   for (const pattern of patterns) {
     const m = line.match(pattern);

@@ -4,6 +4,12 @@ import { exited, logs, testRuleRows, type RuleRow } from '../helpers/rule-rows.j
 
 const rows: RuleRow[] = [
   {
+    name: "Redis's bind failure names its port, not a number from the line's clock",
+    facts: exited(1),
+    evidence: logs('1:M 01 Dec 2026 03:12:44.120 # Warning: Could not create server TCP listening socket *:6379: bind: Address already in use'),
+    expect: { rule: 'address-in-use', says: ['port 6379'] },
+  },
+  {
     name: 'address already in use (Go) in its own namespace: restart once',
     facts: exited(1),
     evidence: logs('listen tcp :8080: bind: address already in use'),
