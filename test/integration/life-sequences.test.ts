@@ -192,7 +192,7 @@ describe('a person stopped it: the doctor never undoes that', PARALLEL, () => {
       const rs = await h.records(s.c.name);
       assert.equal(r.outcome.status, 'stopped-by-person', brief(rs));
       assert.ok(!rs.some((x) => /did not help/.test(x.decision.reason)), brief(rs));
-      assert.equal(s.starts.count(s.c.id), 2, 'its own start and the doctor\'s restart, nothing after the person\'s stop');
+      assert.equal(s.starts.count(s.c.id), 2, `its own start and the doctor's restart, nothing after the person's stop: ${brief(rs)} ${JSON.stringify(h.stories.story(h.engine.host, s.c.id)?.steps)}`);
       assert.equal(await statusOf(s.c.id), 'exited');
     });
   });
