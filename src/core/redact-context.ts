@@ -314,7 +314,6 @@ const queryCredentialRule: Rule = {
   },
 };
 
-/** The context rules in the order they run on a line: the most specific notation first. */
 /**
  * A quoted password in prose: `login failed with password 'Winter2026!'`, `the password is "X"`.
  * A quoted value right after the word (or after `is`/`was`) is the password, however it reads.
@@ -332,6 +331,7 @@ const quotedPasswordRule: Rule = {
   },
 };
 
+/** The context rules in the order they run on a line: the most specific notation first. */
 export const CONTEXT_RULES: readonly Rule[] = [
   urlUserinfoRule,
   authorizationRule,
