@@ -205,7 +205,11 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   if (opts.startedAt !== null && opts.startedAt !== undefined) {
     // A run ends with one die: the first after its start is this death. Under load the die event
     // can be stamped seconds after the FinishedAt inspect reports, so the start is the safer anchor.
-    dieIndex = steps.findIndex((s) => s.kind === 'die' && s.at >= opts.startedAt! - 500 && s.at <= diedAt + DIE_LATE_MS);
+    // The previous run's die can fall inside the slack when this run began within it (Docker's
+    // policy restarts in about 100 ms): a die with this run's start after it is not this death.
+    const startedAt = opts.startedAt;
+    const from = runStartIndex(steps, startedAt) + 1;
+    dieIndex = steps.findIndex((s, i) => i >= from && s.kind === 'die' && s.at >= startedAt - 500 && s.at <= diedAt + DIE_LATE_MS);
   }
   if (dieIndex < 0) {
     let best = Number.POSITIVE_INFINITY;
@@ -243,6 +247,16 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   // and none from before its own restart) or it died before anything was watched. A person's kill
   // cannot be ruled out, so the death is unknown, never a crash.
   return { cause: 'unknown', at, seen: false, oom };
+}
+
+/** The index of the start step of the run inspect says began at `startedAt`, or -1 when the story lacks it. */
+function runStartIndex(steps: readonly StoryStep[], startedAt: number): number {
+  for (let i = steps.length - 1; i >= 0; i -= 1) {
+    const s = steps[i]!;
+    if (s.at < startedAt - 500) return -1;
+    if (s.kind === 'start' && s.at <= startedAt + 500) return i;
+  }
+  return -1;
 }
 
 function isPersonStop(s: StoryStep, stopSignal: string): boolean {

@@ -198,6 +198,66 @@ describe('a person stopped it: the doctor never undoes that', PARALLEL, () => {
   });
 });
 
+/**
+ * A run that began less than a second after the previous one ended (Docker's restart policy
+ * starts it again in about 100 ms, the doctor's restart of an exited container in a few hundred):
+ * a person's stop of that run is theirs, never taken for the crash before it.
+ */
+describe('a person\'s stop right after a restart is still the person\'s', PARALLEL, () => {
+  const crashOnce = failOnceThenRun('sleep 1; echo "fatal: boom" >&2; exit 1');
+
+  test('docker kill of the run the doctor started is not restarted', async () => {
+    await withScene({ name: 'kill-after-restart', cmd: crashOnce }, { RESTART_SETTLE_TIME: '3', MIN_DEAD_TIME: '0' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart' && x.outcome.status === 'restarted', 'the restart that held', 30_000);
+      await container(s.c).kill();
+      await exited(s.c);
+      const r = await waitForRecord(h, s.c.name, (x) => x.evidence.exitCode === 137, 'the record of the kill');
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.decision.guardrail, 'manual-stop', brief(rs));
+      assert.equal(s.starts.count(s.c.id), 2, `its own start and the doctor's restart, nothing after the kill: ${brief(rs)}`);
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('docker stop of a run Docker\'s policy started is left stopped, with the doctor watching', async () => {
+    await withScene({ name: 'stop-after-policy', cmd: crashOnce, restartPolicy: 'always' }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => s.starts.count(s.c.id) === 2 && (await statusOf(s.c.id)) === 'running', { what: 'Docker starting it again' });
+      await waitForRecord(h, s.c.name, (x) => x.evidence.exitCode === 1, 'the crash record');
+      await container(s.c).stop({ t: 1 });
+      await exited(s.c);
+      await waitForRecord(h, s.c.name, (x) => x.evidence.exitCode === 137, 'the record of the stop');
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.ok(rs.every((x) => x.decision.action !== 'restart' && x.decision.action !== 'escalate'), brief(rs));
+      assert.equal(s.starts.count(s.c.id), 2, brief(rs));
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('docker stop while the doctor was down, of a run Docker\'s policy started, is left stopped', async () => {
+    await withScene({ name: 'stop-while-down', cmd: crashOnce, restartPolicy: 'always' }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => s.starts.count(s.c.id) === 2 && (await statusOf(s.c.id)) === 'running', { what: 'Docker starting it again' });
+      await waitForRecord(h, s.c.name, (x) => x.evidence.exitCode === 1, 'the crash record');
+      await s.stopDoctor();
+      await container(s.c).stop({ t: 1 });
+      await exited(s.c);
+      const next = await s.startDoctor();
+      await waitForCycles(next, 3);
+      const rs = await next.records(s.c.name);
+      assert.ok(rs.every((x) => x.decision.action !== 'restart' && x.decision.action !== 'escalate'), brief(rs));
+      assert.equal(s.starts.count(s.c.id), 2, brief(rs));
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+});
+
 describe('signals, pauses and reloads are not stops', PARALLEL, () => {
   test('after docker kill -s HUP (a reload), a real crash is still restarted', async () => {
     const cmd = failOnceThenRun("trap 'echo reloaded' HUP; echo ready; i=0; while [ $i -lt 5 ]; do sleep 1; i=$((i+1)); done; echo 'Error: worker crashed' >&2; exit 1");

@@ -133,6 +133,18 @@ describe('readDeath', () => {
     );
     assert.equal(d.cause, 'crash');
   });
+  test('a run started within half a second of the last crash: a person\'s kill of it is theirs, not that crash', () => {
+    // Docker's policy starts it 100 ms after the crash; the person kills the new run 10 s later.
+    const crash = T + 5 * S;
+    const story = storyOf([{ at: T, kind: 'start' }, { at: crash, kind: 'die', exitCode: 1 }, { at: crash + 100, kind: 'start' }, { at: crash + 10 * S, kind: 'kill', signal: 'SIGKILL' }, { at: crash + 10 * S + 20, kind: 'die', exitCode: 137 }]);
+    const d = readDeath(story, crash + 10 * S + 20, { stopSignal: 'SIGTERM', startedAt: crash + 100 });
+    assert.deepEqual({ cause: d.cause, at: d.at }, { cause: 'person', at: crash + 10 * S + 20 });
+  });
+  test('an instant crash loop: each death is the die after its own run\'s start', () => {
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + 50, kind: 'die', exitCode: 1 }, { at: T + 150, kind: 'start' }, { at: T + 200, kind: 'die', exitCode: 2 }]);
+    const d = readDeath(story, T + 200, { stopSignal: 'SIGTERM', startedAt: T + 150 });
+    assert.equal(d.at, T + 200);
+  });
   test('a HUP is not a stop', () => {
     const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 3 * S, kind: 'kill', signal: 'SIGHUP' }, { at: T + 9 * S, kind: 'die', exitCode: 129 }]), T + 9 * S, opts);
     assert.equal(d.cause, 'crash');
