@@ -194,6 +194,9 @@ export function dockerWillRestart(facts: ContainerFacts, evidence: Evidence): { 
   const { name, maximumRetryCount } = facts.restartPolicy;
   if (evidence.status === 'created' && evidence.stateError.trim()) return { will: false, why: 'its start failed, which Docker does not retry' };
   if (name === 'always' || name === 'unless-stopped') return { will: true, why: `restart policy ${name}` };
+  // "restarting" is Docker's backoff before an attempt it has already decided on, and counted:
+  // on-failure:1 shows RestartCount 1 of 1 while it makes its one retry.
+  if (name !== 'no' && evidence.status === 'restarting') return { will: true, why: `restart policy ${name === 'on-failure' && maximumRetryCount > 0 ? `${name}:${maximumRetryCount}` : name} (retry ${evidence.restartCount} under way)` };
   if (name === 'on-failure') {
     if (evidence.exitCode === 0) return { will: false, why: 'restart policy on-failure ignores exit 0' };
     if (maximumRetryCount > 0 && evidence.restartCount >= maximumRetryCount) {

@@ -325,6 +325,21 @@ describe('what the doctor knows before acting', PARALLEL, () => {
     });
   });
 
+  test('on-failure:1: the one retry Docker is making is not taken for retries used up', async () => {
+    // Docker counts the retry (RestartCount 1 of 1) as it schedules it, and shows "restarting"
+    // for its 100 ms backoff: the doctor must leave that start to Docker.
+    await withScene({ name: 'on-failure-1', cmd: failOnceThenRun('sleep 1; echo "fatal: boom" >&2; exit 1'), restartPolicy: 'on-failure:1' }, { MIN_DEAD_TIME: '0' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitForRecord(h, s.c.name, (x) => x.evidence.exitCode === 1, 'the crash record');
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(doctorRestarts(h, s.c.name), 0, brief(rs));
+      assert.equal(s.starts.count(s.c.id), 2, `its own start and Docker's one retry: ${brief(rs)}`);
+      assert.equal(await statusOf(s.c.id), 'running');
+    });
+  });
+
   test('a --rm container that fails is escalated and never restarted', async () => {
     await withScene({ name: 'rm', cmd: 'echo "Error: job failed" >&2; sleep 1; exit 3', autoRemove: true }, {}, async (s) => {
       const h = await s.startDoctor();

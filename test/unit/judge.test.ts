@@ -537,6 +537,7 @@ describe('dockerWillRestart', () => {
     ['on-failure, exit 0', makeFacts({ exitCode: 0, restartPolicy: { name: 'on-failure' } }), false],
     ['on-failure:3, 1 used', makeFacts({ restartCount: 1, restartPolicy: { name: 'on-failure', maximumRetryCount: 3 } }), true],
     ['on-failure:3, 3 used', makeFacts({ restartCount: 3, restartPolicy: { name: 'on-failure', maximumRetryCount: 3 } }), false],
+    ['on-failure:1, restarting: the one retry, counted as Docker schedules it', makeFacts({ status: 'restarting', running: false, restartCount: 1, restartPolicy: { name: 'on-failure', maximumRetryCount: 1 } }), true],
     ['always, but the start itself failed', makeFacts({ status: 'created', exitCode: 127, stateError: 'exec: "x": executable file not found in $PATH', restartPolicy: { name: 'always' } }), false],
   ];
   for (const [label, facts, expected] of cases) {
