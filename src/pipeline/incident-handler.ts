@@ -209,6 +209,13 @@ export class IncidentHandler {
       g = await this.stillTheSame(g, input);
       if (!g) return undefined;
       judged = this.judge(g, input, opinion.ai);
+    } else if (!judged.skip && judged.decision.action === 'restart' && input.act) {
+      // One last look before acting: reading the logs and the neighbours took a moment in which
+      // Docker's policy or a person may have started it again.
+      const again = await this.stillTheSame(g, input);
+      if (!again) return undefined;
+      if (again !== g) judged = this.judge(again, input);
+      g = again;
     }
     const { ai, aiNote, aiUsage } = opinion;
     const base = { facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: ai ?? g.rules.diagnosis, ai, aiNote, story: g.story, rootCause: g.rootCause };

@@ -340,6 +340,42 @@ describe('what the doctor knows before acting', PARALLEL, () => {
     });
   });
 
+  test('a person\'s docker start while the doctor reads the logs wins: the doctor does not restart their run', async () => {
+    await withScene({ name: 'start-in-gather', cmd: failOnceThenRun('echo "fatal: boom" >&2; exit 1') }, {}, async (s) => {
+      const h = await openHarness({ stateDir: s.stateDir, env: { TARGET_LABEL: `${SCENE_LABEL}=${s.scope}` } });
+      try {
+        await container(s.c).start();
+        await exited(s.c);
+        const info = await container(s.c).inspect();
+        // The person's start lands while the doctor reads the log tail of the crash.
+        let started = false;
+        const engine = new Proxy(h.engine, {
+          get(target, key) {
+            if (key !== 'readLogs') {
+              const value = Reflect.get(target, key, target) as unknown;
+              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+            }
+            return async (...args: Parameters<typeof target.readLogs>) => {
+              if (!started) {
+                started = true;
+                await container(s.c).start();
+              }
+              return target.readLogs(...args);
+            };
+          },
+        });
+        const result = await h.handler().handle({ engine, id: s.c.id, trigger: { kind: 'die', at: info.State.FinishedAt, event: 'die', exitCode: 1 }, act: true, record: true, askAi: false });
+        assert.ok(started, 'the logs were read');
+        assert.notEqual(result?.decision.action, 'restart', JSON.stringify(result?.decision));
+        assert.equal(doctorRestarts(h, s.c.name), 0);
+        assert.equal(s.starts.count(s.c.id), 2, 'its first start and the person\'s');
+        assert.equal(await statusOf(s.c.id), 'running');
+      } finally {
+        await h.close();
+      }
+    });
+  });
+
   test('a --rm container that fails is escalated and never restarted', async () => {
     await withScene({ name: 'rm', cmd: 'echo "Error: job failed" >&2; sleep 1; exit 3', autoRemove: true }, {}, async (s) => {
       const h = await s.startDoctor();
