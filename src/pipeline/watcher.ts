@@ -34,6 +34,8 @@ interface EngineState {
   runFacts: Map<string, RunFacts>;
   /** Per container id: the stream epoch in which its exit was judged; unchanged since if no event came. */
   judgedExits: Map<string, number>;
+  /** Per container id: its StopSignal (fixed when it is created), for telling a stop from a crash as a die arrives. */
+  stopSignals: Map<string, string>;
   /** Counts events-stream connections: what was cached under an earlier one may have missed events. */
   epoch: number;
   /** Counts lifecycle events, so an inspect that raced one is not cached. */
@@ -131,6 +133,7 @@ export class Watcher {
       logCursor: new Map(),
       runFacts: new Map(),
       judgedExits: new Map(),
+      stopSignals: new Map(),
       epoch: 0,
       lifecycle: 0,
       replayed: false,
@@ -271,7 +274,7 @@ export class Watcher {
     const targets = selectTargets(listed, this.deps.config.targets, this.deps.selfId, this.deps.config.targetLabel);
     state.targets = targets.length;
     const live = new Set(targets.map((t) => t.id));
-    for (const map of [state.logCursor, state.runFacts, state.judgedExits]) {
+    for (const map of [state.logCursor, state.runFacts, state.judgedExits, state.stopSignals]) {
       for (const id of map.keys()) if (!live.has(id)) map.delete(id);
     }
 
@@ -343,6 +346,7 @@ export class Watcher {
     const { epoch, lifecycle } = state;
     const streaming = state.eventsStreaming;
     const facts = await state.engine.inspect(c.id);
+    state.stopSignals.set(c.id, facts.stopSignal);
     if (streaming && state.epoch === epoch && state.lifecycle === lifecycle) {
       state.runFacts.set(c.id, { ref: facts.ref, tty: facts.tty, startedAt: facts.startedAt, finishedAt: facts.finishedAt, epoch });
     }
@@ -421,6 +425,7 @@ export class Watcher {
     }
     if (action === 'destroy') {
       state.logCursor.delete(event.id);
+      state.stopSignals.delete(event.id);
       this.dieReceivedAt.delete(event.id);
       return;
     }
@@ -430,7 +435,8 @@ export class Watcher {
       if (appended.by === 'doctor') return;
       const exitCode = appended.exitCode;
       // A stop (a person's, or the daemon shutting down) is not a failure; a crash counts towards a storm.
-      if (readDeath(story, event.timeMs, { stopSignal: 'SIGTERM' }).cause !== 'person') {
+      // A container never inspected yet (it started and died between cycles) is taken to stop on TERM.
+      if (readDeath(story, event.timeMs, { stopSignal: state.stopSignals.get(event.id) ?? 'SIGTERM' }).cause !== 'person') {
         this.storms.signal(engine, state.targets, { id: event.id, name: event.name, kind: 'die', at: event.timeMs, ...(exitCode !== undefined ? { exitCode } : {}) });
       }
       // Event attributes carry the container's labels beside name, image, exitCode and signal.

@@ -67,6 +67,8 @@ export interface RunOptions {
   readonly logDriver?: string;
   /** Default true; false leaves it created. */
   readonly start?: boolean;
+  /** `Config.StopSignal` (`docker run --stop-signal`), e.g. `SIGUSR1`. */
+  readonly stopSignal?: string;
   /** `docker run --rm`: the engine removes it as soon as it exits. */
   readonly autoRemove?: boolean;
   /** `HostConfig.NetworkMode`: `container:<id>` to share another's namespace, or a network name. */
@@ -95,6 +97,7 @@ export async function runContainer(opts: RunOptions): Promise<TestContainer> {
     Labels: { ...opts.labels, [TEST_LABEL]: '1' },
     Tty: opts.tty ?? false,
     Env: opts.env ? [...opts.env] : [],
+    ...(opts.stopSignal ? { StopSignal: opts.stopSignal } : {}),
     ...(opts.healthcheck
       ? {
           Healthcheck: {

@@ -227,6 +227,27 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
     }
   });
 
+  test('a person stopping 6 containers whose StopSignal is SIGUSR1 at once is no storm', async () => {
+    const scope = randomBytes(4).toString('hex');
+    // The app's own stop signal (`STOPSIGNAL SIGUSR1` in its image): it drains and exits on it.
+    const cmd = "trap 'exit 0' USR1; echo ready; while :; do sleep 0.2; done";
+    const apps = await Promise.all(Array.from({ length: 6 }, (_, i) => runContainer({ name: `usr1-${i}`, labels: labelled(scope), cmd, stopSignal: 'SIGUSR1' })));
+    const s = await watch(scope, { STORM_THRESHOLD: '5', STORM_WINDOW: '10' });
+    try {
+      // Every one inspected once while it runs (its StopSignal known), as any cycle does.
+      await waitFor(() => s.h.feed.filter((e) => e.type === 'cycle').length >= 3, { what: 'three cycles' });
+      await Promise.all(apps.map((c) => testDocker().getContainer(c.id).stop({ t: 10 })));
+      await waitFor(async () => (await s.h.records()).length >= apps.length, { timeoutMs: 30_000, what: 'a record per stop' });
+      const seen = s.h.feed.filter((e) => e.type === 'cycle').length;
+      await waitFor(() => s.h.feed.filter((e) => e.type === 'cycle').length >= seen + 3, { what: 'three more cycles' });
+      const rs = await s.h.records();
+      assert.deepEqual(rs.filter((r) => r.group?.kind === 'storm').map((r) => r.decision.reason), [], 'no storm');
+      assert.ok(rs.every((r) => r.decision.guardrail === 'manual-stop'), JSON.stringify(rs.map((r) => [r.container.name, r.decision.guardrail, r.decision.reason])));
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a storm of 8 containers crashing at once: one host incident, one alert, no restarts until it settles, then each judged', async () => {
     const scope = randomBytes(4).toString('hex');
     // They all die at one wall-clock second, however slowly the shared engine starts them.
