@@ -406,8 +406,10 @@ export class IncidentHandler {
       facts = withExitFromEvent(await input.engine.inspect(input.id), input.trigger);
     } catch (error) {
       if (!(error instanceof ContainerNotFoundError) || input.manual || input.approval) throw error;
-      // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event.
-      if (input.trigger.kind !== 'die' || !input.seen) return undefined;
+      // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event. Gone
+      // by a later look (the doctor waited on Docker's policy, a storm or a dependency), a person
+      // or a tool removed it: theirs to account for, nothing the doctor can judge or do.
+      if (input.trigger.kind !== 'die' || !input.seen || input.recheck) return undefined;
       facts = removedContainerFacts(input.engine.host, input.id, input.seen, input.trigger);
       removed = true;
     }

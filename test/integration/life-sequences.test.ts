@@ -387,6 +387,27 @@ describe('what the doctor knows before acting', PARALLEL, () => {
     });
   });
 
+  test('a container a person removed while the doctor waited to look again is not taken for a --rm one', async () => {
+    // Deferred (Docker was restarting it, MIN_DEAD_TIME, a storm, a dependency), then gone: a
+    // person removed it (often to recreate it under the name). Only a first look right after the
+    // die can tell Docker's own auto-remove.
+    await withScene({ name: 'rm-in-wait', cmd: 'echo "Error: boom" >&2; exit 1' }, {}, async (s) => {
+      const h = await openHarness({ stateDir: s.stateDir, env: { TARGET_LABEL: `${SCENE_LABEL}=${s.scope}` } });
+      try {
+        await container(s.c).start();
+        await exited(s.c);
+        const info = await container(s.c).inspect();
+        await container(s.c).remove();
+        const seen = { name: s.c.name, image: info.Config.Image, labels: info.Config.Labels };
+        const result = await h.handler().handle({ engine: h.engine, id: s.c.id, trigger: { kind: 'die', at: info.State.FinishedAt, event: 'die', exitCode: 1 }, act: true, record: true, askAi: false, recheck: true, seen });
+        assert.equal(result, undefined, JSON.stringify(result?.decision));
+        assert.deepEqual(await h.records(s.c.name), []);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+
   test('a failed docker compose run (one-off) container is reported and never re-run', async () => {
     const labels = { 'com.docker.compose.oneoff': 'True', 'com.docker.compose.service': 'migrate' };
     await withScene({ name: 'oneoff', cmd: 'echo "Error: migration 0042 failed" >&2; exit 2', labels }, {}, async (s) => {
