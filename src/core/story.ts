@@ -225,19 +225,26 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   }
   const die = dieIndex >= 0 ? steps[dieIndex]! : undefined;
   const at = die?.at ?? diedAt;
-  // The run that ended: back to the start before this death.
+  // The run that ended: from the start before this death. When the story holds that start, the
+  // run is the steps after it: the previous run can end less than 500 ms before (a person's
+  // `docker kill` that Docker's policy answers in 100 ms), and its kill or OOM is not this run's.
   let runStart = opts.startedAt ?? null;
   if (runStart !== null && runStart > at) runStart = null;
+  let startIndex = -1;
   for (let i = (dieIndex >= 0 ? dieIndex : steps.length) - 1; i >= 0; i -= 1) {
     const s = steps[i]!;
     if (s.at > at) continue;
     if (s.kind === 'start') {
-      runStart = runStart === null ? s.at : Math.max(runStart, s.at);
+      startIndex = i;
       break;
     }
   }
-  const inRun = steps.filter((s) => s.at <= at + 500 && (runStart === null || s.at >= runStart - 500));
-  const oom = steps.some((s) => s.kind === 'oom' && s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS && (runStart === null || s.at >= runStart - 500));
+  const startStep = startIndex >= 0 ? steps[startIndex]! : undefined;
+  const byIndex = startStep !== undefined && (runStart === null || startStep.at >= runStart - 500);
+  if (startStep) runStart = runStart === null ? startStep.at : Math.max(runStart, startStep.at);
+  const ofRun = (s: StoryStep, i: number) => (byIndex ? i > startIndex : runStart === null || s.at >= runStart - 500);
+  const inRun = steps.filter((s, i) => s.at <= at + 500 && ofRun(s, i));
+  const oom = steps.some((s, i) => s.kind === 'oom' && s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS && ofRun(s, i));
   if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom };
   // The first of them began the stop (`docker stop` sends the signal, then its `stop` event follows the die).
   const kill = inRun.find((s) => isPersonStop(s, opts.stopSignal));

@@ -145,6 +145,15 @@ describe('readDeath', () => {
     const d = readDeath(story, T + 200, { stopSignal: 'SIGTERM', startedAt: T + 150 });
     assert.equal(d.at, T + 200);
   });
+  test('a person\'s kill that Docker\'s policy answered within 500 ms belongs to that run, not to the crash of the next', () => {
+    const kill = T + 5 * S;
+    const story = storyOf([{ at: T, kind: 'start' }, { at: kill, kind: 'kill', signal: 'SIGKILL' }, { at: kill + 5, kind: 'die', exitCode: 137 }, { at: kill + 105, kind: 'start' }, { at: kill + 30 * S, kind: 'die', exitCode: 1 }]);
+    assert.equal(readDeath(story, kill + 30 * S, { stopSignal: 'SIGTERM', startedAt: kill + 105 }).cause, 'crash');
+  });
+  test('an OOM of the previous run just before this run started is not this death\'s', () => {
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + 5 * S, kind: 'oom' }, { at: T + 5 * S + 2, kind: 'die', exitCode: 137 }, { at: T + 5 * S + 102, kind: 'start' }, { at: T + 8 * S, kind: 'die', exitCode: 1 }]);
+    assert.equal(readDeath(story, T + 8 * S, { stopSignal: 'SIGTERM', startedAt: T + 5 * S + 102 }).oom, false);
+  });
   test('a HUP is not a stop', () => {
     const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 3 * S, kind: 'kill', signal: 'SIGHUP' }, { at: T + 9 * S, kind: 'die', exitCode: 129 }]), T + 9 * S, opts);
     assert.equal(d.cause, 'crash');
