@@ -2,6 +2,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { DoctorError, ExitCode, describeError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { silenceDependencyWarnings } from './dependency-warnings.js';
+import { guardOutput, type OutputGuard } from './closed-output.js';
 
 // Each command's module is imported when that command runs, never for `--help` or another
 // command: the Docker client, the Anthropic SDK, zod and the Slack client cost most of the
@@ -32,7 +33,7 @@ function addConfigFlags(command: Command): Command {
     .option('--log-lines <n>', 'log lines to read per container (LOG_LINES)', positiveInt('--log-lines'));
 }
 
-export function buildProgram(): Command {
+export function buildProgram(output?: OutputGuard): Command {
   const program = new Command('doctor')
     .description('Keeps Docker containers alive and explains their failures.')
     .version(VERSION, '-V, --version')
@@ -54,6 +55,9 @@ export function buildProgram(): Command {
     // has loaded keep less of what they save (57 instead of 53 MB with 200 containers).
     const { configFromFlags } = await import('./config-flags.js');
     const config = configFromFlags(opts);
+    // A closed stdout must not stop the watcher mid-incident: it keeps acting and recording to
+    // STATE_DIR, and says once on stderr that its feed is no longer printed.
+    output?.announceStdoutLoss('doctor: stdout is closed; watching and recording to STATE_DIR go on, the feed is no longer printed');
     if (opts.once !== true && config.lowMemory) (await import('./long-running.js')).tuneForLongRunning();
     const { runWatchCommand } = await import('./commands/watch.js');
     process.exitCode = await runWatchCommand(opts, stopOnSignals(), config);
@@ -187,9 +191,12 @@ function stopOnSignals(): AbortSignal {
 /** The one place that turns errors into exit codes and one-line messages. */
 export async function main(argv: readonly string[]): Promise<void> {
   silenceDependencyWarnings();
-  const program = buildProgram();
+  // Before any output: a reader that closed the pipe ends the doctor quietly (closed-output.ts).
+  const output = guardOutput();
+  const program = buildProgram(output);
   try {
     await program.parseAsync([...argv]);
+    if (output.failure() !== undefined) process.exitCode = ExitCode.internal;
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander already printed its message (usage errors) or the help/version text.
