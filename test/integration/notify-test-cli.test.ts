@@ -41,6 +41,17 @@ describe('doctor notify test', { timeout: 60_000 }, () => {
     assert.match((gotify.requests.at(-1)!.body as { title: string }).title, /^Test message from container-doctor on \S+/);
   });
 
+  test('a channel nobody answers is reported FAILED after its retries, exit 1 (the process waits for them)', async () => {
+    // A port with no listener: every attempt is refused, and the retries wait between them.
+    const closed = await FakeService.start(services.ntfy);
+    const port = new URL(`http://${closed.host}`).port;
+    await closed.close();
+    const r = await runCli(['notify', 'test', '--channel', `ntfy://127.0.0.1:${port}/doctor?scheme=http`], { STATE_DIR: '/tmp/doctor-notify-test-unused' });
+    assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^FAILED +ntfy:\/\/127\.0\.0\.1:\d+\/…: .*\(3 attempts\)\n$/);
+    assert.match(r.stderr, /^doctor: 1 of 1 channel failed/);
+  });
+
   test('bad input: a one-line error and exit 2', async () => {
     const none = await runCli(['notify', 'test'], { STATE_DIR: '/tmp/doctor-notify-test-unused' });
     assert.equal(none.code, 2);

@@ -208,8 +208,15 @@ export class ChannelNotifier<M> implements Notifier {
     } catch (error) {
       return this.finish({ ok: false, kind: 'test', channel: this.channel, incidentId: '', incidentIds: [], attempts: 0, error: `could not build the message: ${this.hide(String(error))}` });
     }
-    const result = await this.post(message);
-    return this.finish({ kind: 'test', channel: this.channel, incidentId: '', incidentIds: [], ...result });
+    // A person waits for this answer (`doctor notify test`): the retries' sleeps, which never keep
+    // a finished process alive, must not let it end before the answer.
+    const waiting = setInterval(() => undefined, 60_000);
+    try {
+      const result = await this.post(message);
+      return this.finish({ kind: 'test', channel: this.channel, incidentId: '', incidentIds: [], ...result });
+    } finally {
+      clearInterval(waiting);
+    }
   }
 
   async flush(timeoutMs: number): Promise<void> {
