@@ -16,12 +16,6 @@ const rows: RuleRow[] = [
     expect: { rule: 'invalid-config' },
   },
   {
-    name: 'unknown command-line flag',
-    facts: exited(2),
-    evidence: logs('flag provided but not defined: -lisen'),
-    expect: { rule: 'invalid-config', cannotFix: true },
-  },
-  {
     name: 'Postgres rejects the password',
     facts: exited(1),
     evidence: logs('FATAL:  password authentication failed for user "app"'),

@@ -6,12 +6,13 @@ import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogE
 import { extractPath, extractUrlHost, findLastLine } from '../evidence-text.js';
 import { DEPENDENCY_ERROR } from './dependencies.js';
 
-/** A configuration the program rejects; re-reading the same file on restart rejects it again. */
 /**
- * A configuration the program rejects. Besides known phrasings, any fatal line that names a
- * configuration file and line (`in /etc/nginx/conf.d/default.conf:17`) is a rejected file.
+ * A configuration the program rejects; re-reading the same file on restart rejects it again.
+ * Besides known phrasings, any fatal line that names a configuration file and line
+ * (`in /etc/nginx/conf.d/default.conf:17`) is a rejected file. A rejected command line is
+ * `usage-error`'s (usage.ts).
  */
-const INVALID_CONFIG = /is not terminated by|(?:\[emerg\]|\bemerg\b|FATAL|fatal|error).* in \/\S+\.(?:conf|cfg|ya?ml|json|toml|ini|properties):\d+|FATAL CONFIG FILE ERROR|Bad directive or wrong number of arguments|unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|unknown (?:flag|shorthand flag|option)[: ]|flag provided but not defined|unrecognized (?:option|argument|arguments)|Unrecognized VM option|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
+const INVALID_CONFIG = /is not terminated by|(?:\[emerg\]|\bemerg\b|FATAL|fatal|error).* in \/\S+\.(?:conf|cfg|ya?ml|json|toml|ini|properties):\d+|FATAL CONFIG FILE ERROR|Bad directive or wrong number of arguments|unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
 /** Credentials a dependency rejects: the container keeps sending the same ones after a restart. */
 const BAD_CREDENTIALS = /password authentication failed|Access denied for user|Login failed for user|authentication failed for user|(?:invalid|incorrect|wrong) (?:username or password|password|credentials)|WRONGPASS|NOAUTH Authentication required|SASL authentication failed|Authentication failed\.? \(?(?:bad|invalid) (?:credentials|auth)|AuthenticationFailed|invalid_client|InvalidAccessKeyId|SignatureDoesNotMatch|The security token included in the request is invalid/i;
 const TLS_EXPIRED = /certificate has expired|certificate (?:is )?expired|CERT_HAS_EXPIRED|CertificateExpired|ERR_CERT_DATE_INVALID|certificate is not yet valid|certificate expired/i;

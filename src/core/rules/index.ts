@@ -21,6 +21,7 @@ import { completed, manualStop, sigint } from './lifecycle.js';
 import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
+import { usageError } from './usage.js';
 import { commandNotFound, fatalStartUp, initCrash, notExecutable, startFailed } from './start-up.js';
 
 export type { CatalogEntry, DiagnosisFields, RuleContext, RuleMatch, RulesInput } from './rule-kit.js';
@@ -51,6 +52,7 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   addressInUse,
   missingDependency,
   codeError,
+  usageError,
   invalidConfig,
   badCredentials,
   schemaMismatch,
