@@ -64,6 +64,12 @@ const rows: RuleRow[] = [
     expect: { rule: 'tls-expired', cannotFix: true, safe: false, says: ['api.partner.example.com', 'has expired'] },
   },
   {
+    name: "Go's 'expired or is not yet valid' with the current time before the start: the clock is behind",
+    facts: exited(1),
+    evidence: logs('x509: certificate has expired or is not yet valid: current time 2019-01-01T00:00:05Z is before 2025-03-01T00:00:00Z'),
+    expect: { rule: 'tls-expired', cannotFix: true, says: ['not yet valid (check the clock)'] },
+  },
+  {
     name: 'TLS certificate expired (Node)',
     facts: exited(1),
     evidence: logs('Error: certificate has expired', '    code: CERT_HAS_EXPIRED'),

@@ -117,12 +117,13 @@ export const tlsExpired: CatalogEntry = {
   build(ctx, found) {
     const line = found.line ?? '';
     const host = extractUrlHost(line) ?? line.match(/(?:for|host|server) "?([a-z0-9][\w.-]*\.[a-z]{2,})"?/i)?.[1];
-    const notYet = /not yet valid/i.test(line) && !/expired/i.test(line);
+    // Go says "has expired or is not yet valid" for both; its "current time X is before Y" is a clock behind.
+    const notYet = (/not yet valid/i.test(line) && !/expired/i.test(line)) || /current time \S+ is before/i.test(line);
     return unfixable(ctx, {
       root_cause: `${lead(ctx, ' because')} a TLS certificate${host ? ` presented by ${host}` : ''} ${notYet ? 'is not yet valid (check the clock)' : 'has expired'}.${quoteHit(found)}`,
       suggested_fix: notYet
         ? 'Check the system clock of the host (NTP); a certificate only reads as not yet valid when the clock is behind.'
-        : `Renew the certificate${host ? ` of ${host}` : ''} (or update the CA bundle in the image if an intermediate expired). If it is this container's own certificate and a renewed one is already on disk, a restart will load it.`,
+        : `Renew the certificate${host ? ` of ${host}` : ''} (or update the CA bundle in the image if an intermediate expired), after checking that the host's clock is right (a clock far ahead makes valid certificates read as expired). If it is this container's own certificate and a renewed one is already on disk, a restart will load it.`,
       config_suggestions: ['Automate renewal (ACME/certbot) and alert on certificates expiring within 14 days.'],
     });
   },

@@ -22,6 +22,7 @@ import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
 import { usageError } from './usage.js';
+import { certificateLoad, tlsUntrusted } from './tls.js';
 import { commandNotFound, fatalStartUp, initCrash, notExecutable, startFailed } from './start-up.js';
 
 export type { CatalogEntry, DiagnosisFields, RuleContext, RuleMatch, RulesInput } from './rule-kit.js';
@@ -47,7 +48,9 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   permissionDenied,
   dataLocked,
   tlsExpired,
+  tlsUntrusted,
   certificateRenewal,
+  certificateLoad,
   missingConfig,
   addressInUse,
   missingDependency,
