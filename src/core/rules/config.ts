@@ -2,7 +2,7 @@
  * Configuration: settings, files and credentials the container was created with. Docker keeps
  * `Config.Env` and mounts across `docker restart`, so the same start is rejected again.
  */
-import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogEntry } from './rule-kit.js';
+import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogEntry, type RuleContext, type RuleMatch } from './rule-kit.js';
 import { extractPath, extractUrlHost, findLastLine } from '../evidence-text.js';
 import { DEPENDENCY_ERROR } from './dependencies.js';
 
@@ -90,13 +90,43 @@ export const invalidConfig: CatalogEntry = {
   },
 };
 
+/**
+ * Credentials rejected in prose or by status: an HTTP 401 from a call it made, an API key or token
+ * refused, "authentication failed" from a broker or database driver. Judged only on an exit, in
+ * its last lines, so a 401 it logged once for a request earlier is not taken for its cause.
+ */
+const REJECTED_AUTH = new RegExp(
+  [
+    String.raw`\b(?:status(?: code)?|HTTP(?:\/[\d.]+)?|response(?: code)?|returned|responded with|got|error code|code)[:=]?\s*"?401\b`,
+    String.raw`\b401 Unauthorized\b`,
+    String.raw`\binvalid[ _-]?api[ _-]?key\b|\bIncorrect API key\b|\bAPI key (?:is )?(?:invalid|not valid|expired|revoked|rejected|disabled)\b`,
+    String.raw`\binvalid (?:access |auth |bearer |api )?token\b|\binvalid_token\b|\binvalid_grant\b|\btoken (?:is )?(?:invalid|revoked|has been revoked)\b`,
+    String.raw`\bInvalid authentication credentials\b|\bBad credentials\b|\bunauthori[sz]ed: (?:invalid|bad|wrong|authentication)`,
+    String.raw`\bauthentication failed\b|\bSaslAuthenticationException\b|\bLogin was refused\b|\bACCESS_REFUSED\b`,
+  ].join('|'),
+  'i',
+);
+/**
+ * Not a rejection of its credentials: an inbound request it answered with 401 (a method and a
+ * path: `"GET /api HTTP/1.1" 401`), or a failure that is about getting an answer at all.
+ */
+const NOT_REJECTED = /"?\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|\bfrom (?:client )?\d{1,3}(?:\.\d{1,3}){3}\b|timed? ?out|timeout|temporar(?:y|ily)|try again|rate limit|\b(?:429|503)\b|connection (?:reset|refused|closed)/i;
+/** How far back from the exit a rejection may be: the last call before it gave up. */
+const REJECTED_TAIL_LINES = 15;
+
+function rejectedHit(ctx: RuleContext): RuleMatch | undefined {
+  if (!ctx.exited || ctx.exitCode === 0) return undefined;
+  const hit = findLastLine(ctx.lines.slice(-REJECTED_TAIL_LINES), REJECTED_AUTH, NOT_REJECTED);
+  return hit ? { line: hit.line } : undefined;
+}
+
 export const badCredentials: CatalogEntry = {
   id: 'bad-credentials',
   failureClass: 'environment',
   // The container sends the credentials it was created with; a restart sends the same ones.
   restartCannotFix: true,
   settled: true,
-  match: (ctx) => lineHit(ctx, BAD_CREDENTIALS),
+  match: (ctx) => lineHit(ctx, BAD_CREDENTIALS) ?? rejectedHit(ctx),
   build(ctx, found) {
     return unfixable(ctx, {
       root_cause: `${lead(ctx, ' because')} a dependency rejected its credentials (a wrong or rotated password, key or token).${quoteHit(found)}`,
