@@ -12,7 +12,7 @@ import { DAY_MS, countWithin, includeTime, isStaleExit, parseTime } from '../his
 import type { RulesVerdict } from '../types.js';
 import { codeError, missingDependency } from './code.js';
 import { badCredentials, certificateRenewal, invalidConfig, missingConfig, tlsExpired } from './config.js';
-import { dataLocked, schemaMismatch } from './data.js';
+import { dataFormat, dataLocked, schemaMismatch } from './data.js';
 import { addressInUse, connectionRefused, dependencyTimeout, dnsFailure, poolExhausted } from './dependencies.js';
 import { diskFull, permissionDenied, readOnlyFilesystem } from './filesystem.js';
 import { errorsLogged, exitError, noProblem, restartLoop } from './generic.js';
@@ -22,6 +22,8 @@ import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
 import { usageError } from './usage.js';
+import { hostNotAllowed } from './access.js';
+import { sharedMemory } from './shared-memory.js';
 import { certificateLoad, tlsUntrusted } from './tls.js';
 import { commandNotFound, fatalStartUp, initCrash, notExecutable, startFailed } from './start-up.js';
 
@@ -37,6 +39,7 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   commandNotFound,
   notExecutable,
   startFailed,
+  sharedMemory,
   outOfMemory,
   segfault,
   abort,
@@ -47,6 +50,7 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   readOnlyFilesystem,
   permissionDenied,
   dataLocked,
+  dataFormat,
   tlsExpired,
   tlsUntrusted,
   certificateRenewal,
@@ -57,6 +61,7 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   codeError,
   usageError,
   invalidConfig,
+  hostNotAllowed,
   badCredentials,
   schemaMismatch,
   transientRecovered,
