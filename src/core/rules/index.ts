@@ -22,6 +22,7 @@ import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
 import { usageError } from './usage.js';
+import { illegalInstruction, runtimeMismatch } from './platform.js';
 import { hostNotAllowed } from './access.js';
 import { sharedMemory } from './shared-memory.js';
 import { certificateLoad, tlsUntrusted } from './tls.js';
@@ -38,11 +39,13 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   completed,
   commandNotFound,
   notExecutable,
+  runtimeMismatch,
   startFailed,
   sharedMemory,
   outOfMemory,
   segfault,
   abort,
+  illegalInstruction,
   sigkill,
   sigterm,
   sigint,
