@@ -135,7 +135,7 @@ export function extractPort(line: string): string | undefined {
     /Port (\d{1,5}) (?:was|is) already in use/i,
     // PHP-FPM `for address '9000'`, Apache `could not bind to address [::]:80`.
     /\baddress ['"]?(?:\S*:)?(\d{1,5})(?=['"\s):,]|$)/i,
-    /(?:EADDRINUSE|address already in use|bind(?:\(\))? to|Bind for|listen tcp\d?)[^\d\n]*?(?:[\w.\]\[:]*):(\d{1,5})\b/i,
+    /(?:EADDRINUSE|EACCES|address already in use|permission denied|bind(?:\(\))? to|Bind for|listen tcp\d?)[^\d\n]*?(?:[\w.\]\[:]*):(\d{1,5})\b/i,
     // The last `:port` before the phrase, never a JSON field's `"code":9001`.
     /(?<!"):(\d{2,5})\b(?![:.]\d)(?:(?!:\d)[^\n])*(?:address already in use|already allocated)/i,
     /\bport[ ,=:]+(\d{1,5})\b(?![:.]\d)/i,

@@ -22,6 +22,7 @@ import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
 import { usageError } from './usage.js';
+import { portNotPermitted } from './privileged-port.js';
 import { illegalInstruction, runtimeMismatch } from './platform.js';
 import { hostNotAllowed } from './access.js';
 import { sharedMemory } from './shared-memory.js';
@@ -51,6 +52,7 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   sigint,
   diskFull,
   readOnlyFilesystem,
+  portNotPermitted,
   permissionDenied,
   dataLocked,
   dataFormat,
