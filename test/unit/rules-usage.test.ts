@@ -46,6 +46,12 @@ const rows: RuleRow[] = [
     expect: { rule: 'usage-error', cannotFix: true, says: ['printed its usage'] },
   },
   {
+    name: 'an unknown-option warning long before an unexplained exit is not the cause',
+    facts: exited(1),
+    evidence: logs('WARN unrecognized option --legacy-mode ignored', ...Array.from({ length: 20 }, (_, i) => `INFO processed batch ${i}`), 'fatal: worker exited'),
+    expect: { rule: 'exit-error' },
+  },
+  {
     name: 'a Go panic exits 2 too, and is not a usage error',
     facts: exited(2),
     evidence: logs('panic: runtime error: index out of range [3] with length 3', '', 'goroutine 1 [running]:', 'main.main()', 'Usage: see the docs'),

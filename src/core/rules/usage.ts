@@ -2,7 +2,7 @@
  * Usage errors: the program rejects its command line. The command and arguments are part of the
  * container (`Config.Cmd`, `Config.Entrypoint`), so every start passes the same ones.
  */
-import { lead, lineHit, quoteHit, unfixable, type CatalogEntry, type RuleContext, type RuleMatch } from './rule-kit.js';
+import { lead, quoteHit, unfixable, type CatalogEntry, type RuleContext, type RuleMatch } from './rule-kit.js';
 import { findLastLine } from '../evidence-text.js';
 
 /**
@@ -42,13 +42,17 @@ const USAGE_BANNER = /^\s*(?:usage: \S|Usage of \S+:$)/i;
  */
 const USAGE_EXIT_CODES = new Set([2, 64]);
 
+/** Parsers print the error and the usage, then exit: it is among the last lines (a warning long before is not it). */
+const USAGE_TAIL_LINES = 15;
+
 function usageHit(ctx: RuleContext): RuleMatch | undefined {
   if (!ctx.exited || ctx.exitCode === 0) return undefined;
-  const hit = lineHit(ctx, USAGE_ERROR);
-  if (hit) return hit;
+  const lines = ctx.lines.slice(-USAGE_TAIL_LINES);
+  const hit = findLastLine(lines, USAGE_ERROR);
+  if (hit) return { line: hit.line };
   if (ctx.exitCode === null || !USAGE_EXIT_CODES.has(ctx.exitCode)) return undefined;
   if (ctx.lines.some((l) => /^panic: |goroutine \d+ \[/.test(l))) return undefined;
-  const banner = findLastLine(ctx.lines, USAGE_BANNER);
+  const banner = findLastLine(lines, USAGE_BANNER);
   return banner ? { line: banner.line } : undefined;
 }
 
