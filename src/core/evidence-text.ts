@@ -124,17 +124,24 @@ export function extractPath(line: string): string | undefined {
   return bare?.[1];
 }
 
+/** A wall clock (`03:12:44`, `03:12:44.120`): never a host and port. */
+const CLOCK = /\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g;
+
 /** The port an address-in-use error names, when it names one. */
 export function extractPort(line: string): string | undefined {
+  // A line's clock reads as `:44` to the patterns below (PHP-FPM's `[01-Dec-2026 03:12:44]`).
+  const text = line.replace(CLOCK, ' ');
   const patterns: RegExp[] = [
     /Port (\d{1,5}) (?:was|is) already in use/i,
-    /(?:EADDRINUSE|address already in use|bind(?:\(\))? to|Bind for|listen tcp\d?)[^\d\n]*?(?:[\w.\]\[:]*):(\d{1,5})\b/i,
-    // The last `:port` before the phrase, never a clock's `03:12:44.120` nor a JSON field's `"code":9001`.
+    // PHP-FPM `for address '9000'`, Apache `could not bind to address [::]:80`.
+    /\baddress ['"]?(?:\S*:)?(\d{1,5})(?=['"\s):,]|$)/i,
+    /(?:EADDRINUSE|EACCES|address already in use|permission denied|bind(?:\(\))? to|Bind for|listen tcp\d?)[^\d\n]*?(?:[\w.\]\[:]*):(\d{1,5})\b/i,
+    // The last `:port` before the phrase, never a JSON field's `"code":9001`.
     /(?<!"):(\d{2,5})\b(?![:.]\d)(?:(?!:\d)[^\n])*(?:address already in use|already allocated)/i,
     /\bport[ ,=:]+(\d{1,5})\b(?![:.]\d)/i,
   ];
   for (const pattern of patterns) {
-    const m = line.match(pattern);
+    const m = text.match(pattern);
     if (m?.[1]) return m[1];
   }
   return undefined;

@@ -28,6 +28,9 @@ export interface RuleRow {
   };
 }
 
+/** A sentence that opens with a restart instruction: "Restart it", "Restart once; ...", "Restart to release ...". */
+const RESTART_FIRST = /(?:^|[.;!]\s+)restart(?: it| \w+)?(?: once)?(?=[;:,.]|\s+(?:to|and|once|if|first)\b|$)/i;
+
 /** An exited container with this exit code. */
 export const exited = (exitCode: number, extra: Parameters<typeof makeFacts>[0] = {}) => makeFacts({ exitCode, ...extra });
 /** Evidence whose error lines and tail are these lines. */
@@ -62,8 +65,12 @@ export function testRuleRows(family: string, entries: readonly CatalogEntry[], r
         // The record carries both, so reports can count what the rules did not recognise.
         assert.equal(diagnosis.failureClass, verdict.failureClass);
         assert.equal(diagnosis.recognised, verdict.recognised);
-        // A class a restart cannot fix is never rated restart-safe.
+        // A class a restart cannot fix is never rated restart-safe, and its fix never opens with
+        // "Restart it": that is the one thing that will not help ("fix X, then restart" is fine).
         if (verdict.restartCannotFix) assert.equal(diagnosis.auto_restart_safe, false);
+        if (verdict.restartCannotFix || !diagnosis.auto_restart_safe) {
+          assert.doesNotMatch(diagnosis.suggested_fix, RESTART_FIRST, `the fix of a failure not to restart tells to restart: ${diagnosis.suggested_fix}`);
+        }
         for (const fragment of row.expect.says ?? []) {
           assert.ok(diagnosis.root_cause.includes(fragment), `root cause should contain ${JSON.stringify(fragment)}: ${diagnosis.root_cause}`);
         }

@@ -16,12 +16,6 @@ const rows: RuleRow[] = [
     expect: { rule: 'invalid-config' },
   },
   {
-    name: 'unknown command-line flag',
-    facts: exited(2),
-    evidence: logs('flag provided but not defined: -lisen'),
-    expect: { rule: 'invalid-config', cannotFix: true },
-  },
-  {
     name: 'Postgres rejects the password',
     facts: exited(1),
     evidence: logs('FATAL:  password authentication failed for user "app"'),
@@ -32,6 +26,49 @@ const rows: RuleRow[] = [
     facts: exited(1),
     evidence: logs("ERROR 1045 (28000): Access denied for user 'app'@'172.18.0.5' (using password: YES)"),
     expect: { rule: 'bad-credentials' },
+  },
+  {
+    name: 'an HTTP 401 from the call it made before exiting: its credentials were rejected',
+    facts: exited(1),
+    evidence: logs('info: fetching remote config from https://config.example.com/v1/app', 'AxiosError: Request failed with status code 401', 'fatal: could not fetch config'),
+    expect: { rule: 'bad-credentials', cannotFix: true, safe: false, failureClass: 'environment' },
+  },
+  {
+    name: 'an API key refused (OpenAI client)',
+    facts: exited(1),
+    evidence: logs("openai.AuthenticationError: Error code: 401 - {'error': {'message': 'Incorrect API key provided: sk-abc***', 'type': 'invalid_request_error', 'code': 'invalid_api_key'}}"),
+    expect: { rule: 'bad-credentials', cannotFix: true },
+  },
+  {
+    name: 'MongoDB driver: Authentication failed.',
+    facts: exited(1),
+    evidence: logs('MongoServerError: Authentication failed.', '    at Connection.onMessage (/app/node_modules/mongodb/lib/cmap/connection.js:207:30)'),
+    expect: { rule: 'bad-credentials', cannotFix: true },
+  },
+  {
+    name: 'RabbitMQ refuses the login',
+    facts: exited(1),
+    evidence: logs("pika.exceptions.ProbableAuthenticationError: ConnectionClosedByBroker: (403) 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'"),
+    expect: { rule: 'bad-credentials', cannotFix: true },
+  },
+  {
+    name: 'a 401 it answered a client with, long before an unexplained exit, is not its credentials',
+    facts: exited(1),
+    evidence: logs('172.18.0.1 - - [01/Dec/2026:03:12:44 +0000] "GET /admin HTTP/1.1" 401 23 "-" "curl/8.5.0"', 'level=warn msg="unauthorized request" path=/admin status=401 from 172.18.0.1', 'Killed'),
+    expect: { rule: 'exit-error' },
+  },
+  {
+    name: 'authentication that timed out is not a rejection',
+    facts: exited(1),
+    evidence: logs('kafka: SASL handshake: authentication failed: i/o timeout'),
+    expect: { rule: 'dependency-timeout' },
+  },
+  {
+    name: 'a running service that logs a 401 it returned keeps serving: not judged as its credentials',
+    facts: makeRunningFacts(),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('ERROR auth: invalid token for request POST /api/orders (status 401)'),
+    expect: { rule: 'errors-logged' },
   },
   {
     name: 'missing env var: Python KeyError',
@@ -68,6 +105,12 @@ const rows: RuleRow[] = [
     facts: exited(1),
     evidence: logs('Get "https://api.partner.example.com/v1/orders": x509: certificate has expired or is not yet valid: current time 2025-06-01T12:00:00Z is after 2025-05-30T23:59:59Z'),
     expect: { rule: 'tls-expired', cannotFix: true, safe: false, says: ['api.partner.example.com', 'has expired'] },
+  },
+  {
+    name: "Go's 'expired or is not yet valid' with the current time before the start: the clock is behind",
+    facts: exited(1),
+    evidence: logs('x509: certificate has expired or is not yet valid: current time 2019-01-01T00:00:05Z is before 2025-03-01T00:00:00Z'),
+    expect: { rule: 'tls-expired', cannotFix: true, says: ['not yet valid (check the clock)'] },
   },
   {
     name: 'TLS certificate expired (Node)',

@@ -1,5 +1,5 @@
 import { addressInUse, poolExhausted, dnsFailure, connectionRefused, dependencyTimeout } from '../../src/core/rules/dependencies.js';
-import { MIN, ago, makeFacts, makeHistory, makeRunningFacts, makeTrigger } from '../helpers/facts.js';
+import { MIN, SEC, ago, makeFacts, makeHistory, makeRunningFacts, makeTrigger } from '../helpers/facts.js';
 import { exited, logs, testRuleRows, type RuleRow } from '../helpers/rule-rows.js';
 
 const rows: RuleRow[] = [
@@ -10,10 +10,28 @@ const rows: RuleRow[] = [
     expect: { rule: 'address-in-use', says: ['port 6379'] },
   },
   {
-    name: 'address already in use (Go) in its own namespace: restart once',
+    name: 'address already in use (Go) in its own namespace after ten minutes of work: a race, restart once',
     facts: exited(1),
     evidence: logs('listen tcp :8080: bind: address already in use'),
     expect: { rule: 'address-in-use', cannotFix: false, safe: true, failureClass: 'transient', says: ['port 8080', 'own network namespace'] },
+  },
+  {
+    name: 'nginx cannot bind port 80 in its own namespace as it starts: its own second listener, escalate naming the port',
+    facts: exited(1, { startedAt: ago(7 * SEC) }),
+    evidence: logs('2026/12/01 03:12:44 [emerg] 1#1: bind() to [::]:80 failed (98: Address already in use)', 'nginx: [emerg] bind() to [::]:80 failed (98: Address already in use)'),
+    expect: { rule: 'address-in-use', cannotFix: true, safe: false, failureClass: 'environment', says: ['port 80', 'own network namespace', 'every start repeats it'] },
+  },
+  {
+    name: "PHP-FPM's bind failure names port 9000, not a number from its clock, and escalates",
+    facts: exited(78, { startedAt: ago(6 * SEC) }),
+    evidence: logs("[01-Dec-2026 03:12:44] ERROR: unable to bind listening socket for address '9000': Address already in use (98)", '[01-Dec-2026 03:12:44] ERROR: FPM initialization failed'),
+    expect: { rule: 'address-in-use', cannotFix: true, safe: false, says: ['port 9000'] },
+  },
+  {
+    name: "Apache's make_sock names its port",
+    facts: exited(1, { startedAt: ago(6 * SEC) }),
+    evidence: logs('(98)Address already in use: AH00072: make_sock: could not bind to address [::]:8080'),
+    expect: { rule: 'address-in-use', cannotFix: true, says: ['port 8080'] },
   },
   {
     name: 'address in use with network_mode: host: the holder is on the host',

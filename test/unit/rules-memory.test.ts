@@ -4,6 +4,13 @@ import { exited, logs, MiB, testRuleRows, type RuleRow } from '../helpers/rule-r
 
 const rows: RuleRow[] = [
   {
+    name: 'a third heap exhaustion in a day: not restart-safe, and the fix does not say to restart',
+    facts: exited(1),
+    evidence: logs('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'),
+    history: makeHistory({ incidents: [{ signature: 's', incidentId: 'i', firstSeen: ago(5 * HOUR), lastSeen: ago(2 * HOUR), count: 2, lastAction: 'restart', rule: 'out-of-memory' }] }),
+    expect: { rule: 'out-of-memory', safe: false },
+  },
+  {
     name: 'OOM kill: exit 137 with OOMKilled names the limit',
     facts: exited(137, { oomKilled: true, memoryLimit: 256 * MiB }),
     expect: { rule: 'oom-kill', severity: 'high', safe: true, cannotFix: false, settled: true, recurring: false, says: ['web', 'OOM killer', '256 MiB', 'exit 137'] },

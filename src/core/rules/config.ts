@@ -2,16 +2,17 @@
  * Configuration: settings, files and credentials the container was created with. Docker keeps
  * `Config.Env` and mounts across `docker restart`, so the same start is rejected again.
  */
-import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogEntry } from './rule-kit.js';
+import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogEntry, type RuleContext, type RuleMatch } from './rule-kit.js';
 import { extractPath, extractUrlHost, findLastLine } from '../evidence-text.js';
 import { DEPENDENCY_ERROR } from './dependencies.js';
 
-/** A configuration the program rejects; re-reading the same file on restart rejects it again. */
 /**
- * A configuration the program rejects. Besides known phrasings, any fatal line that names a
- * configuration file and line (`in /etc/nginx/conf.d/default.conf:17`) is a rejected file.
+ * A configuration the program rejects; re-reading the same file on restart rejects it again.
+ * Besides known phrasings, any fatal line that names a configuration file and line
+ * (`in /etc/nginx/conf.d/default.conf:17`) is a rejected file. A rejected command line is
+ * `usage-error`'s (usage.ts).
  */
-const INVALID_CONFIG = /is not terminated by|(?:\[emerg\]|\bemerg\b|FATAL|fatal|error).* in \/\S+\.(?:conf|cfg|ya?ml|json|toml|ini|properties):\d+|FATAL CONFIG FILE ERROR|Bad directive or wrong number of arguments|unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|unknown (?:flag|shorthand flag|option)[: ]|flag provided but not defined|unrecognized (?:option|argument|arguments)|Unrecognized VM option|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
+const INVALID_CONFIG = /is not terminated by|(?:\[emerg\]|\bemerg\b|FATAL|fatal|error).* in \/\S+\.(?:conf|cfg|ya?ml|json|toml|ini|properties):\d+|FATAL CONFIG FILE ERROR|configuration file "[^"]+" contains errors|syntax error in file "[^"]+" line \d+|Bad directive or wrong number of arguments|unknown directive|directive is not allowed here|directive is duplicate|invalid number of arguments in|configuration file \S+ test failed|yaml: line \d+|mapping values are not allowed|could not find expected ':'|(?:error|failed to|cannot|unable to) (?:parse|parsing|load|loading|read|reading|decode|decoding) (?:the )?(?:config|configuration|settings|\S+\.(?:ya?ml|json|toml|ini|conf|properties))|invalid (?:config|configuration)\b|configuration (?:file )?(?:is )?invalid|Invalid (?:value|setting) for (?:option|setting|parameter|configuration)/i;
 /** Credentials a dependency rejects: the container keeps sending the same ones after a restart. */
 const BAD_CREDENTIALS = /password authentication failed|Access denied for user|Login failed for user|authentication failed for user|(?:invalid|incorrect|wrong) (?:username or password|password|credentials)|WRONGPASS|NOAUTH Authentication required|SASL authentication failed|Authentication failed\.? \(?(?:bad|invalid) (?:credentials|auth)|AuthenticationFailed|invalid_client|InvalidAccessKeyId|SignatureDoesNotMatch|The security token included in the request is invalid/i;
 const TLS_EXPIRED = /certificate has expired|certificate (?:is )?expired|CERT_HAS_EXPIRED|CertificateExpired|ERR_CERT_DATE_INVALID|certificate is not yet valid|certificate expired/i;
@@ -89,13 +90,43 @@ export const invalidConfig: CatalogEntry = {
   },
 };
 
+/**
+ * Credentials rejected in prose or by status: an HTTP 401 from a call it made, an API key or token
+ * refused, "authentication failed" from a broker or database driver. Judged only on an exit, in
+ * its last lines, so a 401 it logged once for a request earlier is not taken for its cause.
+ */
+const REJECTED_AUTH = new RegExp(
+  [
+    String.raw`\b(?:status(?: code)?|HTTP(?:\/[\d.]+)?|response(?: code)?|returned|responded with|got|error code|code)[:=]?\s*"?401\b`,
+    String.raw`\b401 Unauthorized\b`,
+    String.raw`\binvalid[ _-]?api[ _-]?key\b|\bIncorrect API key\b|\bAPI key (?:is )?(?:invalid|not valid|expired|revoked|rejected|disabled)\b`,
+    String.raw`\binvalid (?:access |auth |bearer |api )?token\b|\binvalid_token\b|\binvalid_grant\b|\btoken (?:is )?(?:invalid|revoked|has been revoked)\b`,
+    String.raw`\bInvalid authentication credentials\b|\bBad credentials\b|\bunauthori[sz]ed: (?:invalid|bad|wrong|authentication)`,
+    String.raw`\bauthentication failed\b|\bSaslAuthenticationException\b|\bLogin was refused\b|\bACCESS_REFUSED\b`,
+  ].join('|'),
+  'i',
+);
+/**
+ * Not a rejection of its credentials: an inbound request it answered with 401 (a method and a
+ * path: `"GET /api HTTP/1.1" 401`), or a failure that is about getting an answer at all.
+ */
+const NOT_REJECTED = /"?\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|\bfrom (?:client )?\d{1,3}(?:\.\d{1,3}){3}\b|timed? ?out|timeout|temporar(?:y|ily)|try again|rate limit|\b(?:429|503)\b|connection (?:reset|refused|closed)/i;
+/** How far back from the exit a rejection may be: the last call before it gave up. */
+const REJECTED_TAIL_LINES = 15;
+
+function rejectedHit(ctx: RuleContext): RuleMatch | undefined {
+  if (!ctx.exited || ctx.exitCode === 0) return undefined;
+  const hit = findLastLine(ctx.lines.slice(-REJECTED_TAIL_LINES), REJECTED_AUTH, NOT_REJECTED);
+  return hit ? { line: hit.line } : undefined;
+}
+
 export const badCredentials: CatalogEntry = {
   id: 'bad-credentials',
   failureClass: 'environment',
   // The container sends the credentials it was created with; a restart sends the same ones.
   restartCannotFix: true,
   settled: true,
-  match: (ctx) => lineHit(ctx, BAD_CREDENTIALS),
+  match: (ctx) => lineHit(ctx, BAD_CREDENTIALS) ?? rejectedHit(ctx),
   build(ctx, found) {
     return unfixable(ctx, {
       root_cause: `${lead(ctx, ' because')} a dependency rejected its credentials (a wrong or rotated password, key or token).${quoteHit(found)}`,
@@ -116,12 +147,13 @@ export const tlsExpired: CatalogEntry = {
   build(ctx, found) {
     const line = found.line ?? '';
     const host = extractUrlHost(line) ?? line.match(/(?:for|host|server) "?([a-z0-9][\w.-]*\.[a-z]{2,})"?/i)?.[1];
-    const notYet = /not yet valid/i.test(line) && !/expired/i.test(line);
+    // Go says "has expired or is not yet valid" for both; its "current time X is before Y" is a clock behind.
+    const notYet = (/not yet valid/i.test(line) && !/expired/i.test(line)) || /current time \S+ is before/i.test(line);
     return unfixable(ctx, {
       root_cause: `${lead(ctx, ' because')} a TLS certificate${host ? ` presented by ${host}` : ''} ${notYet ? 'is not yet valid (check the clock)' : 'has expired'}.${quoteHit(found)}`,
       suggested_fix: notYet
         ? 'Check the system clock of the host (NTP); a certificate only reads as not yet valid when the clock is behind.'
-        : `Renew the certificate${host ? ` of ${host}` : ''} (or update the CA bundle in the image if an intermediate expired). If it is this container's own certificate and a renewed one is already on disk, a restart will load it.`,
+        : `Renew the certificate${host ? ` of ${host}` : ''} (or update the CA bundle in the image if an intermediate expired), after checking that the host's clock is right (a clock far ahead makes valid certificates read as expired). If it is this container's own certificate and a renewed one is already on disk, a restart will load it.`,
       config_suggestions: ['Automate renewal (ACME/certbot) and alert on certificates expiring within 14 days.'],
     });
   },

@@ -4,6 +4,7 @@
  */
 import {
   SUSTAINED_ERROR_LINES,
+  diedAtStartUp,
   fields,
   lead,
   lineHit,
@@ -37,17 +38,30 @@ function portHeldOutside(ctx: RuleContext, found: RuleMatch): boolean {
   return mode === 'host' || mode.startsWith('container:') || mode.startsWith('service:') || HOST_PORT.test(found.line ?? '');
 }
 
+/**
+ * In its own network namespace only its own processes can hold the port, and every start creates
+ * that namespace anew. A start that dies on it within the start-up window was blocked by something
+ * the same start brought up: a second listener in its configuration (nginx `listen 80` beside
+ * `listen [::]:80` that also takes IPv4, two pools or vhosts on one port) or the server started
+ * twice by the entrypoint. The next start does the same, so it fails the same way.
+ */
+function heldByItsOwnStart(ctx: RuleContext): boolean {
+  return diedAtStartUp(ctx);
+}
+
 export const addressInUse: CatalogEntry = {
   id: 'address-in-use',
-  failureClass: (ctx, found) => (portHeldOutside(ctx, found) ? 'host' : 'transient'),
+  failureClass: (ctx, found) => (portHeldOutside(ctx, found) ? 'host' : heldByItsOwnStart(ctx) ? 'environment' : 'transient'),
   restartCannotFix: true,
-  // In its own network namespace only its own processes can hold the port (usually the previous
-  // instance still closing), and a restart starts it in a fresh namespace: restart once.
-  cannotFix: (ctx, found) => portHeldOutside(ctx, found),
+  // A container that served for a while before the port was taken (a reload, a worker respawned
+  // while the old one still held it, an overlapping scheduled run) met a race, not its
+  // configuration: a fresh start in a fresh namespace gets one try.
+  cannotFix: (ctx, found) => portHeldOutside(ctx, found) || heldByItsOwnStart(ctx),
   settled: true,
   match: (ctx) => lineHit(ctx, ADDRESS_IN_USE),
   build(ctx, found) {
     const port = found.line ? extractPort(found.line) : undefined;
+    const thePort = port ? `port ${port}` : 'the port it binds';
     const outside = portHeldOutside(ctx, found);
     const mode = ctx.input.facts.networkMode;
     const where = HOST_PORT.test(found.line ?? '')
@@ -55,7 +69,7 @@ export const addressInUse: CatalogEntry = {
       : outside
         ? ` by another service sharing its network (network mode ${mode})`
         : '';
-    const what = `${lead(ctx, ' because')} ${port ? `port ${port}` : 'the port it binds'} is already in use${where}.${quoteHit(found)}`;
+    const what = `${lead(ctx, ' because')} ${thePort} is already in use${where}.${quoteHit(found)}`;
     if (outside) {
       return unfixable(ctx, {
         root_cause: what,
@@ -63,14 +77,22 @@ export const addressInUse: CatalogEntry = {
         config_suggestions: ['Give each service its own port in configuration rather than a hard-coded default.'],
       });
     }
+    const own = `The container has its own network namespace (${mode || 'bridge'}), so the holder is one of its own processes.`;
+    if (heldByItsOwnStart(ctx)) {
+      return unfixable(ctx, {
+        root_cause: `${what} ${own} It died while starting, so the holder came up with this same start (a second listener on ${thePort} in its configuration, or the server started twice); every start repeats it.${recurrenceNote(ctx, 'address-in-use')}`,
+        suggested_fix: `Find the second listener on ${thePort} in the container's configuration and entrypoint: two listen directives, servers or pools on the same address (nginx: \`listen [::]:${port ?? '80'}\` also takes IPv4 unless ipv6only=on), or an entrypoint that starts the server both as a daemon and in the foreground. Remove one, then re-create the container.`,
+        config_suggestions: ['Check the configuration before deploying (nginx -t, php-fpm -t, apachectl configtest) and keep each listener on its own port.'],
+      });
+    }
     const again = restartDidNotHelp(ctx, 'address-in-use');
     return fields(ctx, 'address-in-use', {
-      root_cause: `${what} The container has its own network namespace (${mode || 'bridge'}), so the holder is one of its own processes.${recurrenceNote(ctx, 'address-in-use')}`,
+      root_cause: `${what} ${own} It had been running for a while, so this looks like a race between its own processes (a reload or a worker respawned while the old one held the port).${recurrenceNote(ctx, 'address-in-use')}`,
       severity: 'high',
       auto_restart_safe: !again,
       suggested_fix: again
-        ? 'It happened again after a restart: something inside the image binds the port twice (two servers on one port, or a worker that keeps it); fix the configuration.'
-        : 'Restart it: a fresh start gets a fresh network namespace. If it recurs, two processes in the image want the same port.',
+        ? `It happened again after a restart: something inside the image binds ${thePort} twice (two servers on one port, or a worker that keeps it); fix the configuration.`
+        : `Restart it once: a fresh start gets a fresh network namespace. If it recurs, two processes in the image want ${thePort}.`,
       config_suggestions: [],
     });
   },

@@ -12,7 +12,7 @@ import { DAY_MS, countWithin, includeTime, isStaleExit, parseTime } from '../his
 import type { RulesVerdict } from '../types.js';
 import { codeError, missingDependency } from './code.js';
 import { badCredentials, certificateRenewal, invalidConfig, missingConfig, tlsExpired } from './config.js';
-import { dataLocked, schemaMismatch } from './data.js';
+import { dataFormat, dataLocked, schemaMismatch } from './data.js';
 import { addressInUse, connectionRefused, dependencyTimeout, dnsFailure, poolExhausted } from './dependencies.js';
 import { diskFull, permissionDenied, readOnlyFilesystem } from './filesystem.js';
 import { errorsLogged, exitError, noProblem, restartLoop } from './generic.js';
@@ -21,6 +21,12 @@ import { completed, manualStop, sigint } from './lifecycle.js';
 import { oomKill, outOfMemory } from './memory.js';
 import type { CatalogEntry, DiagnosisFields, RuleContext, RulesInput } from './rule-kit.js';
 import { abort, segfault, sigkill, sigterm } from './signals.js';
+import { usageError } from './usage.js';
+import { portNotPermitted } from './privileged-port.js';
+import { illegalInstruction, runtimeMismatch } from './platform.js';
+import { hostNotAllowed } from './access.js';
+import { sharedMemory } from './shared-memory.js';
+import { certificateLoad, tlsUntrusted } from './tls.js';
 import { commandNotFound, fatalStartUp, initCrash, notExecutable, startFailed } from './start-up.js';
 
 export type { CatalogEntry, DiagnosisFields, RuleContext, RuleMatch, RulesInput } from './rule-kit.js';
@@ -34,24 +40,33 @@ export const RULES_CATALOG: readonly CatalogEntry[] = [
   completed,
   commandNotFound,
   notExecutable,
+  runtimeMismatch,
   startFailed,
+  sharedMemory,
   outOfMemory,
   segfault,
   abort,
+  illegalInstruction,
   sigkill,
   sigterm,
   sigint,
   diskFull,
   readOnlyFilesystem,
+  portNotPermitted,
   permissionDenied,
   dataLocked,
+  dataFormat,
   tlsExpired,
+  tlsUntrusted,
   certificateRenewal,
+  certificateLoad,
   missingConfig,
   addressInUse,
   missingDependency,
   codeError,
+  usageError,
   invalidConfig,
+  hostNotAllowed,
   badCredentials,
   schemaMismatch,
   transientRecovered,

@@ -75,7 +75,9 @@ export const outOfMemory: CatalogEntry = {
       root_cause: `${lead(ctx, ' after')} its runtime ran out of memory (its own heap limit or an allocation failure, not the kernel OOM killer).${quoteHit(found)}${recurrenceNote(ctx, 'out-of-memory')}`,
       severity: 'high',
       auto_restart_safe: before < 2,
-      suggested_fix: 'Restart it to restore service, then find what grows: raise the runtime heap limit if the workload needs it, or fix the leak.',
+      suggested_fix: before < 2
+        ? 'Restart it to restore service, then find what grows: raise the runtime heap limit if the workload needs it, or fix the leak.'
+        : 'It keeps running out of memory, so each restart only buys time: find what grows (a heap snapshot or profile) and fix the leak, or raise the runtime heap limit and the container limit if the workload needs it.',
       config_suggestions: [
         'Size the runtime heap to the container (Node --max-old-space-size, JVM -Xmx or -XX:MaxRAMPercentage) and the container limit above it.',
       ],

@@ -28,9 +28,11 @@ export const segfault: CatalogEntry = {
       root_cause: `${lead(ctx, ':')} its process crashed with a segmentation fault (SIGSEGV, invalid memory access)${atStart ? ' while starting, so every start crashes the same way' : ''}.${quoteHit(found)}${recurrenceNote(ctx, 'segfault')}`,
       severity: 'high',
       auto_restart_safe: !again && !atStart,
-      suggested_fix: again
-        ? 'It crashed the same way before: capture a core dump or stack trace, and check native modules and the image version for a known crash bug.'
-        : 'Restart it; if it crashes again, collect a core dump and check native extensions or a recent image upgrade.',
+      suggested_fix: atStart
+        ? 'Find what crashes at start-up: run the image with a core dump or stack trace (ulimit -c unlimited; a debug build), check native extensions and the last image upgrade, and roll back to the previous image tag meanwhile; a restart crashes the same way.'
+        : again
+          ? 'It crashed the same way before: capture a core dump or stack trace, and check native modules and the image version for a known crash bug.'
+          : 'Restart it; if it crashes again, collect a core dump and check native extensions or a recent image upgrade.',
       config_suggestions: ['Pin the image version so a crash can be bisected to an upgrade.'],
     });
   },
@@ -53,7 +55,11 @@ export const abort: CatalogEntry = {
       root_cause: `${lead(ctx, ':')} its process aborted itself (SIGABRT: a failed assertion or an unhandled fatal error)${atStart ? ' while starting, so every start aborts the same way' : ''}.${quoteHit(found, ' Last error: ')}${recurrenceNote(ctx, 'abort')}`,
       severity: 'high',
       auto_restart_safe: !again && !atStart,
-      suggested_fix: 'Read the lines before the abort for the failed assertion or fatal error; restart once, and treat a repeat as a bug.',
+      suggested_fix: atStart
+        ? 'Read the lines before the abort for the failed assertion or fatal error and fix what it names (often a setting, file or library the program checks as it starts); a restart aborts the same way.'
+        : again
+          ? 'It aborted the same way before: read the lines before the abort for the failed assertion or fatal error and treat it as a bug.'
+          : 'Read the lines before the abort for the failed assertion or fatal error; restart once, and treat a repeat as a bug.',
       config_suggestions: [],
     });
   },
