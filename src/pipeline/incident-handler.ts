@@ -496,15 +496,27 @@ export class IncidentHandler {
     deps.stories.append(input.engine.host, ref.id, ref.name, { at: doneAt, kind: 'doctor-restart-done', ok: callError === undefined }, doneAt);
     void deps.stories.save().catch(() => undefined);
 
-    const outcome: Outcome = callError !== undefined
-      ? { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) }
-      : await verifyRestart({ engine: input.engine, ref, stopSignal: facts.stopSignal, stories: deps.stories, clock: deps.clock, sleep: deps.sleep, settleMs: deps.config.settleTimeMs, since: now });
+    const verified = callError !== undefined
+      ? { outcome: { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) } as Outcome }
+      : await verifyRestart({
+        engine: input.engine, ref, stopSignal: facts.stopSignal, stopTimeoutSeconds: timeoutSeconds, stories: deps.stories, clock: deps.clock, sleep: deps.sleep,
+        ...(deps.stopSignal ? { cancelled: deps.stopSignal } : {}), settleMs: deps.config.settleTimeMs, since: now,
+      });
     const executed = callError === undefined;
+    if (verified === undefined) {
+      // Shut down before the settle check ended: nothing was verified, so no outcome is claimed.
+      // The restart stays unfinished in the story, and the next doctor records what it finds
+      // (resolveUnfinishedRestarts), as after a doctor killed mid-check.
+      deps.feed({ type: 'warning', message: `${ref.name}: the doctor is shutting down during the settle check of its restart (${incidentId}); the next doctor records the outcome` });
+      await deps.stories.save().catch(() => undefined);
+      return { record: ahead, decision: { ...ahead.decision, executed }, history: next };
+    }
+    const { outcome } = verified;
     const done: AuditRecord = { ...ahead, decision: { ...ahead.decision, executed }, outcome };
     await this.bus.publish({ type: 'recorded', record: done, aheadWritten: true });
     deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-outcome' }, deps.clock.now());
     void deps.stories.save().catch(() => undefined);
-    if (outcome.status === 'restarted' || outcome.status === 'stopped-by-person') return { record: done, decision: done.decision, history: next };
+    if (outcome.status !== 'not-running-after-restart' && outcome.status !== 'restart-failed') return { record: done, decision: done.decision, history: next };
 
     // A restart that did not hold ends the doctor's attempts for it until a person acts or it runs well.
     next = { ...next, attemptsEnded: { at: iso(deps.clock.now()), incidentId } };
