@@ -436,7 +436,11 @@ export class IncidentHandler {
 
     const logs = removed ? [] : await readLogsUnlessGone(input.engine, facts, config.logLines);
     const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
-    const findings = (given ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
+    // An exit is judged on the lines of the run that ended: `docker logs` keeps every earlier run's
+    // output too, and a line from before an earlier restart belongs to the exit that ended that run.
+    const runFrom = exitTrigger ? death?.runFrom : undefined;
+    const ofTheRun = (f: Finding) => runFrom === undefined || !f.ts || !(Date.parse(f.ts) < runFrom);
+    const findings = (given ?? deps.detector.detect(logs)).filter(ofTheRun).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
     const stoppedByUser = death?.cause === 'person' || (facts.running && view.run.stopping !== undefined);
     const evidence = buildEvidence({ facts, logs, findings, stoppedByUser, logTailLines: config.logLines, redact });

@@ -481,6 +481,9 @@ describe('the settle check after the doctor\'s restart', PARALLEL, () => {
       const rs = await h.records(s.c.name);
       assert.equal(r.outcome.status, 'restarted-by-person', brief(rs));
       assert.ok(!rs.some((x) => x.trigger.kind === 'log-pattern'), `no incident from the old line: ${brief(rs)}`);
+      // The exit the person's restart caused is theirs; the line the first run printed before it crashed is not that run's.
+      const others = rs.filter((x) => !(x.incidentId === r.incidentId && x.occurrence === r.occurrence));
+      assert.ok(others.every((x) => !x.evidence.matchedLines.some((l) => /boom/.test(l))), `the pre-crash line is not read again: ${JSON.stringify(others.map((x) => ({ lines: x.evidence.matchedLines, severity: x.diagnosis.severity, cause: x.diagnosis.root_cause })))}`);
       assert.ok(rs.every((x) => x.decision.action === 'none' || (x.incidentId === r.incidentId && x.occurrence === r.occurrence)), `nothing escalated or restarted after the person's restart: ${brief(rs)}`);
       assert.equal(s.starts.count(s.c.id), 3, 'its start, the doctor\'s restart, the person\'s restart');
       assert.equal(await statusOf(s.c.id), 'running');
