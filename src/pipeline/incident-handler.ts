@@ -515,17 +515,25 @@ export class IncidentHandler {
       await deps.stories.save().catch(() => undefined);
       return { record: ahead, decision: { ...ahead.decision, executed }, history: next };
     }
-    const { outcome } = verified;
+    const { outcome, after } = verified;
     const done: AuditRecord = { ...ahead, decision: { ...ahead.decision, executed }, outcome };
     await this.bus.publish({ type: 'recorded', record: done, aheadWritten: true });
     deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-outcome' }, deps.clock.now());
     void deps.stories.save().catch(() => undefined);
-    if (outcome.status !== 'not-running-after-restart' && outcome.status !== 'restart-failed') return { record: done, decision: done.decision, history: next };
+    // An exit the settle check judged (the restarted run ended in it) is judged: its die event and
+    // the next reconcile must not record it again as a new incident.
+    const judgedExit = after && !after.running && after.finishedAt !== null && (parseTime(after.finishedAt) ?? 0) >= now ? after.finishedAt : undefined;
+    if (judgedExit) {
+      next = { ...next, lastHandledExit: judgedExit };
+      deps.store.setHistory(g.key, next);
+    }
+    if (outcome.status !== 'not-running-after-restart' && outcome.status !== 'restart-failed') {
+      if (judgedExit) await deps.store.save();
+      return { record: done, decision: done.decision, history: next };
+    }
 
     // A restart that did not hold ends the doctor's attempts for it until a person acts or it runs well.
     next = { ...next, attemptsEnded: { at: iso(deps.clock.now()), incidentId } };
-    deps.store.setHistory(g.key, next);
-    await deps.store.save();
     const escalation: AuditRecord = {
       ...done,
       occurrence: occurrence + 1,
@@ -533,6 +541,11 @@ export class IncidentHandler {
       decision: { action: 'escalate', reason: `the restart did not help: ${outcome.detail}; no more automatic restarts until a person acts`, guardrail: 'restart-did-not-help', executed: false, decidedBy: ahead.decision.decidedBy },
       outcome: notActed(deps.clock.now(), 'escalated to a person'),
     };
+    // The escalation is this incident's latest occurrence: a later look at the same failure is a
+    // repeat of it, never a second escalation under the same occurrence.
+    next = recordIncident(next, { signature: g.signature, incidentId, at: escalation.time, action: 'escalate', guardrail: 'restart-did-not-help', rule: g.rules.rule }, deps.clock.now());
+    deps.store.setHistory(g.key, next);
+    await deps.store.save();
     await this.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
     return { record: done, decision: done.decision, history: next };
   }

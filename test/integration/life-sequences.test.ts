@@ -530,4 +530,22 @@ describe('the settle check after the doctor\'s restart', PARALLEL, () => {
       assert.equal(s.starts.count(s.c.id), 2);
     });
   });
+
+  test('a restart that does not hold is escalated once', async () => {
+    await withScene({ name: 'no-hold', cmd: "sleep 1; echo 'Error: worker crashed' >&2; exit 1" }, { RESTART_SETTLE_TIME: '4' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForRecord(h, s.c.name, (x) => x.decision.action === 'escalate', 'the escalation', 30_000);
+      await waitForCycles(h, 4);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'not-running-after-restart', brief(rs));
+      const escalations = rs.filter((x) => x.decision.action === 'escalate');
+      assert.equal(escalations.length, 1, brief(rs));
+      assert.equal(escalations[0]!.decision.guardrail, 'restart-did-not-help');
+      const keys = rs.map((x) => `${x.incidentId}#${x.occurrence}`);
+      assert.equal(new Set(keys).size, keys.length, `one record per incident occurrence: ${keys.join(', ')}`);
+      assert.equal(s.starts.count(s.c.id), 2);
+    });
+  });
 });
