@@ -142,6 +142,8 @@ export const OUTCOME_LABEL: Record<Outcome['status'], string> = {
   'not-acted': 'not acted on',
   pending: '⏳ restart issued, outcome not yet verified',
   'stopped-by-person': 'stopped by a person during the restart (their stop stands)',
+  'paused-by-person': 'paused by a person during the restart (left paused)',
+  'restarted-by-person': 'restarted again by a person during the restart (a person took over)',
   'recovered-by-docker': "✅ recovered by Docker's restart policy",
 };
 

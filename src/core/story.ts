@@ -182,6 +182,11 @@ export interface DeathReading {
   readonly stop?: { readonly at: number; readonly signal: string };
   /** An `oom` step belongs to this death (the one home of OOM correlation). */
   readonly oom: boolean;
+  /**
+   * The earliest time a log line of the run that ended can carry, when its start is known: lines
+   * stamped before it are an earlier run's (judged with that run's exit), never this death's.
+   */
+  readonly runFrom?: number;
 }
 
 /** How close a die step must be to an inspected FinishedAt to be that exit, when the run's start is not known. */
@@ -208,8 +213,8 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
     // The previous run's die can fall inside the slack when this run began within it (Docker's
     // policy restarts in about 100 ms): a die with this run's start after it is not this death.
     const startedAt = opts.startedAt;
-    const from = runStartIndex(steps, startedAt) + 1;
-    dieIndex = steps.findIndex((s, i) => i >= from && s.kind === 'die' && s.at >= startedAt - 500 && s.at <= diedAt + DIE_LATE_MS);
+    const afterStart = runStartIndex(steps, startedAt) + 1;
+    dieIndex = steps.findIndex((s, i) => i >= afterStart && s.kind === 'die' && s.at >= startedAt - 500 && s.at <= diedAt + DIE_LATE_MS);
   }
   if (dieIndex < 0) {
     let best = Number.POSITIVE_INFINITY;
@@ -245,15 +250,30 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   const ofRun = (s: StoryStep, i: number) => (byIndex ? i > startIndex : runStart === null || s.at >= runStart - 500);
   const inRun = steps.filter((s, i) => s.at <= at + 500 && ofRun(s, i));
   const oom = steps.some((s, i) => s.kind === 'oom' && s.at >= at - OOM_BEFORE_DIE_MS && s.at <= at + OOM_AFTER_DIE_MS && ofRun(s, i));
-  if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom };
+  const from = runFrom(steps, runStart);
+  const run = from !== undefined ? { runFrom: from } : {};
+  if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom, ...run };
   // The first of them began the stop (`docker stop` sends the signal, then its `stop` event follows the die).
   const kill = inRun.find((s) => isPersonStop(s, opts.stopSignal));
-  if (kill) return { cause: 'person', at, seen: die !== undefined, stop: { at: kill.at, signal: stopLabel(kill) }, oom };
-  if (die !== undefined) return { cause: 'crash', at, seen: true, oom };
+  if (kill) return { cause: 'person', at, seen: die !== undefined, stop: { at: kill.at, signal: stopLabel(kill) }, oom, ...run };
+  if (die !== undefined) return { cause: 'crash', at, seen: true, oom, ...run };
   // The die itself is not in the story: its events were lost (the engine keeps only its last 256,
   // and none from before its own restart) or it died before anything was watched. A person's kill
   // cannot be ruled out, so the death is unknown, never a crash.
-  return { cause: 'unknown', at, seen: false, oom };
+  return { cause: 'unknown', at, seen: false, oom, ...run };
+}
+
+/** A run's first lines can be stamped a little before its start (the engine records StartedAt, and its start event, after the process runs). */
+const RUN_LINES_BEFORE_START_MS = 1_000;
+
+/** The earliest stamp a line of the run started at `runStart` can carry: shortly before its start, and after the death before it. */
+function runFrom(steps: readonly StoryStep[], runStart: number | null): number | undefined {
+  if (runStart === null) return undefined;
+  let from = runStart - RUN_LINES_BEFORE_START_MS;
+  for (const s of steps) {
+    if (s.kind === 'die' && s.at < runStart && s.at > from) from = s.at;
+  }
+  return from;
 }
 
 /** The index of the start step of the run inspect says began at `startedAt`, or -1 when the story lacks it. */

@@ -445,7 +445,11 @@ export class IncidentHandler {
 
     const logs = removed ? [] : await readLogsUnlessGone(input.engine, facts, config.logLines);
     const redact = createRedactor({ env: facts.env, extraSecrets: deps.secrets });
-    const findings = (given ?? deps.detector.detect(logs)).map((f) => ({ ...f, line: redact(f.line) }));
+    // An exit is judged on the lines of the run that ended: `docker logs` keeps every earlier run's
+    // output too, and a line from before an earlier restart belongs to the exit that ended that run.
+    const runFrom = exitTrigger ? death?.runFrom : undefined;
+    const ofTheRun = (f: Finding) => runFrom === undefined || !f.ts || !(Date.parse(f.ts) < runFrom);
+    const findings = (given ?? deps.detector.detect(logs)).filter(ofTheRun).map((f) => ({ ...f, line: redact(f.line) }));
     const now = deps.clock.now();
     const stoppedByUser = death?.cause === 'person' || (facts.running && view.run.stopping !== undefined);
     const evidence = buildEvidence({ facts, logs, findings, stoppedByUser, logTailLines: config.logLines, redact });
@@ -505,20 +509,40 @@ export class IncidentHandler {
     deps.stories.append(input.engine.host, ref.id, ref.name, { at: doneAt, kind: 'doctor-restart-done', ok: callError === undefined }, doneAt);
     void deps.stories.save().catch(() => undefined);
 
-    const outcome: Outcome = callError !== undefined
-      ? { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) }
-      : await verifyRestart({ engine: input.engine, ref, stopSignal: facts.stopSignal, stories: deps.stories, clock: deps.clock, sleep: deps.sleep, settleMs: deps.config.settleTimeMs, since: now });
+    const verified = callError !== undefined
+      ? { outcome: { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) } as Outcome }
+      : await verifyRestart({
+        engine: input.engine, ref, stopSignal: facts.stopSignal, stopTimeoutSeconds: timeoutSeconds, stories: deps.stories, clock: deps.clock, sleep: deps.sleep,
+        ...(deps.stopSignal ? { cancelled: deps.stopSignal } : {}), settleMs: deps.config.settleTimeMs, since: now,
+      });
     const executed = callError === undefined;
+    if (verified === undefined) {
+      // Shut down before the settle check ended: nothing was verified, so no outcome is claimed.
+      // The restart stays unfinished in the story, and the next doctor records what it finds
+      // (resolveUnfinishedRestarts), as after a doctor killed mid-check.
+      deps.feed({ type: 'warning', message: `${ref.name}: the doctor is shutting down during the settle check of its restart (${incidentId}); the next doctor records the outcome` });
+      await deps.stories.save().catch(() => undefined);
+      return { record: ahead, decision: { ...ahead.decision, executed }, history: next };
+    }
+    const { outcome, after } = verified;
     const done: AuditRecord = { ...ahead, decision: { ...ahead.decision, executed }, outcome };
     await this.bus.publish({ type: 'recorded', record: done, aheadWritten: true });
     deps.stories.append(input.engine.host, ref.id, ref.name, { at: deps.clock.now(), kind: 'doctor-outcome' }, deps.clock.now());
     void deps.stories.save().catch(() => undefined);
-    if (outcome.status === 'restarted' || outcome.status === 'stopped-by-person') return { record: done, decision: done.decision, history: next };
+    // An exit the settle check judged (the restarted run ended in it) is judged: its die event and
+    // the next reconcile must not record it again as a new incident.
+    const judgedExit = after && !after.running && after.finishedAt !== null && (parseTime(after.finishedAt) ?? 0) >= now ? after.finishedAt : undefined;
+    if (judgedExit) {
+      next = { ...next, lastHandledExit: judgedExit };
+      deps.store.setHistory(g.key, next);
+    }
+    if (outcome.status !== 'not-running-after-restart' && outcome.status !== 'restart-failed') {
+      if (judgedExit) await deps.store.save();
+      return { record: done, decision: done.decision, history: next };
+    }
 
     // A restart that did not hold ends the doctor's attempts for it until a person acts or it runs well.
     next = { ...next, attemptsEnded: { at: iso(deps.clock.now()), incidentId } };
-    deps.store.setHistory(g.key, next);
-    await deps.store.save();
     const escalation: AuditRecord = {
       ...done,
       occurrence: occurrence + 1,
@@ -526,6 +550,11 @@ export class IncidentHandler {
       decision: { action: 'escalate', reason: `the restart did not help: ${outcome.detail}; no more automatic restarts until a person acts`, guardrail: 'restart-did-not-help', executed: false, decidedBy: ahead.decision.decidedBy },
       outcome: notActed(deps.clock.now(), 'escalated to a person'),
     };
+    // The escalation is this incident's latest occurrence: a later look at the same failure is a
+    // repeat of it, never a second escalation under the same occurrence.
+    next = recordIncident(next, { signature: g.signature, incidentId, at: escalation.time, action: 'escalate', guardrail: 'restart-did-not-help', rule: g.rules.rule }, deps.clock.now());
+    deps.store.setHistory(g.key, next);
+    await deps.store.save();
     await this.bus.publish({ type: 'recorded', record: escalation, aheadWritten: false });
     return { record: done, decision: done.decision, history: next };
   }

@@ -547,3 +547,137 @@ describe('a person recreates it (docker compose up -d)', PARALLEL, () => {
     });
   });
 });
+
+/** The doctor's restart record and everything else on record for the container (pending records too). */
+async function allRecords(h: Harness, name: string): Promise<AuditRecord[]> {
+  return h.records(name, { pending: true });
+}
+
+/** Until the doctor's restart has happened (the engine's second start) and the container runs the restarted run. */
+async function restartedByDoctor(h: Harness, s: Scene): Promise<void> {
+  await waitFor(() => doctorRestarts(h, s.c.name) > 0, { what: 'the doctor restarting it' });
+  await waitFor(async () => s.starts.count(s.c.id) === 2 && (await statusOf(s.c.id)) === 'running', { what: 'the restarted run' });
+}
+
+describe('the settle check after the doctor\'s restart', PARALLEL, () => {
+  test('a person\'s docker pause during the settle check is theirs: recorded as paused by a person, no escalation, left paused', async () => {
+    const run = { name: 'pause-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
+    await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await restartedByDoctor(h, s);
+      await container(s.c).pause();
+      try {
+        const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+        await waitForCycles(h, 3);
+        const rs = await h.records(s.c.name);
+        assert.equal(r.outcome.status, 'paused-by-person', brief(rs));
+        assert.match(r.outcome.detail, /paused/, r.outcome.detail);
+        assert.ok(!rs.some((x) => x.decision.action === 'escalate'), brief(rs));
+        assert.equal(await statusOf(s.c.id), 'paused', 'left paused');
+        assert.equal(s.starts.count(s.c.id), 2);
+      } finally {
+        await container(s.c).unpause().catch(() => undefined);
+      }
+    });
+  });
+
+  test('a person\'s docker kill -s TERM that the process ignores during the settle check: still running, the restart held, no old line re-read', async () => {
+    // After the restart PID 1 is `sleep`, which has no TERM handler: the kernel ignores TERM for PID 1.
+    const run = { name: 'term-ignored', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
+    await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await restartedByDoctor(h, s);
+      await container(s.c).kill({ signal: 'TERM' });
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 45_000);
+      await waitForCycles(h, 4);
+      const rs = await h.records(s.c.name);
+      assert.equal(await statusOf(s.c.id), 'running', 'the TERM was ignored');
+      assert.equal(r.outcome.status, 'restarted', brief(rs));
+      assert.ok(!/stopped/.test(r.outcome.detail), r.outcome.detail);
+      assert.equal(rs.length, 1, `only the restart is on record, no incident from the old line: ${brief(rs)}`);
+      assert.equal(s.starts.count(s.c.id), 2);
+    });
+  });
+
+  test('a person\'s docker restart during the settle check: recorded as restarted by a person, no old line re-read, nothing escalated', async () => {
+    const run = { name: 'restart-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
+    await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await restartedByDoctor(h, s);
+      await container(s.c).restart({ t: 1 });
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForCycles(h, 4);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'restarted-by-person', brief(rs));
+      assert.ok(!rs.some((x) => x.trigger.kind === 'log-pattern'), `no incident from the old line: ${brief(rs)}`);
+      // The exit the person's restart caused is theirs; the line the first run printed before it crashed is not that run's.
+      const others = rs.filter((x) => !(x.incidentId === r.incidentId && x.occurrence === r.occurrence));
+      assert.ok(others.every((x) => !x.evidence.matchedLines.some((l) => /boom/.test(l))), `the pre-crash line is not read again: ${JSON.stringify(others.map((x) => ({ lines: x.evidence.matchedLines, severity: x.diagnosis.severity, cause: x.diagnosis.root_cause })))}`);
+      assert.ok(rs.every((x) => x.decision.action === 'none' || (x.incidentId === r.incidentId && x.occurrence === r.occurrence)), `nothing escalated or restarted after the person's restart: ${brief(rs)}`);
+      assert.equal(s.starts.count(s.c.id), 3, 'its start, the doctor\'s restart, the person\'s restart');
+      assert.equal(await statusOf(s.c.id), 'running');
+    });
+  });
+
+  test('a doctor shut down just after its restart does not claim a settled outcome; the next doctor records it', async () => {
+    const run = { name: 'shutdown-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
+    await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await restartedByDoctor(h, s);
+      await new Promise((r) => setTimeout(r, 500));
+      await s.stopDoctor();
+      const cut = (await allRecords(h, s.c.name)).find((x) => x.decision.action === 'restart');
+      assert.ok(cut, 'the restart is on record');
+      assert.ok(cut.outcome.status === 'pending' || !/still running after/.test(cut.outcome.detail), `no settled outcome claimed: ${cut.outcome.status}: ${cut.outcome.detail}`);
+      const h2 = await s.startDoctor();
+      const r = await waitForRecord(h2, s.c.name, (x) => x.decision.action === 'restart', 'the outcome recorded by the next doctor', 30_000);
+      await waitForCycles(h2, 2);
+      const rs = await h2.records(s.c.name);
+      assert.equal(r.outcome.status, 'restarted', brief(rs));
+      assert.match(r.outcome.detail, /doctor itself started again/, r.outcome.detail);
+      assert.equal(s.starts.count(s.c.id), 2, 'the next doctor did not restart it again');
+    });
+  });
+
+  // Named as a service, not a job (a job's name keeps the doctor from restarting it at all): its work ends with exit 0.
+  test('a container whose restart held and which then completed its work (exit 0) is a success: no "did not help"', async () => {
+    const cmd = 'if [ -f /tmp/ran ]; then sleep 2; echo "job done"; exit 0; fi; touch /tmp/ran; echo "Error: boom" >&2; exit 1';
+    await withScene({ name: 'work-done-in-settle', cmd }, { RESTART_SETTLE_TIME: '5' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(() => doctorRestarts(h, s.c.name) > 0, { what: 'the doctor restarting it' });
+      await waitFor(async () => s.starts.count(s.c.id) === 2, { what: 'the restart' });
+      await exited(s.c);
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'restarted', brief(rs));
+      assert.match(r.outcome.detail, /exit code 0/, r.outcome.detail);
+      assert.ok(!rs.some((x) => x.decision.action === 'escalate'), brief(rs));
+      assert.equal((await container(s.c).inspect()).State.ExitCode, 0);
+      assert.equal(s.starts.count(s.c.id), 2);
+    });
+  });
+
+  test('a restart that does not hold is escalated once', async () => {
+    await withScene({ name: 'no-hold', cmd: "sleep 1; echo 'Error: worker crashed' >&2; exit 1" }, { RESTART_SETTLE_TIME: '4' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForRecord(h, s.c.name, (x) => x.decision.action === 'escalate', 'the escalation', 30_000);
+      await waitForCycles(h, 4);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'not-running-after-restart', brief(rs));
+      const escalations = rs.filter((x) => x.decision.action === 'escalate');
+      assert.equal(escalations.length, 1, brief(rs));
+      assert.equal(escalations[0]!.decision.guardrail, 'restart-did-not-help');
+      const keys = rs.map((x) => `${x.incidentId}#${x.occurrence}`);
+      assert.equal(new Set(keys).size, keys.length, `one record per incident occurrence: ${keys.join(', ')}`);
+      assert.equal(s.starts.count(s.c.id), 2);
+    });
+  });
+});

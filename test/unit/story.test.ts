@@ -121,6 +121,15 @@ describe('readDeath', () => {
     assert.equal(d.cause, 'crash');
     assert.equal(d.seen, true);
   });
+  test('the run that ended reads its lines from shortly before its start, never before the exit before it', () => {
+    // Crashed at T+1 s, restarted at T+5 s, died again at T+20 s with Docker already running it again.
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'die', exitCode: 1 }, { at: T + 5 * S, kind: 'start' }, { at: T + 20 * S, kind: 'die', exitCode: 137 }]);
+    assert.equal(readDeath(story, T + 20 * S, { stopSignal: 'SIGTERM', startedAt: null }).runFrom, T + 4 * S);
+    // A start 0.8 s after the exit before it: the lines of that exit are not this run's.
+    const quick = storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'die', exitCode: 1 }, { at: T + S + 800, kind: 'start' }, { at: T + 9 * S, kind: 'die', exitCode: 1 }]);
+    assert.equal(readDeath(quick, T + 9 * S, { stopSignal: 'SIGTERM', startedAt: T + S + 800 }).runFrom, T + S);
+    assert.equal(readDeath(storyOf([{ at: T + 9 * S, kind: 'die', exitCode: 1 }]), T + 9 * S, { stopSignal: 'SIGTERM', startedAt: null }).runFrom, undefined, 'no start known: nothing is cut');
+  });
   test('a person\'s TERM long before the die (a long drain) made it', () => {
     const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + 10 * S, kind: 'kill', signal: 'SIGTERM' }, { at: T + 190 * S, kind: 'die', exitCode: 0 }], T + 200 * S), T + 190 * S, opts);
     assert.deepEqual({ cause: d.cause, stop: d.stop }, { cause: 'person', stop: { at: T + 10 * S, signal: 'SIGTERM' } });
