@@ -19,6 +19,7 @@ import { newIncidentId, type HistoryStore, type IncidentHandler } from './incide
 import type { Clock, DockerEngine, StoryLedger } from './ports.js';
 import { runLimited } from './run-limited.js';
 import { selectTargets } from './target-filter.js';
+import { restartResult } from '../core/outcome.js';
 
 export interface DependentsDeps {
   readonly config: Config;
@@ -187,7 +188,7 @@ interface Plan {
 
 /** The one record people are told about: the parent's restart and what became of each dependent. */
 function summaryRecord(parent: ContainerFacts, incidentId: string, occurrence: number, trigger: AuditRecord['trigger'], members: GroupMember[], diagnoses: Diagnosis[], now: number): AuditRecord {
-  const failed = members.filter((m) => m.action === 'escalate' || (m.action === 'restart' && m.outcome !== 'restarted'));
+  const failed = members.filter((m) => m.action === 'escalate' || (m.action === 'restart' && m.outcome !== undefined && restartResult(m.outcome) === 'failed'));
   const restarted = members.filter((m) => m.action === 'restart' && m.outcome === 'restarted');
   const orphaned = members.find((m) => m.guardrail === 'namespace-gone');
   const list = members.map((m) => `${m.container.name}: ${m.action === 'restart' ? m.outcome : m.action === 'escalate' ? 'needs a person' : 'left alone'}`).join('; ');

@@ -1,4 +1,5 @@
 import type { FeedEvent } from './feed.js';
+import { restartResult } from '../core/outcome.js';
 
 /** Running counters of what the doctor saw and did, fed by the pipeline's feed. */
 export class Metrics {
@@ -26,7 +27,7 @@ export class Metrics {
           this.restarts += 1;
           const key = r.container.host ? `${r.container.host}/${r.container.name}` : r.container.name;
           this.restartsByContainer.set(key, (this.restartsByContainer.get(key) ?? 0) + 1);
-          if (r.outcome.status !== 'restarted') this.restartFailures += 1;
+          if (restartResult(r.outcome.status) === 'failed') this.restartFailures += 1;
         }
         break;
       }

@@ -118,7 +118,7 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       assert.equal(onceRecs.length, 1);
       assert.equal(againRecs.length, 2);
       assert.equal(policyRecs.length, 1);
-      assert.deepEqual(rep.total.restarts, { made: 2, held: 0, relapsed: 1, failed: 0, watching: 1 });
+      assert.deepEqual(rep.total.restarts, { made: 2, held: 0, relapsed: 1, failed: 0, watching: 1, takenOver: 0 });
       assert.deepEqual(rep.restarts.map((r) => [r.container, r.verdict]), [[once.name, 'watching'], [again.name, 'relapsed']]);
       assert.deepEqual(rep.didItHelp.restartsNotHelped.map((r) => [r.container, r.incidentId]), [[again.name, againRecs[0]!.incidentId]]);
       const all = [...onceRecs, ...againRecs, ...policyRecs];
@@ -151,7 +151,7 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       const one = await reportJson(copy, ['--container', once.name, '--until', until]);
       assert.deepEqual(one.containers.map((c) => c.name), [once.name]);
       assert.equal(one.total.incidents, 1);
-      assert.deepEqual(one.total.restarts, { made: 1, held: 0, relapsed: 0, failed: 0, watching: 1 });
+      assert.deepEqual(one.total.restarts, { made: 1, held: 0, relapsed: 0, failed: 0, watching: 1, takenOver: 0 });
 
       // The same figures as text and as markdown.
       const text = await runCli(['report', '--state-dir', copy, '--until', until]);
@@ -231,7 +231,7 @@ describe('doctor report from what the doctor wrote', { concurrency: 2 }, () => {
       const died = ms(r!.evidence.finishedAt!.replace(/(\.\d{3})\d*Z$/, '$1Z'));
       assert.deepEqual(rep.observeOnly, { incidents: 1, wouldRestart: 1, reviews: [{ container: c.name, incidentId: r!.incidentId, at: r!.time, wouldHave: 'restart', then: 'person-restarted', downMs: starts[1]! - died }] });
       assert.deepEqual(rep.total.escalations, { 'observe-only': 1 });
-      assert.deepEqual(rep.total.restarts, { made: 0, held: 0, relapsed: 0, failed: 0, watching: 0 });
+      assert.deepEqual(rep.total.restarts, { made: 0, held: 0, relapsed: 0, failed: 0, watching: 0, takenOver: 0 });
       assert.equal(rep.total.timeToRecovery.by.person.count, 1);
       assert.equal(rep.total.timeToRecovery.by.person.medianMs, starts[1]! - died);
       assert.equal(rep.total.downMs, starts[1]! - died);

@@ -45,6 +45,15 @@ test('a person stopping it after the restart is not a relapse', () => {
   assert.equal(rep.restarts[0]!.verdict, 'held');
 });
 
+test('a restart a person stopped, paused or restarted during its settle check is taken over, not failed', () => {
+  for (const status of ['stopped-by-person', 'paused-by-person', 'restarted-by-person'] as const) {
+    const r = makeRecord({ time: iso(T0), outcome: { status, at: iso(T0 + 5_000) } });
+    const rep = report([r], [{ at: T0 + 1_000, kind: 'start', by: 'doctor' }]);
+    assert.equal(rep.restarts[0]!.verdict, 'taken-over', status);
+    assert.deepEqual([rep.total.restarts.failed, rep.total.restarts.takenOver, rep.didItHelp.restartsNotHelped.length], [0, 1, 0], status);
+  }
+});
+
 test('an escalation a person fixed with a plain restart that then kept running', () => {
   const r = makeRecord({ time: iso(T0), decision: { action: 'escalate', guardrail: 'not-safe', executed: false }, outcome: { status: 'not-acted' } });
   const rep = report([r], [{ at: T0 - 500, kind: 'die', exitCode: 1 }, { at: T0 + 5 * MIN, kind: 'restart', by: 'person' }]);

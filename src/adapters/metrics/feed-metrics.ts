@@ -6,6 +6,7 @@
 import type { AuditRecord } from '../../core/types.js';
 import type { FeedEvent } from '../../pipeline/feed.js';
 import { hostLabel, type DoctorMetrics } from './doctor-metrics.js';
+import { restartResult } from '../../core/outcome.js';
 
 /** Restarts in flight are few; this bounds the memory if an outcome never arrives. */
 const MAX_PENDING_RESTARTS = 1000;
@@ -70,7 +71,9 @@ function observeIncident(metrics: DoctorMetrics, record: AuditRecord, nowMs: num
   }
 
   if (record.decision.action === 'restart' && record.decision.executed) {
-    const result = record.outcome.status === 'restarted' ? 'running' : 'failed';
+    const held = restartResult(record.outcome.status);
+    // `person`: a person stopped, paused or restarted it during the settle check.
+    const result = held === 'held' ? 'running' : held === 'person' ? 'person' : 'failed';
     metrics.restarts.inc({ host, container: record.container.name, result });
     const doneAt = Date.parse(record.outcome.at);
     if (issuedAt !== undefined && Number.isFinite(doneAt)) {

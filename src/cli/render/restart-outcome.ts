@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { restartResult } from '../../core/outcome.js';
 import type { AuditRecord } from '../../core/types.js';
 
 /** Whether an executed restart held: the settle check found the container running. */
@@ -15,5 +16,6 @@ export function describeExecutedRestart(c: ChalkInstance, record: Pick<AuditReco
   if (status === 'restarted') return c.green(`restarted: ${detail}`);
   if (status === 'not-running-after-restart') return c.red.bold(`restart did not hold: ${detail}`);
   if (status === 'restart-failed') return c.red.bold(`restart failed: ${detail}`);
+  if (restartResult(status) === 'person') return c.yellow(`a person took over: ${detail}`);
   return c.yellow(`restart issued: ${detail}`);
 }

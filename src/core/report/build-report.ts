@@ -18,6 +18,7 @@ import type {
 } from './report-types.js';
 import { collectRepeats } from './signature-times.js';
 import { failedAgain, HOLD_MS, personRestartAfter, readRecovery } from './story-reading.js';
+import { restartResult } from '../outcome.js';
 
 export interface ReportInput {
   /** Incident records, outcomes joined (any order). */
@@ -60,7 +61,9 @@ function stats(values: readonly number[]): DurationStats {
 function reviewRestart(r: AuditRecord, story: ContainerStory | undefined, records: readonly AuditRecord[], toMs: number): RestartReview {
   const base = { container: r.container.name, incidentId: r.incidentId, at: r.time };
   if (r.outcome.status === 'pending') return { ...base, verdict: 'watching', detail: 'no outcome on record' };
-  if (r.outcome.status !== 'restarted') return { ...base, verdict: 'failed', detail: r.outcome.detail };
+  const result = restartResult(r.outcome.status);
+  if (result === 'person') return { ...base, verdict: 'taken-over', detail: r.outcome.detail };
+  if (result !== 'held') return { ...base, verdict: 'failed', detail: r.outcome.detail };
   const settled = Date.parse(r.outcome.at);
   const again = failedAgain(story, settled, HOLD_MS);
   const sameAgain = records.find((o) => o !== r && o.container.id === r.container.id && o.signature === r.signature && Date.parse(o.time) > settled && Date.parse(o.time) <= settled + HOLD_MS);
@@ -107,7 +110,7 @@ function figuresOf(records: readonly AuditRecord[], notes: readonly IncidentNote
     repeats: notes.reduce((sum, n) => sum + (n.kind === 'repeat' ? repeatsOf(n) : 0), 0),
     byClass,
     decisions,
-    restarts: { made: restarts.length, held: count('held'), relapsed: count('relapsed'), failed: count('failed'), watching: count('watching') },
+    restarts: { made: restarts.length, held: count('held'), relapsed: count('relapsed'), failed: count('failed'), watching: count('watching'), takenOver: count('taken-over') },
     escalations,
     downMs,
     timeToRecovery: { ...stats(recovered.map((x) => x.downMs)), by: { doctor: by('doctor'), docker: by('docker'), person: by('person'), itself: by('itself') } },

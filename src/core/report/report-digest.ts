@@ -14,7 +14,7 @@ export function buildReportDigest(report: Report, windowLabel: string): { title:
   const esc = Object.entries(t.escalations).map(([k, n]) => `${k} ${n}`).join(', ');
   const lines = [
     `*What happened*: ${t.incidents} incident(s) on ${report.containers.length} container(s)${t.repeats ? `, seen again ${t.repeats} time(s)` : ''}${esc ? `; escalated: ${esc}` : ''}`,
-    `*Restarts*: ${r.made} made, ${r.held} held, ${r.relapsed} did not help, ${r.failed} failed${r.watching ? `, ${r.watching} too recent to tell` : ''}`,
+    `*Restarts*: ${r.made} made, ${r.held} held, ${r.relapsed} did not help, ${r.failed} failed${r.takenOver ? `, ${r.takenOver} taken over by a person` : ''}${r.watching ? `, ${r.watching} too recent to tell` : ''}`,
     `*Time to recovery*: median ${dur(t.timeToRecovery.medianMs)}, worst ${dur(t.timeToRecovery.worstMs)}; down ${dur(t.downMs)} in all${t.stillDown ? `; ${t.stillDown} still down` : ''}`,
   ];
   for (const x of report.didItHelp.restartsNotHelped.slice(0, MAX_LIST)) lines.push(`• did not help: ${x.container} at ${x.at} (${x.detail})`);

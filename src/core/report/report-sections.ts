@@ -38,7 +38,8 @@ const usd = (n: number | null) => (n === null ? 'unknown' : `$${n.toFixed(4)}`);
 function figureRow(name: string, f: ReportFigures): Cell[] {
   const r = f.restarts;
   // Restarts younger than 10 minutes are not counted as held yet: say so rather than show 0.
-  const held = r.made === 0 ? '-' : `${r.held}/${r.made}${r.watching > 0 ? ` (${r.watching} watching)` : ''}`;
+  const notes = [r.watching > 0 ? `${r.watching} watching` : '', r.takenOver > 0 ? `${r.takenOver} taken over by a person` : ''].filter(Boolean).join(', ');
+  const held = r.made === 0 ? '-' : `${r.held}/${r.made}${notes ? ` (${notes})` : ''}`;
   return [
     cell(name),
     cell(f.incidents),
@@ -72,7 +73,7 @@ export function buildReportSections(report: Report): ReportSection[] {
     {
       title: 'Restarts',
       head: ['time', 'container', 'verdict', 'detail'],
-      rows: report.restarts.map((r) => [cell(time(r.at)), cell(r.container), cell(r.verdict, r.verdict === 'held' ? 'good' : r.verdict === 'watching' ? 'warn' : 'bad'), cell(r.detail, 'dim')]),
+      rows: report.restarts.map((r) => [cell(time(r.at)), cell(r.container), cell(r.verdict, r.verdict === 'held' ? 'good' : r.verdict === 'watching' || r.verdict === 'taken-over' ? 'warn' : 'bad'), cell(r.detail, 'dim')]),
       empty: 'the doctor restarted nothing',
     },
     {

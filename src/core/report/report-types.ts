@@ -16,9 +16,10 @@ export interface RestartReview {
   /**
    * `held`: running after the settle check and still running 10 minutes later; `relapsed`: it
    * died or failed the same way within those 10 minutes; `failed`: not running after the settle
-   * check; `watching`: fewer than 10 minutes have passed (or the story does not reach that far).
+   * check; `watching`: fewer than 10 minutes have passed (or the story does not reach that far);
+   * `taken-over`: a person stopped, paused or restarted it during the settle check.
    */
-  readonly verdict: 'held' | 'relapsed' | 'failed' | 'watching';
+  readonly verdict: 'held' | 'relapsed' | 'failed' | 'watching' | 'taken-over';
   readonly detail: string;
 }
 
@@ -48,7 +49,7 @@ export interface ReportFigures {
   /** Incident records by failure class (the rules' class; `unknown` when none). */
   readonly byClass: Readonly<Record<string, number>>;
   readonly decisions: Readonly<Record<Action, number>>;
-  readonly restarts: { readonly made: number; readonly held: number; readonly relapsed: number; readonly failed: number; readonly watching: number };
+  readonly restarts: { readonly made: number; readonly held: number; readonly relapsed: number; readonly failed: number; readonly watching: number; readonly takenOver: number };
   /** Escalations by guardrail (or `rule:<id>` when none applied). */
   readonly escalations: Readonly<Record<string, number>>;
   /** Time down: each incident's death to running again (or to the window's end), summed within the window. */
