@@ -55,7 +55,7 @@ export class DoctorMetrics {
     }).set({ version: sources.version, nodejs_version: process.version }, 1);
 
     this.incidents = new Counter({ name: 'doctor_incidents_total', help: 'Incidents recorded in the audit log, by severity and failure class (the rule that matched).', labelNames: ['host', 'severity', 'class'], registers });
-    this.restarts = new Counter({ name: 'doctor_restarts_total', help: 'Restarts the doctor issued; result is running or failed (not running after it).', labelNames: ['host', 'container', 'result'], registers });
+    this.restarts = new Counter({ name: 'doctor_restarts_total', help: 'Restarts the doctor issued; result is running, failed (not running after it) or person (a person stopped, paused or restarted it during the settle check).', labelNames: ['host', 'container', 'result'], registers });
     this.escalations = new Counter({ name: 'doctor_escalations_total', help: 'Incidents escalated to a person.', labelNames: ['host'], registers });
     this.repeats = new Counter({ name: 'doctor_repeats_total', help: 'Repeats of an already recorded incident.', labelNames: ['host'], registers });
     this.recoveries = new Counter({ name: 'doctor_recoveries_total', help: 'Containers seen running and healthy again after an incident.', labelNames: ['host'], registers });
