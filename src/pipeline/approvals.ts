@@ -16,6 +16,7 @@ import type { FeedListener } from './feed.js';
 import type { IncidentHandler, HistoryStore } from './incident-handler.js';
 import type { IncidentSubscriber } from './incident-bus.js';
 import type { AuditSink, Clock, DockerEngine, StoryLedger } from './ports.js';
+import { restartResult } from '../core/outcome.js';
 
 /** Where proposals and holds are kept (the people store adapter). */
 export interface PeopleLedger {
@@ -182,7 +183,9 @@ export class ApprovalDesk {
       if (!result) return this.refuse(proposal, by, 'nothing to judge any more');
       if (result.refused) return this.refuse(proposal, by, result.refused);
       const outcome = result.outcome;
-      const ok = outcome.status === 'restarted';
+      // The restart was made and held, or a person took over after it (the detail says which).
+      const made = restartResult(outcome.status);
+      const ok = made === 'held' || made === 'person';
       const detail = `approved by ${personName(by)}: ${outcome.detail}`;
       await this.answer(proposal, 'approved', by, detail);
       await this.note(proposal, 'approved', by, `restart ${ok ? 'done' : 'tried'}: ${outcome.status}: ${outcome.detail}`);
