@@ -12,7 +12,8 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Measured (docs/scale.md, "Start-up and memory"), 200 idle containers: 61-63 -> 52 MB resident on
  * Node 20 (peak after the first cycle 59-60 -> 55 MB), 89 -> 68 MB on Node 24 (63 MB since the
- * bundle takes node:http through require(), scripts/bundle.mjs). The detector alone
+ * bundle takes node:http through require(), scripts/bundle.mjs; 58-59 MB with crypto/https/tls loaded
+ * on first use and WATCH_NODE_FLAGS below, measured 2026-12-02 on 24.21). The detector alone
  * runs at about 200 -> 68-115 MB/s, decoding log frames about 90 -> 21-27 MB/s, which kept a
  * 20,000-lines/s flood at 4 % of a core. One-shot commands keep V8's defaults, and so does a watch
  * with LOW_MEMORY=false.
