@@ -71,6 +71,8 @@ VOLUME ["/var/lib/container-doctor"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "bin/doctor.js", "healthcheck"]
 # Node as PID 1 gets no default signal handlers from the kernel; `doctor watch` installs its own
 # for SIGTERM and SIGINT and exits 0 within moments, so no init process is required.
+# --no-maglev must be on the command line to keep Node 24 from compiling the start-up with Maglev
+# (2 MB of an idle watch; src/cli/long-running.ts, WATCH_NODE_FLAGS). NODE_OPTIONS refuses it.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "bin/doctor.js"]
+ENTRYPOINT ["node", "--no-maglev", "bin/doctor.js"]
 CMD ["watch"]

@@ -19,7 +19,7 @@ import { BenchEngine, ensureTestEngine } from './bench-engine.js';
 import { formatSummary, mb, summarize, type Summary } from './stats.js';
 import { startDoctorProcess, type DoctorProcess, type FeedLine, type ProcessSample } from '../test/helpers/doctor-process.js';
 import { testDockerHost } from '../test/helpers/engine.js';
-import { LONG_RUNNING_V8_FLAGS } from '../src/cli/long-running.js';
+import { LONG_RUNNING_V8_FLAGS, WATCH_NODE_FLAGS } from '../src/cli/long-running.js';
 
 interface Row {
   readonly figure: string;
@@ -81,6 +81,9 @@ async function startDoctor(targets: readonly string[], env: Record<string, strin
     // BENCH_DOCTOR_NODE_OPTIONS: node options for the doctors only (a --require'd profiler, say; Node 20 refuses --cpu-prof there).
     ...(process.env['BENCH_DOCTOR_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_DOCTOR_NODE_OPTIONS'] } : {}),
     ...env,
+  }, {
+    // As the image's ENTRYPOINT runs it (Dockerfile); a baseline (LOW_MEMORY=false) runs V8's defaults.
+    nodeArgs: env['LOW_MEMORY'] === 'false' ? [] : WATCH_NODE_FLAGS,
   });
   doctors.add(doctor);
   return doctor;

@@ -102,6 +102,37 @@ const httpThroughRequire = {
   },
 };
 
+/**
+ * node:crypto, node:https and node:tls cost a watch that never uses them in an idle hour: crypto
+ * alone is some 20 internal modules (webcrypto, keys, x509, ...), and the bundle imports it for a
+ * hash of an incident's signature, a request id, the UI's token; https and tls only for a tcp://
+ * engine with TLS. An ES import of a built-in loads it before the first line runs. Here each
+ * becomes a stand-in whose exports are getters that load the real module on first use: esbuild
+ * reads a CommonJS module's exports at each use (`(0, m.createHash)(...)`), never at import.
+ * The names are the real module's, read as the build runs. Measured 2026-12-02, 200 idle
+ * containers: see docs/scale.md.
+ */
+const LAZY_BUILTINS = ['crypto', 'https', 'tls'];
+const lazyCryptoAndTls = {
+  name: 'lazy-crypto-and-tls',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(`node:${args.path}`)).filter((name) => name !== 'default');
+      return {
+        contents: [
+          `let real; const load = () => (real ??= require('node:${args.path}'));`,
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
@@ -136,7 +167,7 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, httpThroughRequire],
+  plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, httpThroughRequire, lazyCryptoAndTls],
 });
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
 const entry = outputs.find(([file]) => file === 'dist/doctor.js')?.[1].bytes ?? 0;

@@ -12,12 +12,25 @@ import { setFlagsFromString } from 'node:v8';
  *
  * Measured (docs/scale.md, "Start-up and memory"), 200 idle containers: 61-63 -> 52 MB resident on
  * Node 20 (peak after the first cycle 59-60 -> 55 MB), 89 -> 68 MB on Node 24 (63 MB since the
- * bundle takes node:http through require(), scripts/bundle.mjs). The detector alone
+ * bundle takes node:http through require(), scripts/bundle.mjs; 58-59 MB with crypto/https/tls loaded
+ * on first use and WATCH_NODE_FLAGS below, measured 2026-12-02 on 24.21). The detector alone
  * runs at about 200 -> 68-115 MB/s, decoding log frames about 90 -> 21-27 MB/s, which kept a
  * 20,000-lines/s flood at 4 % of a core. One-shot commands keep V8's defaults, and so does a watch
  * with LOW_MEMORY=false.
  */
 export const LONG_RUNNING_V8_FLAGS = ['--no-opt', '--no-maglev', '--optimize-for-size', '--semi-space-growth-factor=1'] as const;
+
+/**
+ * What the image's ENTRYPOINT gives node on its command line, before any code runs (Dockerfile and
+ * test/fixtures/sidecar/Dockerfile.test; test/unit/watch-node-flags.test.ts keeps them in step).
+ * Set from code, `--no-maglev` comes too late on Node 24: Maglev has compiled the start-up's code
+ * by then, and that code stays. On the command line, measured 2026-12-02 with 200 idle containers
+ * on Node 24.21 (65 s, same run): 60.5 -> 58.3 MB mean, 62.8 -> 60.0 MB max. Node 20 does not run
+ * Maglev (the flag is accepted and changes nothing). NODE_OPTIONS refuses V8 flags like this one.
+ * `--no-sparkplug` there too measured 57.0 MB mean but runs the detector in the interpreter alone,
+ * `--single-threaded` 58.5 MB with a worse peak: neither is set.
+ */
+export const WATCH_NODE_FLAGS = ['--no-maglev'] as const;
 
 export function tuneForLongRunning(): void {
   for (const flag of LONG_RUNNING_V8_FLAGS) setFlagsFromString(flag);

@@ -62,11 +62,11 @@ export function sampleProcess(pid: number): ProcessSample {
  * Starts `doctor watch --json` with exactly `env` (plus PATH, HOME, NO_COLOR and a fresh
  * STATE_DIR unless given) and resolves once its `started` line is printed.
  */
-export async function startDoctorProcess(env: Record<string, string>, opts: { args?: readonly string[]; startTimeoutMs?: number } = {}): Promise<DoctorProcess> {
+export async function startDoctorProcess(env: Record<string, string>, opts: { args?: readonly string[]; nodeArgs?: readonly string[]; startTimeoutMs?: number } = {}): Promise<DoctorProcess> {
   const stateDir = env['STATE_DIR'] ?? (await mkdtemp(path.join(tmpdir(), 'doctor-proc-')));
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin', 'doctor.js'), 'watch', '--json', ...(opts.args ?? [])],
+    [...(opts.nodeArgs ?? []), path.join(repoRoot, 'bin', 'doctor.js'), 'watch', '--json', ...(opts.args ?? [])],
     {
       cwd: stateDir,
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root', NO_COLOR: '1', HEALTH_PORT: '0', ...env, STATE_DIR: stateDir },
