@@ -71,6 +71,20 @@ const rows: RuleRow[] = [
     expect: { rule: 'errors-logged' },
   },
   {
+    name: 'a running Postgres server logging a client\'s wrong password: the client\'s credentials, not its own',
+    facts: makeRunningFacts({ ref: { image: 'postgres:16' } }),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('2026-12-02 03:12:44.120 UTC [88] FATAL:  password authentication failed for user "bob"', '2026-12-02 03:12:44.120 UTC [88] DETAIL:  Connection matched file "/var/lib/postgresql/data/pg_hba.conf" line 128'),
+    expect: { rule: 'errors-logged' },
+  },
+  {
+    name: 'an app still running but locked out of its database: its own credentials',
+    facts: makeRunningFacts({ ref: { image: 'acme/api:2' } }),
+    trigger: makeTrigger('log-pattern'),
+    evidence: logs('error: password authentication failed for user "api"'),
+    expect: { rule: 'bad-credentials' },
+  },
+  {
     name: 'missing env var: Python KeyError',
     facts: exited(1),
     evidence: logs('Traceback (most recent call last):', "    DATABASE_URL = os.environ['DATABASE_URL']", "KeyError: 'DATABASE_URL'"),

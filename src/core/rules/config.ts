@@ -5,6 +5,7 @@
 import { fromLine, lead, lineHit, quoteHit, unfixable, LOG_LEVELS, type CatalogEntry, type RuleContext, type RuleMatch } from './rule-kit.js';
 import { extractPath, extractUrlHost, findLastLine } from '../evidence-text.js';
 import { DEPENDENCY_ERROR } from './dependencies.js';
+import { isStatefulImage } from '../container-policy.js';
 
 /**
  * A configuration the program rejects; re-reading the same file on restart rejects it again.
@@ -126,7 +127,9 @@ export const badCredentials: CatalogEntry = {
   // The container sends the credentials it was created with; a restart sends the same ones.
   restartCannotFix: true,
   settled: true,
-  match: (ctx) => lineHit(ctx, BAD_CREDENTIALS) ?? rejectedHit(ctx),
+  // A database or broker server that keeps running logs the credentials its clients got wrong
+  // (Postgres' `FATAL:  password authentication failed for user "bob"`): those are not its own.
+  match: (ctx) => (ctx.running && isStatefulImage(ctx.input.facts.ref.image) ? undefined : lineHit(ctx, BAD_CREDENTIALS) ?? rejectedHit(ctx)),
   build(ctx, found) {
     return unfixable(ctx, {
       root_cause: `${lead(ctx, ' because')} a dependency rejected its credentials (a wrong or rotated password, key or token).${quoteHit(found)}`,
