@@ -407,9 +407,11 @@ export class IncidentHandler {
     } catch (error) {
       if (!(error instanceof ContainerNotFoundError) || input.manual || input.approval) throw error;
       // Auto-removed (`docker run --rm`) right after it died: judge the exit from its event. Gone
-      // by a later look (the doctor waited on Docker's policy, a storm or a dependency), a person
-      // or a tool removed it: theirs to account for, nothing the doctor can judge or do.
-      if (input.trigger.kind !== 'die' || !input.seen || input.recheck) return undefined;
+      // by a later look (the doctor waited on Docker's policy, a storm or a dependency), it was
+      // Docker's auto-remove only if it went within moments of the die; later, a person or a tool
+      // removed it: theirs to account for, nothing the doctor can judge or do.
+      if (input.trigger.kind !== 'die' || !input.seen) return undefined;
+      if (input.recheck && !removedWithItsDeath(this.deps.stories.story(input.engine.host, input.id), input.trigger)) return undefined;
       facts = removedContainerFacts(input.engine.host, input.id, input.seen, input.trigger);
       removed = true;
     }
@@ -570,6 +572,16 @@ async function allWritten(writes: readonly Promise<unknown>[]): Promise<void> {
 function jobOf(facts: ContainerFacts): string | undefined {
   const kind = jobKind(facts);
   return kind === undefined || kind === 'auto-remove' ? undefined : describeJobKind(kind);
+}
+
+/** How soon after its die Docker's auto-remove destroys a `--rm` container (it starts at once). */
+const AUTO_REMOVE_MS = 2_000;
+
+/** Whether the story shows the container destroyed within moments of the die being judged, as `--rm` does. */
+function removedWithItsDeath(story: ContainerStory | undefined, trigger: Trigger): boolean {
+  const diedAt = parseTime(trigger.at);
+  if (diedAt === null) return false;
+  return (story?.steps ?? []).some((s) => s.kind === 'destroy' && s.at >= diedAt && s.at <= diedAt + AUTO_REMOVE_MS);
 }
 
 /** A container removed right after its exit (auto-remove), as far as the `die` event tells. */

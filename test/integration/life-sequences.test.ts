@@ -387,21 +387,42 @@ describe('what the doctor knows before acting', PARALLEL, () => {
     });
   });
 
-  test('a container a person removed while the doctor waited to look again is not taken for a --rm one', async () => {
+  test('a container a person removed while the doctor waited to look again is not taken for a --rm one; a --rm one still is', async () => {
     // Deferred (Docker was restarting it, MIN_DEAD_TIME, a storm, a dependency), then gone: a
-    // person removed it (often to recreate it under the name). Only a first look right after the
-    // die can tell Docker's own auto-remove.
+    // person removed it seconds later (often to recreate it under the name), or Docker's --rm
+    // removed it with its death. The story, replayed from the engine, tells them apart.
+    const { replayContainer } = await import('../../src/pipeline/story-feed.js');
+    const look = async (h: Harness, c: TestContainer, personRemoves: boolean) => {
+      const since = Date.now() - 1_000;
+      await container(c).start();
+      const info = await waitFor(async () => {
+        try {
+          const i = await container(c).inspect();
+          return i.State.Status === 'exited' ? i : undefined;
+        } catch {
+          return undefined; // --rm: already gone
+        }
+      }, { what: `${c.name} to exit` }).catch(() => undefined);
+      if (personRemoves) {
+        await new Promise((r) => setTimeout(r, 2_500));
+        await container(c).remove();
+      }
+      await waitFor(async () => container(c).inspect().then(() => false, () => true), { what: `${c.name} gone` });
+      await replayContainer(h.engine, h.stories, { id: c.id, name: c.name, sinceMs: since }, Date.now());
+      const die = h.stories.story(h.engine.host, c.id)?.steps.find((st) => st.kind === 'die');
+      assert.ok(die, 'the die is in the story');
+      const seen = { name: c.name, image: info?.Config.Image ?? 'doctor-test/busybox:1', labels: info?.Config.Labels ?? {} };
+      return h.handler().handle({ engine: h.engine, id: c.id, trigger: { kind: 'die', at: new Date(die.at).toISOString(), event: 'die', exitCode: 1 }, act: true, record: true, askAi: false, recheck: true, seen });
+    };
     await withScene({ name: 'rm-in-wait', cmd: 'echo "Error: boom" >&2; exit 1' }, {}, async (s) => {
       const h = await openHarness({ stateDir: s.stateDir, env: { TARGET_LABEL: `${SCENE_LABEL}=${s.scope}` } });
       try {
-        await container(s.c).start();
-        await exited(s.c);
-        const info = await container(s.c).inspect();
-        await container(s.c).remove();
-        const seen = { name: s.c.name, image: info.Config.Image, labels: info.Config.Labels };
-        const result = await h.handler().handle({ engine: h.engine, id: s.c.id, trigger: { kind: 'die', at: info.State.FinishedAt, event: 'die', exitCode: 1 }, act: true, record: true, askAi: false, recheck: true, seen });
-        assert.equal(result, undefined, JSON.stringify(result?.decision));
+        const byPerson = await look(h, s.c, true);
+        assert.equal(byPerson, undefined, JSON.stringify(byPerson?.decision));
         assert.deepEqual(await h.records(s.c.name), []);
+        const rm = await runContainer({ name: 'rm-held', cmd: 'echo "Error: job failed" >&2; sleep 1; exit 3', autoRemove: true, start: false, labels: { [SCENE_LABEL]: s.scope } });
+        const byDocker = await look(h, rm, false);
+        assert.equal(byDocker?.decision.guardrail, 'removed', JSON.stringify(byDocker?.decision));
       } finally {
         await h.close();
       }
