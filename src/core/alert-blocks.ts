@@ -144,6 +144,7 @@ export const OUTCOME_LABEL: Record<Outcome['status'], string> = {
   'stopped-by-person': 'stopped by a person during the restart (their stop stands)',
   'paused-by-person': 'paused by a person during the restart (left paused)',
   'restarted-by-person': 'restarted again by a person during the restart (a person took over)',
+  'removed-by-person': 'removed by a person or tool during the restart (a person took over)',
   'recovered-by-docker': "✅ recovered by Docker's restart policy",
 };
 

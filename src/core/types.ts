@@ -296,10 +296,10 @@ export interface Outcome {
   /**
    * `pending`: written ahead of a restart; the outcome line that follows replaces it (a record
    * left pending means the doctor stopped before it could verify). `stopped-by-person`,
-   * `paused-by-person`, `restarted-by-person`: a person stopped, paused or restarted it during the
+   * `paused-by-person`, `restarted-by-person`, `removed-by-person`: a person stopped, paused, restarted or removed it during the
    * doctor's restart or settle check, which wins over the doctor: a person took over.
    */
-  readonly status: 'pending' | 'restarted' | 'restart-failed' | 'not-running-after-restart' | 'stopped-by-person' | 'paused-by-person' | 'restarted-by-person' | 'not-acted' | 'recovered-by-docker';
+  readonly status: 'pending' | 'restarted' | 'restart-failed' | 'not-running-after-restart' | 'stopped-by-person' | 'paused-by-person' | 'restarted-by-person' | 'removed-by-person' | 'not-acted' | 'recovered-by-docker';
   readonly detail: string;
   /** ISO time the outcome was verified. */
   readonly at: string;

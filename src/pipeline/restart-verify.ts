@@ -1,4 +1,4 @@
-import { describeError } from '../core/errors.js';
+import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { parseTime } from '../core/history.js';
 import { isTerminatingSignal, type StoryStep } from '../core/story.js';
 import type { ContainerFacts, ContainerRef, Outcome } from '../core/types.js';
@@ -58,6 +58,11 @@ export async function verifyRestart(input: VerifyInput): Promise<Verified | unde
   try {
     after = await engine.inspect(ref.id);
   } catch (error) {
+    // Gone: only a person or a tool removes a container the doctor restarted (compose down, a
+    // recreate); the doctor never restarts a --rm one.
+    if (error instanceof ContainerNotFoundError) {
+      return { outcome: { status: 'removed-by-person', detail: `restarted, then a person or tool removed it during the ${settle()} settle check; a person took over`, at: at() } };
+    }
     return { outcome: { status: 'not-running-after-restart', detail: `restarted, but could not verify: ${describeError(error)}`, at: at() } };
   }
   const sameRun = (f: ContainerFacts) => startedAt === null || f.startedAt === startedAt;

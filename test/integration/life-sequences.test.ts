@@ -581,6 +581,21 @@ async function restartedByDoctor(h: Harness, s: Scene): Promise<void> {
 }
 
 describe('the settle check after the doctor\'s restart', PARALLEL, () => {
+  test('a person\'s docker rm -f during the settle check is theirs: removed by a person, no escalation', async () => {
+    const run = { name: 'rm-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
+    await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await restartedByDoctor(h, s);
+      await container(s.c).remove({ force: true });
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'removed-by-person', brief(rs));
+      assert.ok(!rs.some((x) => x.decision.action === 'escalate'), brief(rs));
+    });
+  });
+
   test('a person\'s docker pause during the settle check is theirs: recorded as paused by a person, no escalation, left paused', async () => {
     const run = { name: 'pause-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
     await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
