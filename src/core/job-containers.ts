@@ -49,9 +49,11 @@ const RUNNER_ENV: ReadonlyArray<{ readonly kind: JobKind; readonly test: (env: R
 /**
  * Names of one-shot tasks. Matched against the compose service (or the container name) as a
  * whole word, so `migrate`, `db-migrate`, `app_migrations`, `backup-nightly` are jobs while
- * `migrator-ui` or `backupd` (a daemon) are not judged by name.
+ * `migrator-ui` or `backupd` (a daemon) are not judged by name. Batch work by what it does or
+ * when it runs counts too (`nightly-backups`, `cron-cleanup`, `batch-import`, `invoice-export`);
+ * a service wrongly taken for a job is escalated instead of restarted, the safe side.
  */
-const TASK_NAME = /(?:^|[-_.])(?:migrat(?:e|ion|ions)|db-?init|init-?db|seed(?:er)?|backup|restore|bootstrap|setup|provision(?:er)?|cron-?job|one-?off|oneshot|job)(?:$|[-_.\d])/i;
+const TASK_NAME = /(?:^|[-_.])(?:migrat(?:e|ion|ions)|db-?init|init-?db|seed(?:er)?|backups?|restores?|bootstrap|setup|provision(?:er)?|cron-?jobs?|one-?off|oneshot|jobs?|batch(?:es)?|import|export|cleanup|clean-up|prune|purge|dump|etl|reindex|vacuum|nightly|hourly|daily|weekly|monthly)(?:$|[-_.\d])/i;
 
 const TRUE_VALUES = new Set(['true', '1', 'yes', 'on']);
 

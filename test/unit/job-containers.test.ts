@@ -21,6 +21,11 @@ const rows: Row[] = [
   { name: 'a compose migration service', facts: { labels: { 'com.docker.compose.service': 'migrate' } }, expect: 'task-name' },
   { name: 'a container named for a nightly backup', facts: { ref: { name: 'backup-nightly' } }, expect: 'task-name' },
   { name: 'app_migrations', facts: { ref: { name: 'app_migrations' } }, expect: 'task-name' },
+  { name: 'nightly-backups (plural)', facts: { ref: { name: 'nightly-backups' } }, expect: 'task-name' },
+  { name: 'cron-cleanup', facts: { ref: { name: 'cron-cleanup' } }, expect: 'task-name' },
+  { name: 'batch-import', facts: { ref: { name: 'batch-import' } }, expect: 'task-name' },
+  { name: 'a compose service invoice-export', facts: { labels: { 'com.docker.compose.service': 'invoice-export' } }, expect: 'task-name' },
+  { name: 'an importer daemon is a service', facts: { ref: { name: 'importer' } }, expect: undefined },
   { name: 'a daemon whose name merely contains a task word is not judged by name', facts: { ref: { name: 'backupd' } }, expect: undefined },
   { name: 'a UI for migrations is a service', facts: { ref: { name: 'migrator-ui' } }, expect: undefined },
 ];
