@@ -57,6 +57,8 @@ export class StormWatch {
 
   /** A watched container failed (a crash, an OOM kill, a health check). `watched`: how many the engine has. */
   signal(engine: DockerEngine, watched: number, signal: StormSignal): void {
+    // Exit code 0 is work completed (a cron job, a one-shot task), never a failure of the host.
+    if (signal.kind === 'die' && signal.exitCode === 0) return;
     const state = this.stateOf(engine.host);
     const { windowMs, threshold } = this.deps.config.storm;
     const now = this.deps.clock.now();
@@ -102,7 +104,7 @@ export class StormWatch {
     const now = this.deps.clock.now();
     // Any recent failure: an exit found by reconcile may be the event's own container, or the next of a storm.
     const building = recentByContainer(state.signals, now, STORM_LOOK_MS * 2).length >= 1;
-    const fresh = FAILURES.has(trigger.kind) && !recheck;
+    const fresh = FAILURES.has(trigger.kind) && !(trigger.kind === 'die' && trigger.exitCode === 0) && !recheck;
     if (!state.storm && !(!recheck && (fresh || building))) return false;
     // An exit keeps priority over a later look at the same container (its die says the most).
     const before = state.held.get(id);

@@ -24,6 +24,21 @@ function watch(threshold: { count: number } | { share: number }) {
 const engine = { host: 'local' } as DockerEngine;
 const die: Trigger = { kind: 'die', at: new Date(1_000_000).toISOString(), exitCode: 1 };
 
+describe('StormWatch.signal: what counts towards a storm', () => {
+  test('containers completing their work (exit 0) at once are no storm, and do not make one with a crash', () => {
+    const { storms } = watch({ count: 5 });
+    for (const id of ['cron1', 'cron2', 'cron3', 'cron4']) storms.signal(engine, 10, { id, name: id, kind: 'die', at: 1_000_000, exitCode: 0 });
+    storms.signal(engine, 10, { id: 'api', name: 'api', kind: 'die', at: 1_000_000, exitCode: 1 });
+    assert.equal(storms.holding('local'), false);
+    for (const id of ['a', 'b', 'c', 'd']) storms.signal(engine, 10, { id, name: id, kind: 'die', at: 1_000_000, exitCode: 137 });
+    assert.equal(storms.holding('local'), true, 'five crashes are one');
+  });
+  test('an exit 0 is not held for the storm look', () => {
+    const { storms } = watch({ count: 5 });
+    assert.equal(storms.gate(engine, 8, 'cron1', { kind: 'die', at: new Date(1_000_000).toISOString(), exitCode: 0 }, false), false);
+  });
+});
+
 describe('StormWatch.gate: a fresh failure waits only where a storm can form', () => {
   test('an engine watching fewer containers than a storm takes judges a crash at once', () => {
     const { storms, timers } = watch({ count: 5 });
