@@ -130,8 +130,9 @@ function ownRestartAround(story: ContainerStory, at: number): StoryStep | undefi
     if (s.kind !== 'doctor-restart') continue;
     if (at < s.at - 1_000) continue;
     const after = story.steps.slice(i + 1);
-    // `docker restart` ends with its `restart` event: nothing after that is the doctor's doing.
-    const finished = after.find((d) => d.kind === 'restart' && d.by === 'doctor');
+    // The restart ends with its start (and `docker restart` with its `restart` event): nothing
+    // after that is the doctor's doing.
+    const finished = after.find((d) => (d.kind === 'restart' || d.kind === 'start') && d.by === 'doctor');
     if (finished) return at <= finished.at ? s : undefined;
     const done = after.find((d) => d.kind === 'doctor-restart-done');
     const until = done ? done.at + OWN_EVENT_SLACK_MS : (s.until ?? s.at);
@@ -343,6 +344,27 @@ export function readRun(story: ContainerStory | undefined, opts: { readonly stop
     }
   }
   return { startedAt, ...(stopping ? { stopping } : {}), ...(pausedSince !== undefined ? { pausedSince } : {}), ...(unpausedAt !== undefined ? { unpausedAt } : {}) };
+}
+
+/**
+ * A person's stop or kill while the doctor's own stop (of its restart, begun at `since`) drained
+ * the container: a terminating kill other than the doctor's one stop signal and Docker's SIGKILL
+ * when the timeout ran out. Those steps fall in the doctor's restart window and read as its own.
+ */
+export function personStopInOwnStop(story: ContainerStory | undefined, since: number, opts: { readonly timeoutSeconds: number; readonly stopSignal: string }): StoryStep | undefined {
+  let own = false;
+  for (const s of story?.steps ?? []) {
+    if (s.kind !== 'kill' || s.at < since - 1_000) continue;
+    const signal = s.signal ?? 'SIGKILL';
+    if (!isTerminatingSignal(signal, opts.stopSignal)) continue;
+    if (!own && signal === opts.stopSignal) {
+      own = true;
+      continue;
+    }
+    if (signal === 'SIGKILL' && s.at >= since + opts.timeoutSeconds * 1000 - 1_000) continue;
+    return s;
+  }
+  return undefined;
 }
 
 /** A doctor restart written ahead whose outcome was never recorded (the doctor was stopped or killed before it could). */

@@ -12,11 +12,12 @@ import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
 import { diagnoseByRules } from '../core/rules/index.js';
 import { signatureOf } from '../core/signature.js';
-import { unfinishedRestart, type ContainerStory } from '../core/story.js';
+import { personActedSince, personStopInOwnStop, unfinishedRestart, type ContainerStory, type StoryStep } from '../core/story.js';
 import type {
   ApprovalMark,
   AuditRecord,
   ContainerFacts,
+  ContainerRef,
   ContainerHistory,
   Decision,
   Diagnosis,
@@ -158,6 +159,8 @@ const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
 const RUN_START_SLACK_MS = 200;
 /** The restart call is given the stop timeout plus this much for the kill and the start. */
 const RESTART_CALL_SLACK_S = 30;
+/** How long the doctor waits for its own stop's die event before it reads who else stopped it. */
+const OWN_DIE_WAIT_MS = 2_000;
 
 export function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -301,8 +304,21 @@ export class IncidentHandler {
         const started = parseTime(facts.startedAt);
         // Its own start shows the restart went out; without one, the doctor stopped before the call.
         issued = (started !== null && started >= step.at - 1_000) || story.steps.some((s) => s.kind === 'start' && s.at >= step.at - 1_000);
+        const ownStopLanded = !facts.running && story.steps.some((s) => s.kind === 'die' && s.by === 'doctor' && s.at >= step.at - 1_000);
         if (facts.running && issued) {
           outcome = { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) };
+        } else if (!issued && ownStopLanded) {
+          // Stopped between the stop and the start of its restart: the stop was the doctor's, so it
+          // finishes the restart, unless a person stopped it too, or has acted since.
+          const timeoutSeconds = Math.max(0, ((step.until ?? step.at) - step.at) / 1000 - RESTART_CALL_SLACK_S);
+          const stop = personStopInOwnStop(story, step.at, { timeoutSeconds, stopSignal: facts.stopSignal });
+          if (stop || personActedSince(story, step.at)) {
+            outcome = { status: 'stopped-by-person', detail: `the doctor was stopped during its restart, and a person or tool stopped it too${stop ? ` (${stop.signal ?? 'SIGKILL'} at ${iso(stop.at)})` : ''}; not started again, their stop stands`, at: iso(now) };
+          } else {
+            await engine.start(facts.ref);
+            issued = true;
+            outcome = { status: 'restarted', detail: 'the doctor was stopped between the stop and the start of its restart; started when the doctor came back (no settle check)', at: iso(now) };
+          }
         } else if (!issued) {
           outcome = { status: 'restart-failed', detail: 'the doctor was stopped before its restart call went out; the exit is judged again', at: iso(now) };
           // Judged again on the next look, as if the doctor had never got to it: the exit is not
@@ -373,6 +389,24 @@ export class IncidentHandler {
   }
 
   /** Publishing a repeat or a deferral must not fail the incident: the decision stands, the warning shows. */
+  /**
+   * After the doctor's stop returned: waits for its die to reach the story (the events stream
+   * brings the kills before it), then reads whether a person stopped or killed it meanwhile.
+   */
+  private async personStopDuring(engine: DockerEngine, ref: ContainerRef, since: number, timeoutSeconds: number, stopSignal: string): Promise<StoryStep | undefined> {
+    const { deps } = this;
+    const died = () => (deps.stories.story(engine.host, ref.id)?.steps ?? []).some((s) => s.kind === 'die' && s.at >= since - 1_000);
+    for (let waited = 0; !died() && waited < OWN_DIE_WAIT_MS; waited += 50) await deps.sleep(50);
+    return personStopInOwnStop(deps.stories.story(engine.host, ref.id), since, { timeoutSeconds, stopSignal });
+  }
+
+  /** The outcome when a person stopped it while the doctor's restart was stopping it: it was not started again. */
+  private async stoppedDuringRestart(engine: DockerEngine, ref: ContainerRef, stop: StoryStep, at: number): Promise<{ outcome: Outcome; after?: ContainerFacts }> {
+    const after = await engine.inspect(ref.id).catch(() => undefined);
+    const detail = `a person or tool stopped it (${stop.signal ?? 'SIGKILL'} at ${iso(stop.at)}) while the doctor's restart was stopping it; not started again, their stop stands`;
+    return { outcome: { status: 'stopped-by-person', detail, at: iso(at) }, ...(after ? { after } : {}) };
+  }
+
   private async publishQuietly(event: Parameters<IncidentBus['publish']>[0]): Promise<void> {
     try {
       await this.bus.publish(event);
@@ -502,8 +536,13 @@ export class IncidentHandler {
 
     deps.feed({ type: 'restarting', host: input.engine.host, container: ref.name, incidentId });
     let callError: unknown;
+    let personStop: StoryStep | undefined;
     try {
-      await input.engine.restart(ref, { timeoutSeconds });
+      // `docker restart` is a stop and a start; made as two calls, a person's stop or kill while
+      // this stop drains is seen before the start, and never undone by it.
+      await input.engine.stop(ref, { timeoutSeconds });
+      personStop = facts.running ? await this.personStopDuring(input.engine, ref, now, timeoutSeconds, facts.stopSignal) : undefined;
+      if (!personStop) await input.engine.start(ref);
     } catch (error) {
       callError = error;
     }
@@ -513,7 +552,9 @@ export class IncidentHandler {
 
     const verified = callError !== undefined
       ? { outcome: { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) } as Outcome }
-      : await verifyRestart({
+      : personStop
+        ? await this.stoppedDuringRestart(input.engine, ref, personStop, doneAt)
+        : await verifyRestart({
         engine: input.engine, ref, stopSignal: facts.stopSignal, stopTimeoutSeconds: timeoutSeconds, stories: deps.stories, clock: deps.clock, sleep: deps.sleep,
         ...(deps.stopSignal ? { cancelled: deps.stopSignal } : {}), settleMs: deps.config.settleTimeMs, since: now,
       });

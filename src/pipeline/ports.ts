@@ -67,7 +67,10 @@ export interface DockerEngine {
    * The engine keeps only its last 256 events (moby daemon/events/events.go), so older ones are gone.
    */
   readEvents(opts: { sinceMs: number; untilMs: number; signal?: AbortSignal }): Promise<EventReplay>;
-  restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void>;
+  /** `docker stop -t`: the stop signal, then SIGKILL after the timeout; resolves once it is down (at once when it already is). */
+  stop(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void>;
+  /** `docker start` (at once when it already runs). */
+  start(ref: ContainerRef): Promise<void>;
 }
 
 /** A second opinion on an incident (an AI backend, or a chain of them). Must never throw: failures come back as `error`. */

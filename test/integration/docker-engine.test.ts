@@ -128,7 +128,8 @@ describe('HttpDockerEngine against the test engine', { timeout: 120_000 }, () =>
       for (const attempt of [
         () => engine.inspect(ghost),
         () => engine.readLogs(ref, { tail: 10, tty: false }),
-        () => engine.restart(ref, { timeoutSeconds: 1 }),
+        () => engine.stop(ref, { timeoutSeconds: 1 }),
+        () => engine.start(ref),
       ]) {
         await assert.rejects(attempt, (error: unknown) => {
           assert.ok(error instanceof ContainerNotFoundError, String(error));
@@ -274,10 +275,16 @@ describe('HttpDockerEngine against the test engine', { timeout: 120_000 }, () =>
     });
   });
 
-  test('restart starts it again', async () => {
+  test('stop waits for it to exit, start runs it again; each is a no-op when it is already so', async () => {
     const c = await runContainer({ name: 'restart', cmd: 'trap "exit 0" TERM; while true; do sleep 0.1; done' });
     const before = await engine.inspect(c.id);
-    await engine.restart(before.ref, { timeoutSeconds: 5 });
+    await engine.stop(before.ref, { timeoutSeconds: 5 });
+    const stopped = await engine.inspect(c.id);
+    assert.equal(stopped.running, false);
+    assert.equal(stopped.exitCode, 0);
+    await engine.stop(before.ref, { timeoutSeconds: 5 });
+    await engine.start(before.ref);
+    await engine.start(before.ref);
     const after = await engine.inspect(c.id);
     assert.equal(after.running, true);
     assert.notEqual(after.startedAt, before.startedAt);

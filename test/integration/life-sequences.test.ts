@@ -581,6 +581,26 @@ async function restartedByDoctor(h: Harness, s: Scene): Promise<void> {
 }
 
 describe('the settle check after the doctor\'s restart', PARALLEL, () => {
+  test('a person\'s docker stop while the doctor\'s restart drains it is theirs: it is not started again', async () => {
+    // Unhealthy after 3 s; on TERM it drains for 4 s, in which the person stops it too.
+    const cmd = "trap 'sleep 4; exit 0' TERM; touch /tmp/ok; sleep 3; rm /tmp/ok; while :; do sleep 0.2; done";
+    const run = { name: 'stop-in-drain', cmd, healthcheck: { test: 'test -f /tmp/ok', intervalMs: 300, retries: 1 } };
+    await withScene(run, { RESTART_SETTLE_TIME: '4' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(() => doctorRestarts(h, s.c.name) > 0, { what: 'the doctor restarting it', timeoutMs: 45_000 });
+      await new Promise((r) => setTimeout(r, 1_000));
+      await container(s.c).stop({ t: 10 });
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'stopped-by-person', brief(rs));
+      assert.ok(!rs.some((x) => x.decision.action === 'escalate'), brief(rs));
+      assert.equal(s.starts.count(s.c.id), 1, `its own start only: ${brief(rs)}`);
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
   test('a person\'s docker rm -f during the settle check is theirs: removed by a person, no escalation', async () => {
     const run = { name: 'rm-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
     await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {

@@ -41,7 +41,8 @@ function countingEngine(inner: DockerEngine): { engine: DockerEngine; inspects: 
     },
     streamEvents: (opts) => inner.streamEvents(opts),
     readEvents: (opts) => inner.readEvents(opts),
-    restart: (ref, opts) => inner.restart(ref, opts),
+    stop: (ref, opts) => inner.stop(ref, opts),
+    start: (ref) => inner.start(ref),
   };
   return { engine, inspects, logReads };
 }

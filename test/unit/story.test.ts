@@ -6,6 +6,7 @@ import {
   emptyStory,
   isTerminatingSignal,
   personActedSince,
+  personStopInOwnStop,
   readDeath,
   readRun,
   signalName,
@@ -41,17 +42,17 @@ describe('appendStep', () => {
     assert.deepEqual(by, ['start:-', 'kill:person', 'kill:doctor', 'die:doctor', 'start:doctor', 'kill:person']);
   });
 
-  test('a person\'s stop right after the doctor\'s restart ended (its restart event) is the person\'s', () => {
+  test('a person\'s stop right after the doctor\'s start (its restart is a stop and a start, no restart event) is the person\'s', () => {
     const story = storyOf([
       ownRestart(T),
       { at: T + 100, kind: 'kill', signal: 'SIGTERM' },
       { at: T + 200, kind: 'die', exitCode: 143 },
+      { at: T + 250, kind: 'stop' },
       { at: T + 300, kind: 'start' },
-      { at: T + 310, kind: 'restart' },
       { at: T + 400, kind: 'doctor-restart-done', ok: true },
       { at: T + 900, kind: 'kill', signal: 'SIGTERM' },
     ]);
-    assert.deepEqual(story.steps.filter((s) => s.kind === 'kill' || s.kind === 'restart').map((s) => s.by), ['doctor', 'doctor', 'person']);
+    assert.deepEqual(story.steps.filter((s) => s.kind === 'kill').map((s) => s.by), ['doctor', 'person']);
   });
 
   test('only the die the restart causes is its own: a crash right after it is a crash', () => {
@@ -225,5 +226,21 @@ describe('readDeath under load', () => {
     assert.equal(readDeath(story, T + 5 * S, { stopSignal: 'SIGTERM', startedAt: T }).cause, 'person');
     const later = appendStep(story, { at: T + 20 * S, kind: 'start' }, T + 60 * S);
     assert.equal(readDeath(later, T + 60 * S, { stopSignal: 'SIGTERM', startedAt: T + 20 * S }).cause, 'unknown', 'the die of an earlier run is not this one');
+  });
+});
+
+describe('personStopInOwnStop', () => {
+  const since = T + 60 * S;
+  const opts = { timeoutSeconds: 10, stopSignal: 'SIGTERM' };
+  const kill = (at: number, signal: string): StoryStep => ({ at, kind: 'kill', signal, by: 'doctor' });
+  test('the doctor\'s own stop signal, and Docker\'s SIGKILL when the timeout ran out, are nobody else\'s', () => {
+    assert.equal(personStopInOwnStop(storyOf([kill(since + 5, 'SIGTERM'), kill(since + 10 * S + 3, 'SIGKILL')]), since, opts), undefined);
+  });
+  test('a second stop signal is a person\'s docker stop; an early SIGKILL a person\'s docker kill', () => {
+    assert.equal(personStopInOwnStop(storyOf([kill(since + 5, 'SIGTERM'), kill(since + S, 'SIGTERM')]), since, opts)?.at, since + S);
+    assert.equal(personStopInOwnStop(storyOf([kill(since + 5, 'SIGTERM'), kill(since + 2 * S, 'SIGKILL')]), since, opts)?.at, since + 2 * S);
+  });
+  test('a reload signal during the drain is not a stop', () => {
+    assert.equal(personStopInOwnStop(storyOf([kill(since + 5, 'SIGTERM'), kill(since + S, 'SIGHUP')]), since, opts), undefined);
   });
 });

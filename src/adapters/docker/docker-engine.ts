@@ -159,12 +159,18 @@ export class HttpDockerEngine implements DockerEngine {
     return { events, complete: total < ENGINE_EVENT_BUFFER - BUFFER_SLACK, oldestMs };
   }
 
-  async restart(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void> {
+  async stop(ref: ContainerRef, opts: { timeoutSeconds: number }): Promise<void> {
     const t = Math.max(0, Math.floor(opts.timeoutSeconds));
-    // Docker waits up to `t` seconds for the stop before it kills, then starts: allow for both.
-    await this.#call('restart', refTarget(ref), undefined, (abortSignal) =>
-      this.#http.send({ method: 'POST', path: `${containerPath(refTarget(ref))}/restart`, query: { t }, signal: abortSignal }),
+    // 304 (already stopped) is an answer, not an error.
+    await this.#call('stop', refTarget(ref), undefined, (abortSignal) =>
+      this.#http.send({ method: 'POST', path: `${containerPath(refTarget(ref))}/stop`, query: { t }, signal: abortSignal }),
       this.#requestTimeoutMs + t * 1000,
+    );
+  }
+
+  async start(ref: ContainerRef): Promise<void> {
+    await this.#call('start', refTarget(ref), undefined, (abortSignal) =>
+      this.#http.send({ method: 'POST', path: `${containerPath(refTarget(ref))}/start`, signal: abortSignal }),
     );
   }
 
