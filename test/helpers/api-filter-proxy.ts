@@ -26,7 +26,8 @@ export const DOCTOR_API_CALLS: readonly AllowedCall[] = [
   { method: 'GET', path: new RegExp(`^${V}/containers/${ID}/json$`) },
   { method: 'GET', path: new RegExp(`^${V}/containers/${ID}/logs$`) },
   { method: 'GET', path: new RegExp(`^${V}/events$`) },
-  { method: 'POST', path: new RegExp(`^${V}/containers/${ID}/restart$`) },
+  { method: 'POST', path: new RegExp(`^${V}/containers/${ID}/stop$`) },
+  { method: 'POST', path: new RegExp(`^${V}/containers/${ID}/start$`) },
 ];
 
 /**
