@@ -388,7 +388,6 @@ export class IncidentHandler {
     return next;
   }
 
-  /** Publishing a repeat or a deferral must not fail the incident: the decision stands, the warning shows. */
   /**
    * After the doctor's stop returned: waits for its die to reach the story (the events stream
    * brings the kills before it), then reads whether a person stopped or killed it meanwhile.
@@ -407,6 +406,7 @@ export class IncidentHandler {
     return { outcome: { status: 'stopped-by-person', detail, at: iso(at) }, ...(after ? { after } : {}) };
   }
 
+  /** Publishing a repeat or a deferral must not fail the incident: the decision stands, the warning shows. */
   private async publishQuietly(event: Parameters<IncidentBus['publish']>[0]): Promise<void> {
     try {
       await this.bus.publish(event);
