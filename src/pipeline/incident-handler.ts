@@ -12,7 +12,7 @@ import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
 import { diagnoseByRules } from '../core/rules/index.js';
 import { signatureOf } from '../core/signature.js';
-import { personActedSince, personStopInOwnStop, unfinishedRestart, type ContainerStory, type StoryStep } from '../core/story.js';
+import { personActedSince, personStopInOwnStop, readDeath, unfinishedRestart, type ContainerStory, type StoryStep } from '../core/story.js';
 import type {
   ApprovalMark,
   AuditRecord,
@@ -305,7 +305,9 @@ export class IncidentHandler {
         // Its own start shows the restart went out; without one, the doctor stopped before the call.
         issued = (started !== null && started >= step.at - 1_000) || story.steps.some((s) => s.kind === 'start' && s.at >= step.at - 1_000);
         const ownStopLanded = !facts.running && story.steps.some((s) => s.kind === 'die' && s.by === 'doctor' && s.at >= step.at - 1_000);
-        if (facts.running && issued) {
+        if (facts.status === 'paused' && issued) {
+          outcome = { status: 'paused-by-person', detail: `the doctor was stopped during its restart; found paused (docker pause) when it started again; it is left paused`, at: iso(now) };
+        } else if (facts.running && issued) {
           outcome = { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) };
         } else if (!issued && ownStopLanded) {
           // Stopped between the stop and the start of its restart: the stop was the doctor's, so it
@@ -327,12 +329,15 @@ export class IncidentHandler {
           const { lastHandledExit: _judged, ...rest } = deps.store.history(key);
           deps.store.setHistory(key, { ...rest, restarts: rest.restarts.filter((t) => !hasTime([t], iso(step.at))) });
           await deps.store.save().catch(() => undefined);
+        } else if (readDeath(story, parseTime(facts.finishedAt) ?? now, { stopSignal: facts.stopSignal, startedAt: parseTime(facts.startedAt) }).cause === 'person') {
+          outcome = { status: 'stopped-by-person', detail: `the doctor was stopped during its restart; a person or tool stopped it after the restart (exit code ${facts.exitCode ?? 'none'}); their stop stands`, at: iso(now) };
         } else {
           outcome = { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };
         }
       } catch (error) {
         if (!(error instanceof ContainerNotFoundError)) continue; // the engine is unwell: try again on the next start
-        outcome = { status: 'not-running-after-restart', detail: 'the doctor was stopped during its restart; the container is gone since', at: iso(now) };
+        // Only a person or a tool removes a container the doctor restarted (it never restarts a --rm one).
+        outcome = { status: 'removed-by-person', detail: 'the doctor was stopped during its restart; a person or tool removed the container since', at: iso(now) };
       }
       if (!story.steps.some((s) => s.kind === 'doctor-restart-done' && s.at >= step.at)) {
         deps.stories.append(engine.host, story.id, story.name, { at: now, kind: 'doctor-restart-done', ok: outcome.status === 'restarted' }, now);

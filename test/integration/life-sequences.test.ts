@@ -505,6 +505,45 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
   });
 });
 
+describe('a doctor killed mid-settle, then a person acts', () => {
+  test('a person\'s docker stop while the doctor was down is recorded as theirs by the next doctor, never a restart that did not hold', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const c = await runContainer({ name: 'kill9-stop', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
+    const starts = await countStarts([c.id]);
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9s-'));
+    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
+    const first = await startDoctorProcess(env);
+    try {
+      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
+      await container(c).start();
+      await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+      await waitFor(async () => (await statusOf(c.id)) === 'running' && starts.count(c.id) === 2, { what: 'the restart to happen' });
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      await container(c).stop({ t: 1 });
+      const second = await startDoctorProcess(env);
+      try {
+        const restart = await waitFor(async () => (await records(stateDir, c.name)).find((r) => r.decision.action === 'restart' && r.outcome.status !== 'pending'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
+        const rs = await records(stateDir, c.name);
+        assert.equal(restart.outcome.status, 'stopped-by-person', brief(rs));
+        assert.ok(!rs.some((r) => r.decision.action === 'escalate'), brief(rs));
+        assert.equal(starts.count(c.id), 2);
+        assert.equal(await statusOf(c.id), 'exited');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      try {
+        process.kill(first.pid, 'SIGKILL');
+      } catch {
+        // already gone, as the scene intends
+      }
+      starts.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
 /**
  * A person's recreate under the same name. `compose` as Compose does it (`docker compose up -d`
  * after a change): stop the old container, rename it out of the way (`<short id>_<name>`), create
