@@ -13,10 +13,17 @@ export type IncidentEvent =
   /** About to act: written ahead, so a doctor killed mid-restart leaves a record of it. */
   | { readonly type: 'decided'; readonly record: AuditRecord }
   /** The incident with its outcome. `aheadWritten`: its record went out as `decided` first, only the outcome is new. */
-  | { readonly type: 'recorded'; readonly record: AuditRecord; readonly aheadWritten: boolean; readonly gate?: Omit<GateResult, 'decision'> }
+  | { readonly type: 'recorded'; readonly record: AuditRecord; readonly aheadWritten: boolean; readonly gate?: Omit<GateResult, 'decision'>; readonly stormLook?: StormLook }
   | { readonly type: 'repeat'; readonly container: ContainerRef; readonly incidentId: string; readonly count: number; readonly at: number }
   | { readonly type: 'deferred'; readonly container: ContainerRef; readonly until: string; readonly reason: string; readonly at: number }
   | { readonly type: 'recovered'; readonly record: AuditRecord; readonly at: number; readonly afterMs: number };
+
+/** An incident judged while a storm may be building (storm-watch.ts): its alert waits `waitMs`. */
+export interface StormLook {
+  readonly waitMs: number;
+  /** Whether a storm that is still on took the container in: the storm's alert lists it. */
+  readonly tookIntoStorm: () => boolean;
+}
 
 /** `close`: called once when the doctor stops, to write what it still holds (see IncidentBus.close). */
 export type IncidentSubscriber = ((event: IncidentEvent) => void | Promise<void>) & { readonly close?: () => Promise<void> };
@@ -156,19 +163,53 @@ export function feedSubscriber(feed: FeedListener): IncidentSubscriber {
   };
 }
 
-/** Every notifier hears of each recorded incident and each recovery; they queue and never block. */
+/** How often an alert a storm took in asks whether the storm has settled. */
+const STORM_RECHECK_MS = 1_000;
+
+/**
+ * Every notifier hears of each recorded incident and each recovery; they queue and never block.
+ * An incident recorded in the storm look is told once the look is over; if a storm took the
+ * container in meanwhile, the storm's one alert lists it, and its own alert waits until the storm
+ * settles, as the incidents the storm held are judged and told then. A doctor stopping tells what
+ * still waits.
+ */
 export function notifierSubscriber(notifiers: readonly Notifier[], onError: (message: string) => void): IncidentSubscriber {
-  return (event) => {
+  const tell = (fn: (notifier: Notifier) => void) => {
     for (const notifier of notifiers) {
       try {
-        // Silenced (maintenance, snooze) or held for quiet hours (quiet-alerts.ts sends it later): not now.
-        if (event.type === 'recorded' && (event.gate?.silenced !== undefined || event.gate?.alertAfter !== undefined)) continue;
-        // A group's members are told in its one summary (issue 12: one alert per group).
-        if (event.type === 'recorded' && event.record.group?.role !== 'member') notifier.incident(event.record);
-        else if (event.type === 'recovered') notifier.recovered(event.record, iso(event.at));
+        fn(notifier);
       } catch (error) {
         onError(`notifier failed: ${describeError(error)}`);
       }
     }
   };
+  const waiting = new Map<NodeJS.Timeout, AuditRecord>();
+  const subscriber = (event: IncidentEvent) => {
+    if (event.type === 'recovered') return tell((n) => n.recovered(event.record, iso(event.at)));
+    if (event.type !== 'recorded') return;
+    // Silenced (maintenance, snooze) or held for quiet hours (quiet-alerts.ts sends it later): not now.
+    if (event.gate?.silenced !== undefined || event.gate?.alertAfter !== undefined) return;
+    // A group's members are told in its one summary (issue 12: one alert per group).
+    if (event.record.group?.role === 'member') return;
+    const { record, stormLook } = event;
+    if (!stormLook) return tell((n) => n.incident(record));
+    const later = (ms: number) => {
+      const timer = setTimeout(() => {
+        waiting.delete(timer);
+        if (stormLook.tookIntoStorm()) later(STORM_RECHECK_MS);
+        else tell((n) => n.incident(record));
+      }, ms);
+      waiting.set(timer, record);
+    };
+    later(stormLook.waitMs);
+  };
+  return Object.assign(subscriber, {
+    close: async () => {
+      for (const [timer, record] of [...waiting]) {
+        clearTimeout(timer);
+        waiting.delete(timer);
+        tell((n) => n.incident(record));
+      }
+    },
+  });
 }

@@ -96,6 +96,12 @@ export interface IncidentInput {
   readonly seen?: SeenContainer;
   /** A person approved the restart proposed for this incident: judged again with the approval (approvals.ts). */
   readonly approval?: { readonly mark: ApprovalMark; readonly proposal: Proposal };
+  /**
+   * A storm may be building (storm-watch.ts): the incident is recorded now, its alert waits until
+   * `alertAfter` (epoch ms, the handler's clock), and a restart is not made: the result is skipped
+   * as `storm-look`, and the caller holds the trigger.
+   */
+  readonly look?: { readonly alertAfter: number; readonly tookIntoStorm: () => boolean };
 }
 
 export interface IncidentResult {
@@ -200,7 +206,10 @@ export class IncidentHandler {
     let opinion: Awaited<ReturnType<SecondOpinions['ask']>> = {};
     // The AI is asked only where its caution can matter (the guardrail table), or when a person
     // asked for a diagnosis (`doctor diagnose`): it never changes what the story decided.
-    if (!judged.skip && input.askAi && !input.approval && (input.manual || (judged.stage === 'table' && !g.rules.settled))) {
+    const asksAi = !judged.skip && input.askAi && !input.approval && (input.manual || (judged.stage === 'table' && !g.rules.settled));
+    // In the storm look only a restart waits (the AI may add caution, never a restart).
+    if (input.look && !judged.skip && judged.decision.action === 'restart') return { ...this.unjudged(g, 'waits for the storm look'), skipped: 'storm-look' };
+    if (asksAi) {
       const asked = g;
       const open = findOpenIncident(asked.history, asked.signature, asked.now, this.dedupeWindowMs);
       opinion = await this.opinions.ask({
@@ -281,7 +290,8 @@ export class IncidentHandler {
       history = this.remember(history, g, incidentId, decision, !lookAgain);
       deps.store.setHistory(g.key, history);
       // The record neither waits for the state file nor is lost with it (a full disk, say): both are written at once.
-      await allWritten([deps.store.save(), this.bus.publish({ type: 'recorded', record: final, aheadWritten: false, ...(judged.gate ? { gate: judged.gate } : {}) })]);
+      const stormLook = input.look ? { waitMs: Math.max(0, input.look.alertAfter - deps.clock.now()), tookIntoStorm: input.look.tookIntoStorm } : undefined;
+      await allWritten([deps.store.save(), this.bus.publish({ type: 'recorded', record: final, aheadWritten: false, ...(judged.gate ? { gate: judged.gate } : {}), ...(stormLook ? { stormLook } : {}) })]);
     }
     return { ...base, decision, outcome, history, record: input.record ? final : undefined, ...(judged.gate ? { gate: judged.gate } : {}) };
   }
@@ -379,10 +389,15 @@ export class IncidentHandler {
 
   /** An approval not carried out: nothing is recorded as an incident (approvals.ts records the answer). */
   private refusal(g: Gathered, reason: string, decision?: Decision): IncidentResult {
+    return { ...this.unjudged(g, reason, decision), refused: reason };
+  }
+
+  /** What was gathered, with nothing decided or recorded. */
+  private unjudged(g: Gathered, reason: string, decision?: Decision): IncidentResult {
     const d: Decision = decision ?? { action: 'none', guardrail: null, reason, executed: false, decidedBy: 'rules' };
     return {
       facts: g.facts, logs: g.logs, findings: g.findings, evidence: g.evidence, signature: g.signature, rules: g.rules, diagnosis: g.rules.diagnosis,
-      decision: d, outcome: notActed(g.now, reason), history: g.history, story: g.story, refused: reason,
+      decision: d, outcome: notActed(g.now, reason), history: g.history, story: g.story,
     };
   }
 

@@ -92,25 +92,44 @@ export class StormWatch {
   }
 
   /**
-   * Whether an incident waits instead of being judged now: always during a storm; a fresh failure
-   * for STORM_LOOK_MS; anything while failures of several containers are in the window (a storm
-   * may be building). Held triggers come back through `release` (as a look again). Never when
-   * the engine watches fewer containers than a storm takes (`watched`, 0 before the first list is
-   * unknown): a handful of containers has no storm to wait for, so a lone crash is judged at once.
+   * What becomes of an incident now. `hold`: a storm is on, so it waits (it comes back through
+   * `release`, as a look again, once the storm settles). `look`: a fresh failure (or anything while
+   * failures of several containers are in the window: a storm may be building) is judged and
+   * recorded now, but what it would do waits STORM_LOOK_MS: a restart goes back through `look`
+   * (and is held), an alert waits for `tookIntoStorm`. `go`: judged and acted on at once; always
+   * when the engine watches fewer containers than a storm takes (`watched`, 0 before the first
+   * list is unknown): a handful of containers has no storm to wait for.
    */
-  gate(engine: DockerEngine, watched: number, id: string, trigger: Trigger, recheck: boolean): boolean {
+  gate(engine: DockerEngine, watched: number, id: string, trigger: Trigger, recheck: boolean): 'hold' | 'look' | 'go' {
     const state = this.stateOf(engine.host);
-    if (!state.storm && watched > 0 && watched < stormSize(this.deps.config.storm.threshold, watched)) return false;
+    if (state.storm) {
+      this.holdTrigger(state, id, trigger);
+      return 'hold';
+    }
+    if (recheck || (watched > 0 && watched < stormSize(this.deps.config.storm.threshold, watched))) return 'go';
     const now = this.deps.clock.now();
     // Any recent failure: an exit found by reconcile may be the event's own container, or the next of a storm.
     const building = recentByContainer(state.signals, now, STORM_LOOK_MS * 2).length >= 1;
-    const fresh = FAILURES.has(trigger.kind) && !(trigger.kind === 'die' && trigger.exitCode === 0) && !recheck;
-    if (!state.storm && !(!recheck && (fresh || building))) return false;
+    const fresh = FAILURES.has(trigger.kind) && !(trigger.kind === 'die' && trigger.exitCode === 0);
+    return fresh || building ? 'look' : 'go';
+  }
+
+  /** An incident judged in the look whose action waits: held until no storm is building (or, if one began, until it settles). */
+  look(engine: DockerEngine, id: string, trigger: Trigger): void {
+    const state = this.stateOf(engine.host);
+    this.holdTrigger(state, id, trigger);
+    if (!state.storm) this.reviewLater(engine, state);
+  }
+
+  /** Whether a storm now on for this engine counts the container among its members (its alert is the storm's). */
+  tookIntoStorm(host: string, id: string): boolean {
+    return this.engines.get(host)?.storm?.members.has(id) === true;
+  }
+
+  private holdTrigger(state: EngineStorms, id: string, trigger: Trigger): void {
     // An exit keeps priority over a later look at the same container (its die says the most).
     const before = state.held.get(id);
     if (!before || before.kind !== 'die' || trigger.kind === 'die') state.held.set(id, trigger);
-    if (!state.storm) this.reviewLater(engine, state);
-    return true;
   }
 
   /** Without a storm, held triggers go once no storm is building. */

@@ -8,7 +8,7 @@ import { RecoveryWatch } from './recovery-watch.js';
 import { RootWaits } from './root-wait.js';
 import { stepFromEvent } from './story-feed.js';
 import { readDeath, stepNearDeath } from '../core/story.js';
-import { StormWatch } from './storm-watch.js';
+import { STORM_LOOK_MS, StormWatch } from './storm-watch.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
 import { sleepUnlessAborted } from './sleep.js';
@@ -485,7 +485,8 @@ export class Watcher {
       // watched even when the last cycle counted none (it was created since): at least one.
       const state = this.engines.find((s) => s.engine === engine);
       const watched = state && state.lastCycleAt !== null ? Math.max(1, state.targets) : 0;
-      if (this.storms.gate(engine, watched, id, t, extra.recheck === true)) return;
+      const gate = this.storms.gate(engine, watched, id, t, extra.recheck === true);
+      if (gate === 'hold') return;
       try {
         const result = await this.handler.handle({
           engine,
@@ -497,7 +498,10 @@ export class Watcher {
           act: true,
           record: true,
           askAi: this.deps.askAi,
+          ...(gate === 'look' ? { look: { alertAfter: this.deps.clock.now() + STORM_LOOK_MS, tookIntoStorm: () => this.storms.tookIntoStorm(engine.host, id) } } : {}),
         });
+        // Its restart waits until no storm is building.
+        if (result?.skipped === 'storm-look') return this.storms.look(engine, id, t);
         extra.onHandled?.();
         if (!result) return;
         const { decision, record } = result;

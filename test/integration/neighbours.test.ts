@@ -12,6 +12,7 @@ import { openHarness, type Harness } from '../helpers/doctor-harness.js';
 import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { failOnceThenRun } from '../helpers/scenes.js';
+import { STORM_LOOK_MS } from '../../src/pipeline/storm-watch.js';
 
 before(requireEngine);
 after(removeAllTestContainers);
@@ -274,6 +275,47 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
       await s.notifier.flush(5_000);
       const stormAlerts = s.fake.requests.filter((r) => JSON.stringify(r.body).includes('Likely cause'));
       assert.equal(stormAlerts.length, 1, 'one alert for the storm');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a crash while a storm may be building is recorded at once; once the storm begins, its alert waits for the storm\'s one alert and its settling', async () => {
+    const scope = randomBytes(4).toString('hex');
+    // One dies first; a second later five more die together: a storm the first is part of.
+    const deadline = Math.ceil(Date.now() / 1000) + 12;
+    const at = (s: number) => `until [ $(date +%s) -ge ${s} ]; do sleep 0.1; done; echo "fatal: lost the host"; exit 1`;
+    const never = labelled(scope, { 'doctor.restart': 'never' });
+    const first = await runContainer({ name: 'first', labels: never, cmd: at(deadline), start: false });
+    const rest = await Promise.all(Array.from({ length: 5 }, (_, i) => runContainer({ name: `then-${i}`, labels: never, cmd: at(deadline + 1), start: false })));
+    const s = await watch(scope, { STORM_THRESHOLD: '5', STORM_WINDOW: '5' });
+    try {
+      await Promise.all([first, ...rest].map((c) => testDocker().getContainer(c.id).start()));
+      const opened = await waitFor(async () => (await s.h.records()).find((r) => r.group?.kind === 'storm' && r.group.role === 'summary'), { timeoutMs: 45_000, what: 'the storm incident' });
+      assert.ok(opened.group?.members?.some((m) => m.container.name === first.name), `the storm lists ${first.name}`);
+      const records = await s.h.records();
+      const own = records.find((r) => r.container.name === first.name && !r.group);
+      assert.ok(own, `${first.name} was recorded as it failed, before the storm began`);
+      assert.equal(own.decision.action, 'escalate');
+      const stormIndex = records.findIndex((r) => r.incidentId === opened.incidentId);
+      assert.ok(records.indexOf(own) < stormIndex, `its record comes before the storm's: ${JSON.stringify(records.map((r) => [r.container.name, r.time, r.decision.guardrail]))}`);
+      await waitFor(async () => (await s.h.records()).some((r) => r.group?.kind === 'storm' && r.group.role === 'member'), { timeoutMs: 30_000, what: 'the storm to settle' });
+      await waitFor(async () => {
+        const judged = new Set((await s.h.records()).filter((r) => !r.group).map((r) => r.container.name));
+        return [first, ...rest].every((c) => judged.has(c.name));
+      }, { timeoutMs: 30_000, what: 'a record per container' });
+      const ownAlert = (a: string) => a.includes(first.name) && !a.includes('Likely cause');
+      await waitFor(() => s.fake.requests.some((r) => ownAlert(JSON.stringify(r.body))), { timeoutMs: 15_000, what: `${first.name}'s own alert` });
+      await s.notifier.flush(5_000);
+      const alerts = s.fake.requests.map((r) => JSON.stringify(r.body));
+      assert.equal(alerts.filter((a) => a.includes('Likely cause')).length, 1, 'one alert for the storm');
+      // Its own alert waits for the look. The storm began within it (on a loaded engine the five
+      // dies can come later): the alert waited for the storm's and its settling; else it went first.
+      const stormAt = alerts.findIndex((a) => a.includes('Likely cause'));
+      const ownAt = alerts.findIndex(ownAlert);
+      if (Date.parse(opened.time) < Date.parse(own.time) + STORM_LOOK_MS) assert.ok(ownAt > stormAt, `${first.name}'s own alert came after the storm's: ${ownAt} vs ${stormAt}`);
+      else assert.ok(ownAt < stormAt, `the storm began after ${first.name}'s look: its alert went first`);
+      assert.equal(s.h.feed.filter((e) => e.type === 'restarting').length, 0, 'nothing restarted');
     } finally {
       await s.close();
     }

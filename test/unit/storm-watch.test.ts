@@ -35,20 +35,22 @@ describe('StormWatch.signal: what counts towards a storm', () => {
   });
   test('an exit 0 is not held for the storm look', () => {
     const { storms } = watch({ count: 5 });
-    assert.equal(storms.gate(engine, 8, 'cron1', { kind: 'die', at: new Date(1_000_000).toISOString(), exitCode: 0 }, false), false);
+    assert.equal(storms.gate(engine, 8, 'cron1', { kind: 'die', at: new Date(1_000_000).toISOString(), exitCode: 0 }, false), 'go');
   });
 });
 
-describe('StormWatch.gate: a fresh failure waits only where a storm can form', () => {
-  test('an engine watching fewer containers than a storm takes judges a crash at once', () => {
+describe('StormWatch.gate: a fresh failure is recorded at once, its action waits only where a storm can form', () => {
+  test('an engine watching fewer containers than a storm takes judges and acts on a crash at once', () => {
     const { storms, timers } = watch({ count: 5 });
-    assert.equal(storms.gate(engine, 3, 'a', die, false), false);
+    assert.equal(storms.gate(engine, 3, 'a', die, false), 'go');
     assert.equal(timers.length, 0);
   });
 
-  test('with enough containers watched, the first crash waits for the look, then is released', () => {
+  test('with enough containers watched, the first crash is judged in the look; an action it holds is released after it', () => {
     const { storms, timers, released } = watch({ count: 5 });
-    assert.equal(storms.gate(engine, 8, 'a', die, false), true);
+    assert.equal(storms.gate(engine, 8, 'a', die, false), 'look');
+    assert.equal(timers.length, 0, 'nothing waits until the handler says its action does');
+    storms.look(engine, 'a', die);
     assert.equal(timers.length, 1);
     timers.shift()!();
     assert.deepEqual(released, ['a']);
@@ -56,13 +58,25 @@ describe('StormWatch.gate: a fresh failure waits only where a storm can form', (
 
   test('a share threshold counts what it takes of the watched containers (never fewer than 2)', () => {
     const { storms } = watch({ share: 0.3 });
-    assert.equal(storms.gate(engine, 1, 'a', die, false), false, 'one container: no storm of at least 2');
-    assert.equal(storms.gate(engine, 10, 'b', die, false), true);
+    assert.equal(storms.gate(engine, 1, 'a', die, false), 'go', 'one container: no storm of at least 2');
+    assert.equal(storms.gate(engine, 10, 'b', die, false), 'look');
   });
 
-  test('before the first list (watched unknown) it waits, and a look again is never held', () => {
+  test('before the first list (watched unknown) it looks, and a look again is never held without a storm', () => {
     const { storms } = watch({ count: 5 });
-    assert.equal(storms.gate(engine, 0, 'a', die, false), true);
-    assert.equal(storms.gate(engine, 3, 'c', die, true), false);
+    assert.equal(storms.gate(engine, 0, 'a', die, false), 'look');
+    assert.equal(storms.gate(engine, 3, 'c', die, true), 'go');
+  });
+
+  test('during a storm everything is held, a look again too, and the storm counts its members', () => {
+    const { storms, released } = watch({ count: 5 });
+    storms.signal(engine, 10, { id: 'first', name: 'first', kind: 'die', at: 1_000_000, exitCode: 1 });
+    assert.equal(storms.tookIntoStorm('local', 'first'), false, 'no storm yet');
+    for (const id of ['b', 'c', 'd', 'e']) storms.signal(engine, 10, { id, name: id, kind: 'die', at: 1_000_000, exitCode: 1 });
+    assert.equal(storms.tookIntoStorm('local', 'first'), true);
+    assert.equal(storms.tookIntoStorm('local', 'elsewhere'), false);
+    assert.equal(storms.gate(engine, 10, 'b', die, false), 'hold');
+    assert.equal(storms.gate(engine, 10, 'c', die, true), 'hold');
+    assert.deepEqual(released, []);
   });
 });
