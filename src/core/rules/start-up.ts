@@ -6,7 +6,7 @@ import { MISSING_DEPENDENCY } from './code.js';
 import { APP_OOM } from './memory.js';
 import { ADDRESS_IN_USE } from './dependencies.js';
 import { diedAtStartUp, lead, lineHit, quoteHit, unfixable, uptimeMs, type CatalogEntry, type RuleContext, type RuleMatch } from './rule-kit.js';
-import { extractPath, quoteLine } from '../evidence-text.js';
+import { extractPath, findLastLine, quoteLine } from '../evidence-text.js';
 import type { FailureClass } from '../types.js';
 
 const COMMAND_NOT_FOUND = /executable file not found|exec user process caused:? "?no such file or directory|command not found|exec: "[^"]*": (?:stat [^:]+: )?no such file|exec [^\s:]+: no such file or directory|^(?:\/bin\/)?(?:sh|bash|ash|dash|zsh)(?::| line \d+:| \d+:)? [^:]+: (?:not found|No such file or directory)/i;
@@ -195,8 +195,23 @@ const UNCAUGHT = /^panic: |goroutine \d+ \[running\]|thread '[^']+' panicked at|
  */
 const EXCEPTION_LINE = /^(?:[\w$]+\.)*[A-Z]\w*(?:Error|Exception): /;
 
+/**
+ * Node's own report of an uncaught exception: the source line with a caret under the `throw`, the
+ * error and its stack, and (Node 18 and later) a footer naming the version. The error is whatever
+ * the code threw (`Error: DB_URL missing` too), so the footer tells it apart from a logged error.
+ */
+const NODE_FOOTER = /^Node\.js v\d+\.\d+\.\d+\s*$/;
+const NODE_THROWN = /^(?:Uncaught )?\[?(?:[\w$]+\.)*[A-Z]\w*(?: \[[A-Z_\d]+\])?: |^(?:[\w$]+\.)*[A-Z]\w*(?:Error|Exception)\b/;
+
+function nodeUncaught(ctx: RuleContext): RuleMatch | undefined {
+  const footer = ctx.lines.findLastIndex((l) => NODE_FOOTER.test(l));
+  if (footer < 0) return undefined;
+  const thrown = findLastLine(ctx.lines.slice(0, footer), NODE_THROWN, /^\s+at /);
+  return { line: thrown?.line ?? ctx.lines[footer]! };
+}
+
 function uncaughtHit(ctx: RuleContext): RuleMatch | undefined {
-  return lineHit(ctx, UNCAUGHT) ?? lineHit(ctx, EXCEPTION_LINE);
+  return lineHit(ctx, UNCAUGHT) ?? nodeUncaught(ctx) ?? lineHit(ctx, EXCEPTION_LINE);
 }
 
 export const initCrash: CatalogEntry = {
