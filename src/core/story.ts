@@ -397,6 +397,11 @@ export function personActedSince(story: ContainerStory | undefined, since: numbe
   return false;
 }
 
+/** A rename since `since`: only a person or a tool renames a container (the doctor never does). */
+export function renamedSince(story: ContainerStory | undefined, since: number): StoryStep | undefined {
+  return (story?.steps ?? []).find((s) => s.kind === 'rename' && s.at >= since);
+}
+
 /** The story's last steps as people read them (`doctor diagnose`). */
 export function describeStep(step: StoryStep): string {
   switch (step.kind) {

@@ -12,7 +12,7 @@ import { describeJobKind, jobKind } from '../core/job-containers.js';
 import { createRedactor } from '../core/redact.js';
 import { diagnoseByRules } from '../core/rules/index.js';
 import { signatureOf } from '../core/signature.js';
-import { personActedSince, personStopInOwnStop, readDeath, unfinishedRestart, type ContainerStory, type StoryStep } from '../core/story.js';
+import { personActedSince, personStopInOwnStop, readDeath, renamedSince, unfinishedRestart, type ContainerStory, type StoryStep } from '../core/story.js';
 import type {
   ApprovalMark,
   AuditRecord,
@@ -324,7 +324,10 @@ export class IncidentHandler {
           // finishes the restart, unless a person stopped it too, or has acted since.
           const timeoutSeconds = Math.max(0, ((step.until ?? step.at) - step.at) / 1000 - RESTART_CALL_SLACK_S);
           const stop = personStopInOwnStop(story, step.at, { timeoutSeconds, stopSignal: facts.stopSignal });
-          if (stop || personActedSince(story, step.at)) {
+          const renamed = renamedSince(story, step.at);
+          if (renamed) {
+            outcome = { status: 'stopped-by-person', detail: `the doctor was stopped during its restart, and a person or tool renamed it since (${renamed.oldName ?? '?'} -> ${renamed.name ?? '?'}, set aside); not started again`, at: iso(now) };
+          } else if (stop || personActedSince(story, step.at)) {
             outcome = { status: 'stopped-by-person', detail: `the doctor was stopped during its restart, and a person or tool stopped it too${stop ? ` (${stop.signal ?? 'SIGKILL'} at ${iso(stop.at)})` : ''}; not started again, their stop stands`, at: iso(now) };
           } else {
             await engine.start(facts.ref);
@@ -557,12 +560,15 @@ export class IncidentHandler {
     deps.feed({ type: 'restarting', host: input.engine.host, container: ref.name, incidentId });
     let callError: unknown;
     let personStop: StoryStep | undefined;
+    let renamedTo: string | undefined;
     try {
       // `docker restart` is a stop and a start; made as two calls, a person's stop or kill while
       // this stop drains is seen before the start, and never undone by it.
       await input.engine.stop(ref, { timeoutSeconds });
       personStop = facts.running ? await this.personStopDuring(input.engine, ref, now, timeoutSeconds, facts.stopSignal) : undefined;
-      if (!personStop) await input.engine.start(ref);
+      // Renamed meanwhile (set aside, often with a new container under its name): theirs now.
+      if (!personStop) renamedTo = await renamedAway(input.engine, ref);
+      if (!personStop && renamedTo === undefined) await input.engine.start(ref);
     } catch (error) {
       callError = error;
     }
@@ -574,7 +580,9 @@ export class IncidentHandler {
       ? { outcome: { status: 'restart-failed', detail: `restart call failed: ${describeError(callError)}`, at: iso(doneAt) } as Outcome }
       : personStop
         ? await this.stoppedDuringRestart(input.engine, ref, personStop, doneAt)
-        : await verifyRestart({
+        : renamedTo !== undefined
+          ? { outcome: { status: 'stopped-by-person', detail: `a person or tool renamed it to ${renamedTo} while the doctor's restart was stopping it (set aside); not started again`, at: iso(doneAt) } as Outcome }
+          : await verifyRestart({
         engine: input.engine, ref, stopSignal: facts.stopSignal, stopTimeoutSeconds: timeoutSeconds, stories: deps.stories, clock: deps.clock, sleep: deps.sleep,
         ...(deps.stopSignal ? { cancelled: deps.stopSignal } : {}), settleMs: deps.config.settleTimeMs, since: now,
       });
@@ -668,6 +676,17 @@ function removedContainerFacts(host: string, id: string, seen: SeenContainer, tr
     stopSignal: 'SIGTERM',
     stopTimeoutSeconds: null,
   };
+}
+
+/** The container's new name when it no longer has the one the restart began with. */
+async function renamedAway(engine: DockerEngine, ref: ContainerRef): Promise<string | undefined> {
+  try {
+    const now = await engine.inspect(ref.id);
+    return now.ref.name !== ref.name ? now.ref.name : undefined;
+  } catch (error) {
+    if (error instanceof ContainerNotFoundError) return undefined; // removed: the start says so
+    throw error;
+  }
 }
 
 /** Logs of a container removed between inspect and this read are simply gone. */

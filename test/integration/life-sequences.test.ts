@@ -640,6 +640,32 @@ describe('the settle check after the doctor\'s restart', PARALLEL, () => {
     });
   });
 
+  test('a person\'s docker rename while the doctor\'s restart drains it, and a new container under the name: the set-aside one is not started', async () => {
+    // Unhealthy after 3 s; on TERM it drains for 4 s, in which the person sets it aside and replaces it.
+    const cmd = "trap 'sleep 4; exit 0' TERM; touch /tmp/ok; sleep 3; rm /tmp/ok; while :; do sleep 0.2; done";
+    const run = { name: 'rename-in-drain', cmd, healthcheck: { test: 'test -f /tmp/ok', intervalMs: 300, retries: 1 } };
+    await withScene(run, { RESTART_SETTLE_TIME: '4' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(() => doctorRestarts(h, s.c.name) > 0, { what: 'the doctor restarting it', timeoutMs: 45_000 });
+      await new Promise((r) => setTimeout(r, 1_000));
+      await container(s.c).rename({ name: `${s.c.name}-broken` });
+      const replacement = await testDocker().createContainer({ name: s.c.name, Image: 'doctor-test/busybox:1', Cmd: ['sleep', '3600'], Labels: { 'doctor.test': '1' } });
+      try {
+        await replacement.start();
+        const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart', 'the restart record', 30_000);
+        await waitForCycles(h, 3);
+        const rs = await h.records(s.c.name);
+        assert.equal(r.outcome.status, 'stopped-by-person', brief(rs));
+        assert.match(r.outcome.detail, /renamed it to/);
+        assert.equal(s.starts.count(s.c.id), 1, `its own start only: ${brief(rs)}`);
+        assert.equal(await statusOf(s.c.id), 'exited', 'the set-aside container stays down');
+      } finally {
+        await replacement.remove({ force: true });
+      }
+    });
+  });
+
   test('a person\'s docker rm -f during the settle check is theirs: removed by a person, no escalation', async () => {
     const run = { name: 'rm-in-settle', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1') };
     await withScene(run, { RESTART_SETTLE_TIME: '5' }, async (s) => {
