@@ -4,6 +4,8 @@
  * network dropped), and restarting them one by one adds load to a sick host and floods the
  * channel. Pure: what counts as a storm and its likely cause; the storm watch holds the queue.
  */
+import { readDeath, type ContainerStory } from './story.js';
+
 export interface StormSignal {
   readonly id: string;
   readonly name: string;
@@ -43,4 +45,42 @@ export function likelyStormCause(signals: readonly StormSignal[], opts: { readon
   if (ooms * 2 >= n && signals.some((s) => s.kind === 'oom')) return 'the host ran out of memory (OOM kills across containers)';
   if (signals.every((s) => s.kind === 'unhealthy')) return 'health checks failing everywhere at once: the network or a dependency they share';
   return 'many containers died at once: look at the host (memory, disk space, the Docker daemon)';
+}
+
+/**
+ * A storm that is on, as the story file keeps it: a doctor restarted mid-storm goes on with it
+ * (same incident, no second alert) instead of judging its held members one by one at once.
+ */
+export interface OpenStorm {
+  readonly incidentId: string;
+  readonly startedAt: number;
+  /** The latest failure the storm took in (the doctor's clock). */
+  readonly lastSignalAt: number;
+  readonly cause: string;
+}
+
+/**
+ * The failures the stories hold since `since`, as storm signals (a doctor restarted reads them
+ * back: recorded live by the doctor before it, or replayed from the engine while none watched).
+ * A death by a person's stop or by the doctor's own restart, and an exit 0, are not failures.
+ */
+export function failuresInStories(stories: readonly ContainerStory[], since: number, stopSignalOf: (id: string) => string): StormSignal[] {
+  const signals: StormSignal[] = [];
+  for (const story of stories) {
+    for (const s of story.steps) {
+      if (s.at < since) continue;
+      const base = { id: story.id, name: story.name, at: s.at };
+      if (s.kind === 'oom') signals.push({ ...base, kind: 'oom' });
+      else if (s.kind === 'health' && s.health === 'unhealthy') signals.push({ ...base, kind: 'unhealthy' });
+      else if (s.kind === 'die' && s.by !== 'doctor' && s.exitCode !== 0 && readDeath(story, s.at, { stopSignal: stopSignalOf(story.id) }).cause !== 'person') {
+        signals.push({ ...base, kind: 'die', ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}) });
+      }
+    }
+  }
+  return signals.sort((a, b) => a.at - b.at);
+}
+
+/** The containers a storm took in, as their stories mark them. */
+export function stormMembersInStories(stories: readonly ContainerStory[], incidentId: string): ContainerStory[] {
+  return stories.filter((story) => story.steps.some((s) => s.kind === 'storm' && s.incidentId === incidentId));
 }

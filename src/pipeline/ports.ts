@@ -2,6 +2,7 @@
  * The interfaces the pipeline needs from the outside world. Adapters implement them; tests can
  * hand the pipeline real adapters pointed at local servers, or small in-memory ones.
  */
+import type { OpenStorm } from '../core/storm.js';
 import type { ContainerStory, Coverage, StoryStep } from '../core/story.js';
 import type { AuditEvent, AuditRecord, ContainerFacts, ContainerRef, Diagnosis, DiagnosisRequest, HealthStatus, LogLine } from '../core/types.js';
 
@@ -135,6 +136,8 @@ export interface StoryLedger {
   lastEventMs(host: string): number | undefined;
   setLastEventMs(host: string, ms: number): void;
   recordReplay(host: string, from: number, to: number, completeFrom: number): void;
+  openStorm(host: string): OpenStorm | undefined;
+  setOpenStorm(host: string, storm: OpenStorm | undefined): void;
   save(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/load-config.js';
 import { describeError } from '../core/errors.js';
-import { isStorm, likelyStormCause, recentByContainer, stormSize, type StormSignal } from '../core/storm.js';
+import { failuresInStories, isStorm, likelyStormCause, recentByContainer, stormMembersInStories, stormSize, type StormSignal } from '../core/storm.js';
 import type { AuditRecord, ContainerRef, Evidence, GroupMember, Trigger } from '../core/types.js';
 import type { FeedListener } from './feed.js';
 import type { IncidentBus } from './incident-bus.js';
@@ -60,14 +60,60 @@ export class StormWatch {
     // Exit code 0 is work completed (a cron job, a one-shot task), never a failure of the host.
     if (signal.kind === 'die' && signal.exitCode === 0) return;
     const state = this.stateOf(engine.host);
-    const { windowMs, threshold } = this.deps.config.storm;
     const now = this.deps.clock.now();
     if (state.storm) {
       state.storm.lastSignalAt = now;
       if (!state.storm.members.has(signal.id)) this.markStory(engine.host, state.storm, signal);
+      this.keep(engine.host, state.storm);
       return;
     }
-    state.signals = [...recentByContainer(state.signals, now, windowMs), signal];
+    state.signals = [...recentByContainer(state.signals, now, this.deps.config.storm.windowMs), signal];
+    this.openIfStorm(engine, state, watched, now);
+  }
+
+  /**
+   * The first look at an engine after the doctor (re)started, before anything is judged: the
+   * failures its stories hold from the last window (recorded live by the doctor before, or replayed
+   * from the engine while none watched) count as if just seen. A storm a doctor before it opened
+   * goes on under its own incident, without a second alert, while failures keep coming; one that
+   * settled while no doctor watched is recorded settled; failures enough for a storm that no
+   * doctor saw open one. Without this a doctor killed mid-storm would restart every held container.
+   */
+  resume(engine: DockerEngine, watched: number, stopSignalOf: (id: string) => string): void {
+    const state = this.stateOf(engine.host);
+    if (state.storm) return;
+    const { stories, clock, config } = this.deps;
+    const { windowMs } = config.storm;
+    const now = clock.now();
+    const kept = stories.openStorm(engine.host);
+    const all = stories.storiesOf(engine.host);
+    const failures = failuresInStories(all, Math.min(now, kept?.startedAt ?? now) - windowMs, stopSignalOf);
+    if (kept) {
+      const lastSignalAt = failures.filter((f) => f.at >= kept.startedAt).reduce((max, f) => Math.max(max, f.at), kept.lastSignalAt);
+      const storm: Storm = { incidentId: kept.incidentId, startedAt: kept.startedAt, lastSignalAt, cause: kept.cause, members: new Map() };
+      for (const member of stormMembersInStories(all, kept.incidentId)) {
+        storm.members.set(member.id, [...failures].reverse().find((f) => f.id === member.id) ?? { id: member.id, name: member.name, kind: 'die', at: kept.startedAt });
+      }
+      if (now < lastSignalAt + windowMs) {
+        state.storm = storm;
+        // Those that failed since it began, while no doctor watched, are in it too.
+        for (const f of recentByContainer(failures.filter((x) => x.at >= kept.startedAt), now, now - kept.startedAt)) {
+          if (!storm.members.has(f.id)) this.markStory(engine.host, storm, f);
+        }
+        this.keep(engine.host, storm);
+        this.deps.feed({ type: 'warning', message: `${engine.host || 'local'}: the storm of ${new Date(kept.startedAt).toISOString()} (${storm.members.size} containers) is still on: their incidents wait until it settles` });
+        this.settleLater(engine, storm);
+        return;
+      }
+      stories.setOpenStorm(engine.host, undefined);
+      void this.publish(summary(engine.host, storm, storm.members.size, windowMs, 'member', now));
+    }
+    state.signals = recentByContainer(failures, now, windowMs);
+    this.openIfStorm(engine, state, watched, now);
+  }
+
+  private openIfStorm(engine: DockerEngine, state: EngineStorms, watched: number, now: number): void {
+    const { windowMs, threshold } = this.deps.config.storm;
     if (!isStorm(state.signals, threshold, watched, now, windowMs)) return;
     const members = recentByContainer(state.signals, now, windowMs);
     const storm: Storm = {
@@ -77,8 +123,15 @@ export class StormWatch {
     state.storm = storm;
     state.signals = [];
     for (const m of members) this.markStory(engine.host, storm, m);
-    void this.publish(summary(engine.host, storm, stormSize(threshold, watched), windowMs, 'summary', now));
+    this.keep(engine.host, storm);
+    // On disk before its alert: a doctor killed once the storm is told goes on with it.
+    void this.saved().then(() => this.publish(summary(engine.host, storm, stormSize(threshold, watched), windowMs, 'summary', now)));
     this.settleLater(engine, storm);
+  }
+
+  /** The storm goes into the story file: a doctor restarted while it lasts goes on with it. */
+  private keep(host: string, storm: Storm): void {
+    this.deps.stories.setOpenStorm(host, { incidentId: storm.incidentId, startedAt: storm.startedAt, lastSignalAt: storm.lastSignalAt, cause: storm.cause });
   }
 
   /** The events stream to this engine broke: a daemon restart is one likely cause of what follows. */
@@ -161,6 +214,7 @@ export class StormWatch {
       const state = this.stateOf(engine.host);
       if (state.storm !== storm) return;
       state.storm = undefined;
+      this.deps.stories.setOpenStorm(engine.host, undefined);
       const now = this.deps.clock.now();
       void this.publish(summary(engine.host, storm, storm.members.size, windowMs, 'member', now));
       this.releaseHeld(engine, state);
@@ -171,6 +225,14 @@ export class StormWatch {
     storm.members.set(signal.id, signal);
     const now = this.deps.clock.now();
     this.deps.stories.append(host, signal.id, signal.name, { at: Math.max(signal.at, storm.startedAt - this.deps.config.storm.windowMs), kind: 'storm', incidentId: storm.incidentId }, now);
+  }
+
+  private async saved(): Promise<void> {
+    try {
+      await this.deps.stories.save();
+    } catch (error) {
+      this.deps.feed({ type: 'warning', message: `could not keep the storm in the story file: ${describeError(error)}` });
+    }
   }
 
   private async publish(record: AuditRecord): Promise<void> {

@@ -273,6 +273,8 @@ export class Watcher {
     }
     const targets = selectTargets(listed, this.deps.config.targets, this.deps.selfId, this.deps.config.targetLabel);
     state.targets = targets.length;
+    // Before the first exit is judged: a storm on when the doctor (re)started holds them still.
+    if (state.lastCycleAt === null) this.storms.resume(engine, state.targets, (id) => state.stopSignals.get(id) ?? 'SIGTERM');
     const live = new Set(targets.map((t) => t.id));
     for (const map of [state.logCursor, state.runFacts, state.judgedExits, state.stopSignals]) {
       for (const id of map.keys()) if (!live.has(id)) map.delete(id);

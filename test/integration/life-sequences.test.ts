@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js';
 import { startDoctorProcess } from '../helpers/doctor-process.js';
@@ -500,6 +501,50 @@ describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
         // already gone, as the scene intends
       }
       starts.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a doctor killed mid-storm', () => {
+  test('the next doctor goes on with the storm: the same incident, no second alert, no restarts until it settles', async () => {
+    const scope = randomBytes(4).toString('hex');
+    // Six die in one wall-clock second; started again, each keeps running (a restart would hold).
+    const deadline = Math.ceil(Date.now() / 1000) + 8;
+    const crash = `until [ $(date +%s) -ge ${deadline} ]; do sleep 0.2; done; echo "fatal: lost the host"; exit 1`;
+    const crashers = await Promise.all(Array.from({ length: 6 }, (_, i) => runContainer({ name: `storm9-${i}`, cmd: failOnceThenRun(crash), labels: { [SCENE_LABEL]: scope }, start: false })));
+    const starts = await countStarts(crashers.map((c) => c.id));
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-storm9-'));
+    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', STORM_THRESHOLD: '5', STORM_WINDOW: '20', MIN_DEAD_TIME: '0' };
+    const all = async () => (await readAuditLog(path.join(stateDir, 'audit.jsonl'))).records.reverse();
+    const first = await startDoctorProcess(env);
+    try {
+      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
+      await Promise.all(crashers.map((c) => container(c).start()));
+      const opened = await waitFor(async () => (await all()).find((r) => r.group?.kind === 'storm' && r.group.role === 'summary'), { what: 'the storm incident', timeoutMs: 45_000 });
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      const second = await startDoctorProcess(env);
+      try {
+        const settled = await waitFor(async () => (await all()).find((r) => r.group?.kind === 'storm' && r.group.role === 'member'), { what: 'the storm to settle under the next doctor', timeoutMs: 60_000 });
+        assert.equal(settled.incidentId, opened.incidentId, 'the same storm');
+        await waitFor(async () => crashers.every((c) => starts.count(c.id) >= 2), { what: 'each judged and restarted once it settled', timeoutMs: 60_000 });
+        const rs = await all();
+        assert.equal(rs.filter((r) => r.group?.kind === 'storm' && r.group.role === 'summary').length, 1, 'one storm alert, not a second');
+        for (const r of rs.filter((x) => x.decision.action === 'restart')) {
+          assert.ok(Date.parse(r.time) >= Date.parse(settled.time), `${r.container.name} restarted at ${r.time}, during the storm (settled ${settled.time})`);
+        }
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      try {
+        process.kill(first.pid, 'SIGKILL');
+      } catch {
+        // already gone, as the scene intends
+      }
+      starts.close();
+      await removeContainers(crashers.map((c) => c.id));
       await rm(stateDir, { recursive: true, force: true });
     }
   });

@@ -2,6 +2,7 @@ import type { StorageHealthSink } from '../../pipeline/ports.js';
 import path from 'node:path';
 import { StateError, describeWriteError } from '../../core/errors.js';
 import { appendStep, emptyStory, storyLimits, type ContainerStory, type Coverage, type StoryStep } from '../../core/story.js';
+import type { OpenStorm } from '../../core/storm.js';
 import { readJsonFile, writeJsonAtomic } from './json-file.js';
 
 /** Per engine: how far the story is complete, and where the events stream left off. */
@@ -12,6 +13,8 @@ interface HostCoverage {
   lastEventMs: number | null;
   /** Spans whose events were lost (engine buffer overrun while the doctor was away), newest last. */
   gaps: { from: number; to: number }[];
+  /** A storm on for this engine (absent when none is). */
+  storm?: OpenStorm;
 }
 
 interface StoryFile {
@@ -39,7 +42,13 @@ function isHost(v: unknown): v is HostCoverage {
   if (typeof v !== 'object' || v === null) return false;
   const h = v as HostCoverage;
   const msOrNull = (x: unknown) => x === null || typeof x === 'number';
-  return msOrNull(h.knownSince) && msOrNull(h.lastEventMs) && Array.isArray(h.gaps);
+  return msOrNull(h.knownSince) && msOrNull(h.lastEventMs) && Array.isArray(h.gaps) && (h.storm === undefined || isOpenStorm(h.storm));
+}
+
+function isOpenStorm(v: unknown): v is OpenStorm {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as OpenStorm;
+  return typeof o.incidentId === 'string' && typeof o.startedAt === 'number' && typeof o.lastSignalAt === 'number' && typeof o.cause === 'string';
 }
 
 function isStoryFile(v: unknown): v is StoryFile {
@@ -173,6 +182,20 @@ export class StoryStore {
       h.knownSince = from;
     }
     if ((h.lastEventMs ?? 0) < to) h.lastEventMs = to;
+    this.markDirty();
+  }
+
+  /** The storm on for this engine, as the doctor that saw it last left it. */
+  openStorm(host: string): OpenStorm | undefined {
+    return this.hosts[host || 'local']?.storm;
+  }
+
+  /** Keeps the storm on for this engine (undefined: it settled). */
+  setOpenStorm(host: string, storm: OpenStorm | undefined): void {
+    const h = this.host(host);
+    if (storm) h.storm = storm;
+    else if (h.storm) delete h.storm;
+    else return;
     this.markDirty();
   }
 
