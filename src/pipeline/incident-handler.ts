@@ -33,7 +33,7 @@ import type { FeedListener } from './feed.js';
 import { auditSubscriber, feedSubscriber, IncidentBus, notifierSubscriber, type IncidentSubscriber } from './incident-bus.js';
 import type { AuditSink, Clock, Diagnoser, DockerEngine, Notifier, StoryLedger } from './ports.js';
 import { SecondOpinions, type DiagnosisAllowance } from './second-opinion.js';
-import { verifyRestart } from './restart-verify.js';
+import { personRestartedOrStarted, verifyRestart } from './restart-verify.js';
 import { lookUpRootCause } from './root-cause-lookup.js';
 
 /** Where the doctor remembers each container. Implemented by the state file adapter. */
@@ -317,6 +317,13 @@ export class IncidentHandler {
         const ownStopLanded = !facts.running && story.steps.some((s) => s.kind === 'die' && s.by === 'doctor' && s.at >= step.at - 1_000);
         if (facts.status === 'paused' && issued) {
           outcome = { status: 'paused-by-person', detail: `the doctor was stopped during its restart; found paused (docker pause) when it started again; it is left paused`, at: iso(now) };
+        } else if (facts.running && issued && laterRun(story, step.at, started)) {
+          // The run its restart started ended while no doctor watched, and another runs now.
+          const ended = laterRun(story, step.at, started)!;
+          const since = story.steps.filter((s) => s.at > step.at);
+          outcome = personRestartedOrStarted(since, facts.restartPolicy.name)
+            ? { status: 'restarted-by-person', detail: `the doctor was stopped during its restart; the restarted run ended (exit code ${ended.exitCode ?? 'unknown'} at ${iso(ended.at)}) and a person or tool started it again (running since ${facts.startedAt}); a person took over`, at: iso(now) }
+            : { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; the restarted run ended (exit code ${ended.exitCode ?? 'unknown'} at ${iso(ended.at)}) and Docker's restart policy started it again`, at: iso(now) };
         } else if (facts.running && issued) {
           outcome = { status: 'restarted', detail: `restarted; verified when the doctor itself started again: running since ${facts.startedAt}`, at: iso(now) };
         } else if (!issued && ownStopLanded) {
@@ -676,6 +683,17 @@ function removedContainerFacts(host: string, id: string, seen: SeenContainer, tr
     stopSignal: 'SIGTERM',
     stopTimeoutSeconds: null,
   };
+}
+
+/**
+ * The death that ended the run the doctor's restart (begun at `since`) started, when the container
+ * now runs a later one (`startedAt`): undefined while the restarted run is the one running.
+ */
+function laterRun(story: ContainerStory, since: number, startedAt: number | null): StoryStep | undefined {
+  const own = story.steps.find((s) => s.kind === 'start' && s.by === 'doctor' && s.at >= since - 1_000);
+  if (!own || startedAt === null || startedAt <= own.at) return undefined;
+  // The engine stamps StartedAt a little before the start event, never before the die that preceded it.
+  return story.steps.find((s) => s.kind === 'die' && s.by !== 'doctor' && s.at > own.at && s.at <= startedAt + 200);
 }
 
 /** The container's new name when it no longer has the one the restart began with. */

@@ -1,7 +1,7 @@
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { parseTime } from '../core/history.js';
 import { isTerminatingSignal, type StoryStep } from '../core/story.js';
-import type { ContainerFacts, ContainerRef, Outcome } from '../core/types.js';
+import type { ContainerFacts, ContainerRef, Outcome, RestartPolicyName } from '../core/types.js';
 import type { Clock, DockerEngine, StoryLedger } from './ports.js';
 
 export interface VerifyInput {
@@ -70,8 +70,8 @@ export async function verifyRestart(input: VerifyInput): Promise<Verified | unde
   if (after.status === 'paused') {
     return { after, outcome: { status: 'paused-by-person', detail: `restarted, then a person or tool paused it (docker pause) during the ${settle()} settle check; it is left paused`, at: at() } };
   }
-  if (after.running && !sameRun(after) && personRestartedOrStarted(steps())) {
-    return { after, outcome: { status: 'restarted-by-person', detail: `restarted, then a person or tool restarted it again during the ${settle()} settle check (running since ${after.startedAt}); a person took over`, at: at() } };
+  if (after.running && !sameRun(after) && personRestartedOrStarted(steps(), after.restartPolicy.name)) {
+    return { after, outcome: { status: 'restarted-by-person', detail: `restarted, then a person or tool restarted or started it again during the ${settle()} settle check (running since ${after.startedAt}); a person took over`, at: at() } };
   }
   // A person's stop may still be draining, or may have been ignored (a PID 1 without a TERM
   // handler keeps running): wait for it to die, as long as Docker itself would before its kill.
@@ -96,8 +96,8 @@ export async function verifyRestart(input: VerifyInput): Promise<Verified | unde
     }
   }
   if (stop && !(after.running && sameRun(after))) {
-    if (after.running && personRestartedOrStarted(steps())) {
-      return { after, outcome: { status: 'restarted-by-person', detail: `restarted, then a person or tool restarted it again during the ${settle()} settle check (running since ${after.startedAt}); a person took over`, at: at() } };
+    if (after.running && personRestartedOrStarted(steps(), after.restartPolicy.name)) {
+      return { after, outcome: { status: 'restarted-by-person', detail: `restarted, then a person or tool restarted or started it again during the ${settle()} settle check (running since ${after.startedAt}); a person took over`, at: at() } };
     }
     return { after, outcome: { status: 'stopped-by-person', detail: `restarted, then a person or tool stopped it (${stop.kind === 'stop' ? 'docker stop' : stop.signal}) during the ${settle()} settle check; their stop stands`, at: at() } };
   }
@@ -124,7 +124,11 @@ function personStop(steps: readonly StoryStep[], stopSignal: string): StoryStep 
   return steps.find((s) => s.by === 'person' && (s.kind === 'stop' || (s.kind === 'kill' && isTerminatingSignal(s.signal ?? 'SIGKILL', stopSignal))));
 }
 
-/** A person's `docker restart`, or a start that is not the doctor's (after a person's stop or none at all). */
-function personRestartedOrStarted(steps: readonly StoryStep[]): boolean {
-  return steps.some((s) => (s.kind === 'restart' && s.by === 'person') || (s.kind === 'start' && s.by !== 'doctor' && steps.some((p) => p.at <= s.at && p.by === 'person')));
+/**
+ * A person's `docker restart`, or a start that is not the doctor's: after a person's stop, or of a
+ * container whose restart policy is `no` (Docker never starts those: a `docker start` after the
+ * restarted run crashed is a person's or a tool's).
+ */
+export function personRestartedOrStarted(steps: readonly StoryStep[], policy: RestartPolicyName): boolean {
+  return steps.some((s) => (s.kind === 'restart' && s.by === 'person') || (s.kind === 'start' && s.by !== 'doctor' && (policy === 'no' || steps.some((p) => p.at <= s.at && p.by === 'person'))));
 }

@@ -101,6 +101,11 @@ export function failOnceThenRun(failure: string): string {
   return `if [ -f /tmp/ran ]; then exec sleep 3600; fi; touch /tmp/ran; ${failure}`;
 }
 
+/** Fails in its first two runs (the doctor's restart does not hold), runs from the third on. */
+export function failTwiceThenRun(failure: string): string {
+  return `if [ -f /tmp/ran2 ]; then exec sleep 3600; fi; if [ -f /tmp/ran ]; then touch /tmp/ran2; else touch /tmp/ran; fi; ${failure}`;
+}
+
 /**
  * Runs a command inside a running container and waits for it to finish. Attached, so the
  * connection ends with the command (a detached exec start leaves a socket open for minutes).

@@ -15,7 +15,7 @@ import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js';
 import { startDoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
-import { countStarts, doctorRestarts, failOnceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
+import { countStarts, doctorRestarts, failOnceThenRun, failTwiceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
 import { processAlive } from '../helpers/process-alive.js';
 
 before(requireEngine);
@@ -551,6 +551,44 @@ describe('a doctor killed mid-storm', () => {
 });
 
 describe('a doctor killed mid-settle, then a person acts', () => {
+  test('a person\'s docker start after the restarted run crashed while the doctor was down is theirs: restarted-by-person, never restarted', async () => {
+    const scope = randomBytes(4).toString('hex');
+    const c = await runContainer({ name: 'kill9-start', cmd: failTwiceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
+    const starts = await countStarts([c.id]);
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9r-'));
+    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
+    const first = await startDoctorProcess(env);
+    try {
+      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
+      await container(c).start();
+      await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+      await waitFor(async () => starts.count(c.id) === 2 && (await statusOf(c.id)) === 'exited', { what: 'the restarted run to crash' });
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      await container(c).start();
+      const second = await startDoctorProcess(env);
+      try {
+        const restart = await waitFor(async () => (await records(stateDir, c.name)).find((r) => r.decision.action === 'restart' && r.outcome.status !== 'pending'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
+        await second.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle of the next doctor' });
+        const rs = await records(stateDir, c.name);
+        assert.equal(restart.outcome.status, 'restarted-by-person', brief(rs));
+        assert.match(restart.outcome.detail, /restarted run ended \(exit code 1/);
+        assert.equal(starts.count(c.id), 3, 'the doctor did not start it again');
+        assert.equal(await statusOf(c.id), 'running');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      try {
+        process.kill(first.pid, 'SIGKILL');
+      } catch {
+        // already gone, as the scene intends
+      }
+      starts.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
   test('a person\'s docker stop while the doctor was down is recorded as theirs by the next doctor, never a restart that did not hold', async () => {
     const scope = randomBytes(4).toString('hex');
     const c = await runContainer({ name: 'kill9-stop', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
@@ -682,6 +720,22 @@ describe('the settle check after the doctor\'s restart', PARALLEL, () => {
       assert.ok(!rs.some((x) => x.decision.action === 'escalate'), brief(rs));
       assert.equal(s.starts.count(s.c.id), 1, `its own start only: ${brief(rs)}`);
       assert.equal(await statusOf(s.c.id), 'exited');
+    });
+  });
+
+  test('a person\'s docker start after the restarted run crashed in the settle check is theirs: restarted-by-person, no escalation', async () => {
+    await withScene({ name: 'start-in-settle', cmd: failTwiceThenRun('echo "Error: boom" >&2; exit 1') }, { RESTART_SETTLE_TIME: '6' }, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitFor(async () => s.starts.count(s.c.id) === 2 && (await statusOf(s.c.id)) === 'exited', { what: 'the restarted run to crash', timeoutMs: 45_000 });
+      await container(s.c).start();
+      const r = await waitForRecord(h, s.c.name, (x) => x.decision.action === 'restart' && x.outcome.status !== 'pending', 'the restart outcome', 30_000);
+      await waitForCycles(h, 3);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.outcome.status, 'restarted-by-person', brief(rs));
+      assert.ok(!rs.some((x) => x.decision.action === 'escalate'), brief(rs));
+      assert.equal(s.starts.count(s.c.id), 3, `the person's start is the last: ${brief(rs)}`);
+      assert.equal(await statusOf(s.c.id), 'running');
     });
   });
 
