@@ -144,7 +144,7 @@ function readStoryRules(input: JudgeInput): Judgement | undefined {
   }
   // A person's `docker kill -s TERM` that it ignored, then a death minutes later: not their stop
   // (a silent "stopped on purpose" would hide the failure), nor a crash to restart (they did ask it to stop).
-  if (death?.ignoredStop && death.cause !== 'doctor' && (isExit || down)) {
+  if (death?.ignoredStop && (isExit || down)) {
     const { signal, at } = death.ignoredStop;
     const again = facts.running ? ' It is running again (started by its restart policy or by hand).' : '';
     return { stage: 'story', decision: escalate('stop-ignored', `died (exit code ${evidence.exitCode ?? 'unknown'}) ${formatDuration(Math.max(0, death.at - at))} after a person's or tool's ${signal} (at ${iso(at)}) that it seemed to ignore: it ran on past its ${stopTimeoutSeconds(facts)} s stop timeout. Not restarting what a person asked to stop; start it by hand if that signal was not meant as a stop.${again}`) };

@@ -11,7 +11,6 @@ import {
   readRun,
   signalName,
   stepNearDeath,
-  STOP_STALE_MS,
   storyLimits,
   unfinishedRestart,
   type ContainerStory,
@@ -225,6 +224,8 @@ describe('a person\'s terminating signal that the process ignores', () => {
   // docker kill -s TERM sends only the signal: a PID 1 without a handler runs on. docker stop
   // waits the stop timeout, then SIGKILLs, and its stop event follows the die.
   const opts = { stopSignal: 'SIGTERM', startedAt: T, drainBoundMs: 3 * S };
+  /** story.ts STOP_STALE_MS (a literal, so that these rows also run against code without it). */
+  const STOP_STALE_MS = 3600 * S;
   const died = (after: number, exitCode: number, extra: StoryStep[] = []) =>
     readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'kill', signal: 'SIGTERM' }, { at: T + S + after, kind: 'die', exitCode }, ...extra], T + 3 * 3600 * S), T + S + after, opts);
   test('a die within the drain bound is the person\'s stop, whatever the exit code', () => {
