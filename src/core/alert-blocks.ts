@@ -106,6 +106,7 @@ export const GUARDRAIL_LABEL: Record<Guardrail, string> = {
   removed: 'auto-removed (--rm): never restarted',
   job: 'a job or one-off container: never re-run',
   'unknown-stop': 'found down; cannot tell whether a person stopped it',
+  'stop-ignored': "it ignored a person's stop signal, then failed",
   'restart-did-not-help': 'an earlier restart did not help',
   'awaiting-approval': 'waiting for a person to approve the restart (AUTO_FIX=ask)',
   'not-approved': 'restart not approved in time (AUTO_FIX=ask)',

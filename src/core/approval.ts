@@ -47,6 +47,7 @@ const PROTECT_PEOPLE: readonly Guardrail[] = [
   'oom-recurring',
   'restart-did-not-help',
   'unknown-stop',
+  'stop-ignored',
 ];
 
 /**

@@ -33,6 +33,20 @@ export function stopTimeoutSeconds(facts: ContainerFacts): number {
   return facts.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_S;
 }
 
+/** Beyond the stop timeout, for Docker's kill and the die event to arrive. */
+export const STOP_SLACK_MS = 2_000;
+/** How long a person's stop may drain when the container's own stop timeout is not known. */
+export const DEFAULT_DRAIN_BOUND_MS = DEFAULT_STOP_TIMEOUT_S * 1000 + STOP_SLACK_MS;
+
+/**
+ * How long a person's terminating signal may take to end the process: as long as `docker stop`
+ * would wait before its SIGKILL (the stop timeout), plus the slack for that kill and the die event.
+ * Still running after that, the process ignored the signal.
+ */
+export function drainBoundMs(facts: ContainerFacts): number {
+  return stopTimeoutSeconds(facts) * 1000 + STOP_SLACK_MS;
+}
+
 /** The configured part of the policy, before labels. */
 export interface PolicyBase {
   readonly autoFix: boolean;

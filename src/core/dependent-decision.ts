@@ -45,6 +45,7 @@ export function decideDependent(input: DependentInput): DependentVerdict {
   if (run.stopping) return decided('none', 'manual-stop', `a person or tool is stopping it (${run.stopping.signal}); leaving it alone`);
   const why = `${link.via}: ${parent} restarted ${formatDuration(Math.max(0, now - input.parentStartedAt))} ago`;
   if (policy.isSelf) return decided('none', 'self', `${why}, but this is the doctor's own container`);
+  if (run.ignoredStop) return decided('escalate', 'stop-ignored', `${why}; but a person's or tool's ${run.ignoredStop.signal} ${formatDuration(Math.max(0, now - run.ignoredStop.at))} ago, which it seems to ignore, asked it to stop: a person restarts or stops it`);
   if (policy.restartNever) return decided('escalate', 'label-never', `${why}; labelled doctor.restart=never, so a person restarts it`);
   if (policy.stateful) return decided('escalate', 'stateful-image', `${why}; ${dep.ref.image} is a stateful service, so a person restarts it`);
   const lastHour = countWithin(history.restarts, now, HOUR_MS);

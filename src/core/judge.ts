@@ -13,6 +13,7 @@ import { gatePeople, type GateResult, type PeopleInput } from './people-gate.js'
 import { formatDuration } from './format.js';
 import { describeRootCause } from './root-cause.js';
 import { parseTime } from './history.js';
+import { drainBoundMs, stopTimeoutSeconds } from './container-policy.js';
 import { personActedSince, readDeath, readRun, type ContainerStory, type DeathReading, type RunReading } from './story.js';
 import type { ApprovalMark, ContainerFacts, ContainerHistory, Decision, Diagnosis, Evidence, Guardrail, IncidentMemory, Policy, RootCause, RulesVerdict, Trigger } from './types.js';
 
@@ -26,19 +27,21 @@ export interface StoryView {
   readonly personActedSinceGaveUp: boolean;
 }
 
-/** Reads what the judge needs off a container's story (pure; the handler and the tests share it). */
-export function readStoryView(story: ContainerStory | undefined, facts: ContainerFacts, trigger: Trigger, history: ContainerHistory): StoryView {
+/** Reads what the judge needs off a container's story at `now` (pure; the handler and the tests share it). */
+export function readStoryView(story: ContainerStory | undefined, facts: ContainerFacts, trigger: Trigger, history: ContainerHistory, now: number): StoryView {
   const exitTrigger = trigger.kind === 'die' || trigger.kind === 'exited' || trigger.kind === 'restarting';
   const startedAt = parseTime(facts.startedAt);
   const diedAt = trigger.kind === 'die' ? parseTime(trigger.at) : parseTime(facts.finishedAt);
   // A die judged after Docker already started the container again belongs to the run before this one.
   const deathRunStart = trigger.kind === 'die' && facts.running ? null : startedAt;
+  const drain = { stopSignal: facts.stopSignal, drainBoundMs: drainBoundMs(facts) };
+  const exitCode = trigger.kind === 'die' ? trigger.exitCode : facts.running ? undefined : facts.exitCode;
   const death = (exitTrigger || !facts.running) && diedAt !== null && facts.status !== 'created'
-    ? readDeath(story, diedAt, { stopSignal: facts.stopSignal, startedAt: deathRunStart })
+    ? readDeath(story, diedAt, { ...drain, startedAt: deathRunStart, exitCode })
     : undefined;
   return {
     death,
-    run: readRun(story, { stopSignal: facts.stopSignal, startedAt }),
+    run: readRun(story, { ...drain, startedAt, now }),
     personActedSinceGaveUp: history.attemptsEnded ? personActedSince(story, parseTime(history.attemptsEnded.at) ?? 0) : false,
   };
 }
@@ -139,6 +142,13 @@ function readStoryRules(input: JudgeInput): Judgement | undefined {
   if (down && death?.cause === 'person') {
     return { stage: 'story', decision: none('manual-stop', 'stopped by a person or tool; it stays stopped until someone starts it') };
   }
+  // A person's `docker kill -s TERM` that it ignored, then a death minutes later: not their stop
+  // (a silent "stopped on purpose" would hide the failure), nor a crash to restart (they did ask it to stop).
+  if (death?.ignoredStop && (isExit || down)) {
+    const { signal, at } = death.ignoredStop;
+    const again = facts.running ? ' It is running again (started by its restart policy or by hand).' : '';
+    return { stage: 'story', decision: escalate('stop-ignored', `died (exit code ${evidence.exitCode ?? 'unknown'}) ${formatDuration(Math.max(0, death.at - at))} after a person's or tool's ${signal} (at ${iso(at)}) that it seemed to ignore: it ran on past its ${stopTimeoutSeconds(facts)} s stop timeout. Not restarting what a person asked to stop; start it by hand if that signal was not meant as a stop.${again}`) };
+  }
   if (facts.running && run.stopping) {
     const reason = `a person or tool is stopping it (${run.stopping.signal} at ${iso(run.stopping.at)}, ${formatDuration(Math.max(0, now - run.stopping.at))} ago) and it is still draining; leaving it alone`;
     return trigger.kind === 'log-pattern' && !manual ? skip(reason) : { stage: 'story', decision: none('manual-stop', reason) };
@@ -149,6 +159,10 @@ function readStoryRules(input: JudgeInput): Judgement | undefined {
   if (trigger.kind === 'unhealthy' && facts.running) {
     const backed = healthIsBacked(facts, run);
     if (backed !== true && !manual) return skip(backed);
+  }
+  if (facts.running && run.ignoredStop && facts.health.status === 'unhealthy') {
+    const { signal, at } = run.ignoredStop;
+    return { stage: 'story', decision: escalate('stop-ignored', `unhealthy and still running ${formatDuration(Math.max(0, now - at))} after a person's or tool's ${signal} (at ${iso(at)}) that it seems to ignore (its stop timeout is ${stopTimeoutSeconds(facts)} s). Not restarting what a person asked to stop; stop it by hand (docker stop kills it after the timeout), or restart it if that signal was not meant as a stop.`) };
   }
   if (down && evidence.exitCode === 0 && facts.status !== 'created') {
     return { stage: 'story', decision: none('completed', `exited with code 0 (its process finished: a completed job${evidence.oomKilled ? '; Docker still shows OOMKilled from a child process, which does not change that it finished' : ''}); nothing to fix`) };

@@ -4,9 +4,11 @@
  * restarts, keyed by container id because names change. Pure data and pure functions; the story
  * store persists it and the watcher feeds it from the events stream and the replay.
  *
- * The judge reads who did what off it: a person's stop however long the drain, a crash, a death
- * the doctor caused, a paused container's stale health, a doctor restart left half-done.
+ * The judge reads who did what off it: a person's stop (however long the drain), a person's signal
+ * the process ignored, a crash, a death the doctor caused, a paused container's stale health, a
+ * doctor restart left half-done.
  */
+import { DEFAULT_DRAIN_BOUND_MS } from './container-policy.js';
 import { DAY_MS } from './history.js';
 
 export type StepKind =
@@ -147,6 +149,8 @@ const SIGNAL_NUMBERS: Readonly<Record<string, string>> = {
   '1': 'SIGHUP', '2': 'SIGINT', '3': 'SIGQUIT', '9': 'SIGKILL', '10': 'SIGUSR1', '12': 'SIGUSR2', '15': 'SIGTERM', '28': 'SIGWINCH',
 };
 
+const NUMBER_OF_SIGNAL: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(SIGNAL_NUMBERS).map(([n, name]) => [name, Number(n)]));
+
 /** The kill event's `signal` attribute (a number on Engine 20.10, a name on some engines) as `SIGTERM`-style. */
 export function signalName(raw: string | undefined): string {
   const value = (raw ?? '').trim().toUpperCase();
@@ -181,6 +185,12 @@ export interface DeathReading {
   readonly seen: boolean;
   /** A person's stop that caused it: when, and with which signal. */
   readonly stop?: { readonly at: number; readonly signal: string };
+  /**
+   * A person's terminating kill that the process seemed to ignore: it died later than the drain
+   * bound, with an exit code that signal does not produce, and no `docker stop` belongs to the
+   * death. The cause is then what the die is (a crash, or unknown), not the person's stop.
+   */
+  readonly ignoredStop?: { readonly at: number; readonly signal: string };
   /** An `oom` step belongs to this death (the one home of OOM correlation). */
   readonly oom: boolean;
   /**
@@ -188,6 +198,22 @@ export interface DeathReading {
    * stamped before it are an earlier run's (judged with that run's exit), never this death's.
    */
   readonly runFrom?: number;
+}
+
+/**
+ * A person's terminating signal this long before a death (or before now, for a running container)
+ * no longer counts: the process evidently ignored it, and what happens since is judged as usual.
+ */
+export const STOP_STALE_MS = 60 * 60 * 1000;
+
+/** What readDeath and readRun need to know of the container besides its story. */
+export interface StopOpts {
+  readonly stopSignal: string;
+  /**
+   * How long a person's terminating signal may take to end it (drainBoundMs: the stop timeout
+   * plus slack); Docker's default 10 s plus slack when not given.
+   */
+  readonly drainBoundMs?: number;
 }
 
 /** How close a die step must be to an inspected FinishedAt to be that exit, when the run's start is not known. */
@@ -202,10 +228,11 @@ const OOM_AFTER_DIE_MS = 2_000;
 /**
  * Reads one death off the story: the die step at `diedAt` (an inspected FinishedAt or a die event's
  * time), and what came before it in the same run. A person's kill with a terminating signal
- * anywhere in that run caused it, however long the drain took; the doctor's own restart caused its
+ * in that run caused it when the die came within the drain bound, or with the exit code that signal
+ * produces, or with a `docker stop` (readPersonStop); the doctor's own restart caused its
  * own die; a die in the story with none of these is a crash; a death the story never saw is unknown.
  */
-export function readDeath(story: ContainerStory | undefined, diedAt: number, opts: { readonly stopSignal: string; readonly startedAt?: number | null }): DeathReading {
+export function readDeath(story: ContainerStory | undefined, diedAt: number, opts: StopOpts & { readonly startedAt?: number | null; readonly exitCode?: number | null }): DeathReading {
   const steps = story?.steps ?? [];
   let dieIndex = -1;
   if (opts.startedAt !== null && opts.startedAt !== undefined) {
@@ -254,14 +281,49 @@ export function readDeath(story: ContainerStory | undefined, diedAt: number, opt
   const from = runFrom(steps, runStart);
   const run = from !== undefined ? { runFrom: from } : {};
   if (die?.by === 'doctor') return { cause: 'doctor', at, seen: true, oom, ...run };
-  // The first of them began the stop (`docker stop` sends the signal, then its `stop` event follows the die).
-  const kill = inRun.find((s) => isPersonStop(s, opts.stopSignal));
-  if (kill) return { cause: 'person', at, seen: die !== undefined, stop: { at: kill.at, signal: stopLabel(kill) }, oom, ...run };
-  if (die !== undefined) return { cause: 'crash', at, seen: true, oom, ...run };
+  const stop = readPersonStop(inRun, stopStepAfter(steps, dieIndex, at), at, die?.exitCode ?? opts.exitCode ?? undefined, opts);
+  if (stop && !stop.ignored) return { cause: 'person', at, seen: die !== undefined, stop: { at: stop.step.at, signal: stopLabel(stop.step) }, oom, ...run };
+  const ignored = stop ? { ignoredStop: { at: stop.step.at, signal: stopLabel(stop.step) } } : {};
+  if (die !== undefined) return { cause: 'crash', at, seen: true, oom, ...ignored, ...run };
   // The die itself is not in the story: its events were lost (the engine keeps only its last 256,
   // and none from before its own restart) or it died before anything was watched. A person's kill
   // cannot be ruled out, so the death is unknown, never a crash.
-  return { cause: 'unknown', at, seen: false, oom, ...run };
+  return { cause: 'unknown', at, seen: false, oom, ...ignored, ...run };
+}
+
+/**
+ * The person's stop that ended a run at `at`, or the terminating kill it ignored. Docker's
+ * `docker stop` sends the StopSignal, waits the stop timeout, then SIGKILLs, and emits `stop`
+ * after the die; `docker kill -s SIG` sends only the signal. So a kill made the death when the die
+ * came within the drain bound, or with the exit code that signal produces, or a `stop` belongs to
+ * the death; a kill older than STOP_STALE_MS counts for nothing.
+ */
+function readPersonStop(inRun: readonly StoryStep[], stopAfterDie: StoryStep | undefined, at: number, exitCode: number | undefined, opts: StopOpts): { readonly step: StoryStep; readonly ignored: boolean } | undefined {
+  const bound = opts.drainBoundMs ?? DEFAULT_DRAIN_BOUND_MS;
+  const stops = inRun.filter((s) => isPersonStop(s, opts.stopSignal));
+  const docker = stops.find((s) => s.kind === 'stop') ?? stopAfterDie;
+  const fresh = stops.filter((s) => at - s.at <= STOP_STALE_MS);
+  // The first of them began the stop (`docker stop` sends the signal, then its `stop` event follows the die).
+  if (docker) return { step: fresh[0] ?? docker, ignored: false };
+  const made = fresh.find((s) => at - s.at <= bound || exitCode === undefined || exitFromSignal(exitCode, s.signal ?? 'SIGKILL'));
+  if (made) return { step: made, ignored: false };
+  return fresh[0] ? { step: fresh[0], ignored: true } : undefined;
+}
+
+/** Whether a process ended by `signal` exits with `exitCode`: 0 (it shut down cleanly) or 128 + the signal's number. */
+function exitFromSignal(exitCode: number, signal: string): boolean {
+  const n = NUMBER_OF_SIGNAL[signal];
+  return exitCode === 0 || (n !== undefined && exitCode === 128 + n);
+}
+
+/** A person's `stop` event after the die at `dieIndex` (it follows the die, later under load), before anything starts again. */
+function stopStepAfter(steps: readonly StoryStep[], dieIndex: number, at: number): StoryStep | undefined {
+  if (dieIndex < 0) return undefined;
+  for (const s of steps.slice(dieIndex + 1)) {
+    if (s.at > at + DIE_LATE_MS || s.kind === 'start' || s.kind === 'die') return undefined;
+    if (s.kind === 'stop' && s.by === 'person') return s;
+  }
+  return undefined;
 }
 
 /** A run's first lines can be stamped a little before its start (the engine records StartedAt, and its start event, after the process runs). */
@@ -312,15 +374,17 @@ export function stepNearDeath(story: ContainerStory | undefined, kind: 'oom' | '
 export interface RunReading {
   /** The run's start: the latest start step, or the inspected StartedAt. */
   readonly startedAt: number | null;
-  /** A person asked it to stop (a terminating kill or a stop) and it has not died yet: it is draining. */
+  /** A person asked it to stop (a terminating kill or a stop) within the drain bound, and it has not died yet: it is draining. */
   readonly stopping?: { readonly at: number; readonly signal: string };
+  /** A person's terminating kill older than the drain bound (and younger than STOP_STALE_MS), and it still runs: it ignored it. */
+  readonly ignoredStop?: { readonly at: number; readonly signal: string };
   /** Currently paused since, per the story. */
   readonly pausedSince?: number;
   /** The latest unpause in this run. */
   readonly unpausedAt?: number;
 }
 
-export function readRun(story: ContainerStory | undefined, opts: { readonly stopSignal: string; readonly startedAt: number | null }): RunReading {
+export function readRun(story: ContainerStory | undefined, opts: StopOpts & { readonly startedAt: number | null; readonly now: number }): RunReading {
   const steps = story?.steps ?? [];
   let startedAt = opts.startedAt;
   for (let i = steps.length - 1; i >= 0; i -= 1) {
@@ -331,19 +395,31 @@ export function readRun(story: ContainerStory | undefined, opts: { readonly stop
     }
   }
   const run = steps.filter((s) => startedAt === null || s.at >= startedAt - 500);
-  let stopping: RunReading['stopping'];
+  let stops: StoryStep[] = [];
   let pausedSince: number | undefined;
   let unpausedAt: number | undefined;
   for (const s of run) {
-    if (s.kind === 'die' || s.kind === 'start') stopping = undefined;
-    if (isPersonStop(s, opts.stopSignal)) stopping ??= { at: s.at, signal: stopLabel(s) };
+    if (s.kind === 'die' || s.kind === 'start') stops = [];
+    if (isPersonStop(s, opts.stopSignal)) stops.push(s);
     if (s.kind === 'pause') pausedSince = s.at;
     if (s.kind === 'unpause') {
       pausedSince = undefined;
       unpausedAt = s.at;
     }
   }
-  return { startedAt, ...(stopping ? { stopping } : {}), ...(pausedSince !== undefined ? { pausedSince } : {}), ...(unpausedAt !== undefined ? { unpausedAt } : {}) };
+  // `docker kill -s TERM` to a PID 1 without a handler: it keeps running. Draining only as long
+  // as `docker stop` would wait before its SIGKILL; after that the signal was ignored.
+  const bound = opts.drainBoundMs ?? DEFAULT_DRAIN_BOUND_MS;
+  const drain = stops.find((s) => opts.now - s.at <= bound);
+  const ignored = drain ? undefined : stops.find((s) => opts.now - s.at <= STOP_STALE_MS);
+  const label = (s: StoryStep) => ({ at: s.at, signal: stopLabel(s) });
+  return {
+    startedAt,
+    ...(drain ? { stopping: label(drain) } : {}),
+    ...(ignored ? { ignoredStop: label(ignored) } : {}),
+    ...(pausedSince !== undefined ? { pausedSince } : {}),
+    ...(unpausedAt !== undefined ? { unpausedAt } : {}),
+  };
 }
 
 /**

@@ -253,6 +253,7 @@ export type Guardrail =
   | 'removed' // auto-removed (--rm): nothing left to restart, never restarted
   | 'job' // a job or one-off container: re-running it repeats its side effects
   | 'unknown-stop' // found exited, and the engine no longer tells whether a person stopped it
+  | 'stop-ignored' // a person's terminating signal that the process ignored: it ran on, then failed
   | 'restart-did-not-help' // an earlier restart did not hold: no more attempts until a person acts
   | 'awaiting-approval' // AUTO_FIX=ask: the restart is proposed and waits for a person
   | 'not-approved' // AUTO_FIX=ask: nobody approved the proposed restart within APPROVAL_TIMEOUT

@@ -6,7 +6,7 @@
  * a member record per container (recorded, not announced) and one summary record people are told.
  */
 import type { Config } from '../config/load-config.js';
-import { resolvePolicy } from '../core/container-policy.js';
+import { drainBoundMs, resolvePolicy } from '../core/container-policy.js';
 import { decideDependent, decideOrphan, dependentDiagnosis } from '../core/dependent-decision.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence } from '../core/evidence.js';
@@ -158,7 +158,7 @@ export class DependentRestarts {
     const { deps } = this;
     const dep = link.dependent;
     const policy = resolvePolicy(dep, { autoFix: deps.config.autoFix, maxRestartsPerHour: deps.config.maxRestartsPerHour, minDeadTimeMs: deps.config.minDeadTimeMs }, { selfId: deps.selfId });
-    const run = readRun(deps.stories.story(engine.host, dep.ref.id), { stopSignal: dep.stopSignal, startedAt: parseTime(dep.startedAt) });
+    const run = readRun(deps.stories.story(engine.host, dep.ref.id), { stopSignal: dep.stopSignal, drainBoundMs: drainBoundMs(dep), startedAt: parseTime(dep.startedAt), now });
     return decideDependent({ link, parentStartedAt, policy, history: deps.store.history(historyKey(engine.host, dep.ref.name)), run, now });
   }
 

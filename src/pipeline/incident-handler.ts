@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
-import { resolvePolicy, stopTimeoutSeconds } from '../core/container-policy.js';
+import { drainBoundMs, resolvePolicy, stopTimeoutSeconds } from '../core/container-policy.js';
 import type { Detector } from '../core/error-patterns.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { buildEvidence, stateSignatureKey } from '../core/evidence.js';
@@ -349,7 +349,7 @@ export class IncidentHandler {
           const { lastHandledExit: _judged, ...rest } = deps.store.history(key);
           deps.store.setHistory(key, { ...rest, restarts: rest.restarts.filter((t) => !hasTime([t], iso(step.at))) });
           await deps.store.save().catch(() => undefined);
-        } else if (readDeath(story, parseTime(facts.finishedAt) ?? now, { stopSignal: facts.stopSignal, startedAt: parseTime(facts.startedAt) }).cause === 'person') {
+        } else if (readDeath(story, parseTime(facts.finishedAt) ?? now, { stopSignal: facts.stopSignal, drainBoundMs: drainBoundMs(facts), startedAt: parseTime(facts.startedAt), exitCode: facts.exitCode }).cause === 'person') {
           outcome = { status: 'stopped-by-person', detail: `the doctor was stopped during its restart; a person or tool stopped it after the restart (exit code ${facts.exitCode ?? 'none'}); their stop stands`, at: iso(now) };
         } else {
           outcome = { status: 'not-running-after-restart', detail: `the doctor was stopped during its restart; found ${facts.status} (exit code ${facts.exitCode ?? 'none'}) when it started again`, at: iso(now) };
@@ -505,7 +505,8 @@ export class IncidentHandler {
     }
 
     const story = deps.stories.story(input.engine.host, facts.ref.id);
-    const view = readStoryView(story, facts, input.trigger, history);
+    const now = deps.clock.now();
+    const view = readStoryView(story, facts, input.trigger, history, now);
     const death = view.death;
     if (death?.oom && !facts.oomKilled && (facts.exitCode ?? 0) !== 0 && exitTrigger) facts = { ...facts, oomKilled: true };
 
@@ -516,7 +517,6 @@ export class IncidentHandler {
     const runFrom = exitTrigger ? death?.runFrom : undefined;
     const ofTheRun = (f: Finding) => runFrom === undefined || !f.ts || !(Date.parse(f.ts) < runFrom);
     const findings = (given ?? deps.detector.detect(logs)).filter(ofTheRun).map((f) => ({ ...f, line: redact(f.line) }));
-    const now = deps.clock.now();
     const stoppedByUser = death?.cause === 'person' || (facts.running && view.run.stopping !== undefined);
     const evidence = buildEvidence({ facts, logs, findings, stoppedByUser, logTailLines: config.logLines, redact });
     const signature = signatureOf(evidence.matchedLines, stateSignatureKey(evidence, input.trigger.kind));

@@ -1,3 +1,4 @@
+import { STOP_SLACK_MS } from '../core/container-policy.js';
 import { ContainerNotFoundError, describeError } from '../core/errors.js';
 import { parseTime } from '../core/history.js';
 import { isTerminatingSignal, type StoryStep } from '../core/story.js';
@@ -29,8 +30,6 @@ export interface Verified {
 
 /** How often a person's stop is looked at while it may still be draining. */
 const POLL_MS = 250;
-/** Beyond the stop timeout, for Docker's kill and the die event to arrive. */
-const STOP_SLACK_MS = 2_000;
 
 /**
  * The settle check after a restart: still running the run the restart started, after

@@ -15,7 +15,7 @@ import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js';
 import { startDoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
-import { countStarts, doctorRestarts, failOnceThenRun, failTwiceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
+import { countStarts, doctorRestarts, execIn, failOnceThenRun, failTwiceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
 import { processAlive } from '../helpers/process-alive.js';
 
 before(requireEngine);
@@ -308,6 +308,41 @@ describe('signals, pauses and reloads are not stops', PARALLEL, () => {
       });
     }
     assert.equal(exits.at(-1), 0, `the job never exited 0 (exits: ${exits.join(', ')}): the kernel killed the shell every time`);
+  });
+});
+
+describe('a person\'s terminating signal that the process ignores', () => {
+  test('term-ignored: docker kill -s TERM that PID 1 ignores, then unhealthy, then exit 1: escalated each time, never a silent stop on purpose', async () => {
+    // A PID 1 without a TERM handler runs on after `docker kill -s TERM` (Docker sends only the
+    // signal, and no stop event). Past its stop timeout (1 s here) and the slack, it is not draining.
+    const cmd = "echo ready; while [ ! -f /tmp/die ]; do sleep 0.2; done; echo 'Error: worker crashed' >&2; exit 1";
+    const healthcheck = { test: '[ ! -f /tmp/sick ]', intervalMs: 300, retries: 1 };
+    await withScene({ name: 'term-ignored', cmd, healthcheck, labels: { 'doctor.stop-timeout': '1' } }, {}, async (s) => {
+      const h = await s.startDoctor();
+      await container(s.c).start();
+      await waitForOutput(s.c, 'ready');
+      await waitFor(async () => (await container(s.c).inspect()).State.Health?.Status === 'healthy', { what: 'healthy', timeoutMs: 45_000 });
+      await container(s.c).kill({ signal: 'SIGTERM' });
+      // Past the drain bound: the 1 s stop timeout and the 2 s slack.
+      await new Promise((r) => setTimeout(r, 4_000));
+      assert.equal(await statusOf(s.c.id), 'running', 'the premise: TERM was ignored');
+      await execIn(s.c.id, ['touch', '/tmp/sick']);
+      const sick = await waitForRecord(h, s.c.name, (x) => x.trigger.kind === 'unhealthy', 'the unhealthy record');
+      await execIn(s.c.id, ['touch', '/tmp/die']);
+      await exited(s.c);
+      const r = await waitForRecord(h, s.c.name, (x) => x.trigger.kind === 'die', 'the die record');
+      await waitForCycles(h, 2);
+      const rs = await h.records(s.c.name);
+      assert.equal(r.evidence.exitCode, 1, brief(rs));
+      assert.deepEqual([r.decision.action, r.decision.guardrail], ['escalate', 'stop-ignored'], brief(rs));
+      assert.ok(r.decision.reason.includes('exit code 1') && r.decision.reason.includes('SIGTERM') && r.decision.reason.includes('start it by hand'), r.decision.reason);
+      assert.deepEqual([sick.decision.action, sick.decision.guardrail], ['escalate', 'stop-ignored'], brief([sick]));
+      assert.ok(sick.decision.reason.includes('SIGTERM'), sick.decision.reason);
+      assert.ok(rs.every((x) => x.decision.guardrail !== 'manual-stop'), `never recorded as stopped on purpose: ${brief(rs)}`);
+      assert.equal(doctorRestarts(h, s.c.name), 0, brief(rs));
+      assert.equal(s.starts.count(s.c.id), 1);
+      assert.equal(await statusOf(s.c.id), 'exited');
+    });
   });
 });
 

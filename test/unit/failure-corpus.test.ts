@@ -131,7 +131,7 @@ function judge(input: { facts: ContainerFacts; evidence: Evidence; trigger: Trig
   const job = jobKind(facts);
   const judged = judgeIncident({
     trigger, facts, evidence, rules: verdict, history, policy, now: NOW, manual: false,
-    story: readStoryView(input.story, facts, trigger, history),
+    story: readStoryView(input.story, facts, trigger, history, NOW),
     ...(job ? { job } : {}),
   });
   return { action: judged.skip ? 'none' : judged.decision.action, verdict };

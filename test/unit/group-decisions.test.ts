@@ -11,12 +11,13 @@ const link = (dep: ContainerFacts): DependentLink => ({ dependent: dep, on: pare
 const app = (over: Parameters<typeof makeRunningFacts>[0] = {}) => makeRunningFacts({ ref: { id: 'a'.repeat(64), name: 'app' }, startedAt: ago(HOUR), ...over });
 
 describe('decideDependent', () => {
-  const rows: Array<{ name: string; dep: ContainerFacts; policy?: Partial<Policy>; restarts?: string[]; stopping?: boolean; expect: [string, string | null] | 'skip' }> = [
+  const rows: Array<{ name: string; dep: ContainerFacts; policy?: Partial<Policy>; restarts?: string[]; stopping?: boolean; ignored?: boolean; expect: [string, string | null] | 'skip' }> = [
     { name: 'running, started before the parent: restart', dep: app(), expect: ['restart', null] },
     { name: 'started after the parent: nothing to do', dep: app({ startedAt: ago(1 * SEC) }), expect: 'skip' },
     { name: 'stopped by a person: stays stopped', dep: makeFacts({ ref: { id: 'a'.repeat(64), name: 'app' }, exitCode: 137 }), expect: ['none', 'manual-stop'] },
     { name: 'paused: left alone', dep: app({ status: 'paused' }), expect: ['none', 'manual-stop'] },
     { name: 'being stopped by a person', dep: app(), stopping: true, expect: ['none', 'manual-stop'] },
+    { name: 'a person\'s SIGTERM it ignored (running past the drain bound): a person decides', dep: app(), ignored: true, expect: ['escalate', 'stop-ignored'] },
     { name: 'stateful: escalated', dep: app(), policy: { stateful: true }, expect: ['escalate', 'stateful-image'] },
     { name: 'never label: escalated', dep: app(), policy: { restartNever: true }, expect: ['escalate', 'label-never'] },
     { name: 'the doctor itself', dep: app(), policy: { isSelf: true }, expect: ['none', 'self'] },
@@ -27,7 +28,7 @@ describe('decideDependent', () => {
     test(row.name, () => {
       const verdict = decideDependent({
         link: link(row.dep), parentStartedAt: NOW - 5 * SEC, policy: makePolicy(row.policy ?? {}), history: makeHistory({ restarts: row.restarts ?? [] }),
-        run: { startedAt: Date.parse(row.dep.startedAt ?? '') || null, ...(row.stopping ? { stopping: { at: NOW - SEC, signal: 'SIGTERM' } } : {}) }, now: NOW,
+        run: { startedAt: Date.parse(row.dep.startedAt ?? '') || null, ...(row.stopping ? { stopping: { at: NOW - SEC, signal: 'SIGTERM' } } : {}), ...(row.ignored ? { ignoredStop: { at: NOW - 5 * MIN, signal: 'SIGTERM' } } : {}) }, now: NOW,
       });
       if (row.expect === 'skip') return assert.ok('skip' in verdict);
       assert.ok('decision' in verdict);

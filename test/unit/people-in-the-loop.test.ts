@@ -77,7 +77,7 @@ function input(o: { facts?: ContainerFacts; rules?: RulesVerdict; policy?: Parti
   const story = { id: facts.ref.id, host: 'local', name: facts.ref.name, steps: facts.running ? [{ at: NOW - HOUR, kind: 'start' as const }] : [{ at: NOW - 10 * MIN, kind: 'start' as const }, { at: died, kind: 'die' as const, exitCode: facts.exitCode ?? 1 }] };
   return {
     trigger, facts, evidence: makeEvidence(facts), rules: o.rules ?? makeVerdict(), history, policy: makePolicy(o.policy),
-    story: readStoryView(story, facts, trigger, history), manual: false, now: o.now ?? NOW,
+    story: readStoryView(story, facts, trigger, history, o.now ?? NOW), manual: false, now: o.now ?? NOW,
     ...(o.people ? { people: o.people } : {}), ...(o.approved ? { approved: o.approved } : {}),
   };
 }

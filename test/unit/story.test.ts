@@ -194,15 +194,15 @@ describe('readDeath', () => {
 
 describe('readRun', () => {
   test('a person\'s stop in progress (draining) until the die', () => {
-    const draining = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + 5 * S, kind: 'kill', signal: 'SIGTERM' }]), { stopSignal: 'SIGTERM', startedAt: T });
+    const draining = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + 5 * S, kind: 'kill', signal: 'SIGTERM' }]), { stopSignal: 'SIGTERM', startedAt: T, now: T + 6 * S });
     assert.deepEqual(draining.stopping, { at: T + 5 * S, signal: 'SIGTERM' });
-    const restarted = readRun(storyOf([{ at: T, kind: 'kill', signal: 'SIGTERM' }, { at: T + S, kind: 'die', exitCode: 0 }, { at: T + 2 * S, kind: 'start' }]), { stopSignal: 'SIGTERM', startedAt: T + 2 * S });
+    const restarted = readRun(storyOf([{ at: T, kind: 'kill', signal: 'SIGTERM' }, { at: T + S, kind: 'die', exitCode: 0 }, { at: T + 2 * S, kind: 'start' }]), { stopSignal: 'SIGTERM', startedAt: T + 2 * S, now: T + 6 * S });
     assert.equal(restarted.stopping, undefined);
   });
   test('pause and unpause', () => {
-    const paused = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'pause' }]), { stopSignal: 'SIGTERM', startedAt: T });
+    const paused = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'pause' }]), { stopSignal: 'SIGTERM', startedAt: T, now: T + 6 * S });
     assert.equal(paused.pausedSince, T + S);
-    const resumed = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'pause' }, { at: T + 3 * S, kind: 'unpause' }]), { stopSignal: 'SIGTERM', startedAt: T });
+    const resumed = readRun(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'pause' }, { at: T + 3 * S, kind: 'unpause' }]), { stopSignal: 'SIGTERM', startedAt: T, now: T + 6 * S });
     assert.deepEqual([resumed.pausedSince, resumed.unpausedAt], [undefined, T + 3 * S]);
   });
 });
@@ -217,6 +217,56 @@ describe('personActedSince and unfinished restarts', () => {
     assert.equal(unfinishedRestart(storyOf([ownRestart(T)]))?.incidentId, 'inc-1');
     assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }]))?.incidentId, 'inc-1', 'the call returned, but its outcome is not on record yet');
     assert.equal(unfinishedRestart(storyOf([ownRestart(T), { at: T + S, kind: 'doctor-restart-done', ok: true }, { at: T + 12 * S, kind: 'doctor-outcome' }])), undefined);
+  });
+});
+
+describe('a person\'s terminating signal that the process ignores', () => {
+  // docker kill -s TERM sends only the signal: a PID 1 without a handler runs on. docker stop
+  // waits the stop timeout, then SIGKILLs, and its stop event follows the die.
+  const opts = { stopSignal: 'SIGTERM', startedAt: T, drainBoundMs: 3 * S };
+  /** story.ts STOP_STALE_MS (a literal, so that these rows also run against code without it). */
+  const STOP_STALE_MS = 3600 * S;
+  const died = (after: number, exitCode: number, extra: StoryStep[] = []) =>
+    readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'kill', signal: 'SIGTERM' }, { at: T + S + after, kind: 'die', exitCode }, ...extra], T + 3 * 3600 * S), T + S + after, opts);
+  test('a die within the drain bound is the person\'s stop, whatever the exit code', () => {
+    assert.deepEqual({ cause: died(2 * S, 1).cause, stop: died(2 * S, 1).stop }, { cause: 'person', stop: { at: T + S, signal: 'SIGTERM' } });
+  });
+  test('beyond the bound with another exit code and no stop: the signal was ignored, the die is a crash', () => {
+    const d = died(5 * 60 * S, 1);
+    assert.deepEqual({ cause: d.cause, stop: d.stop, ignoredStop: d.ignoredStop }, { cause: 'crash', stop: undefined, ignoredStop: { at: T + S, signal: 'SIGTERM' } });
+  });
+  test('beyond the bound, exit 143 (128 + TERM) or 0 is still what the signal did', () => {
+    assert.deepEqual([died(5 * 60 * S, 143).cause, died(5 * 60 * S, 0).cause, died(5 * 60 * S, 137).cause], ['person', 'person', 'crash']);
+    assert.equal(died(5 * 60 * S, 143).ignoredStop, undefined);
+  });
+  test('a later SIGKILL of the person\'s made the 137', () => {
+    assert.equal(died(5 * 60 * S, 137, []).cause, 'crash');
+    const d = readDeath(storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'kill', signal: 'SIGTERM' }, { at: T + 300 * S, kind: 'kill', signal: 'SIGKILL' }, { at: T + 300 * S + 5, kind: 'die', exitCode: 137 }], T + 400 * S), T + 300 * S + 5, opts);
+    assert.deepEqual({ cause: d.cause, stop: d.stop }, { cause: 'person', stop: { at: T + 300 * S, signal: 'SIGKILL' } });
+  });
+  test('a person\'s stop event right after the die (docker stop with a long -t) makes it theirs', () => {
+    const d = died(5 * 60 * S, 1, [{ at: T + S + 5 * 60 * S + 30, kind: 'stop' }]);
+    assert.deepEqual({ cause: d.cause, stop: d.stop }, { cause: 'person', stop: { at: T + S, signal: 'SIGTERM' } });
+  });
+  test('past the staleness bound the old signal counts for nothing: a plain crash', () => {
+    const d = died(STOP_STALE_MS + S, 1);
+    assert.deepEqual({ cause: d.cause, ignoredStop: d.ignoredStop }, { cause: 'crash', ignoredStop: undefined });
+  });
+  test('without a drain bound, Docker\'s default 10 s stop timeout (plus slack) applies', () => {
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'kill', signal: 'SIGTERM' }, { at: T + 9 * S, kind: 'die', exitCode: 1 }]);
+    assert.equal(readDeath(story, T + 9 * S, { stopSignal: 'SIGTERM', startedAt: T }).cause, 'person');
+    assert.equal(readDeath(story, T + 9 * S, { stopSignal: 'SIGTERM', startedAt: T, drainBoundMs: 3 * S }).cause, 'crash');
+  });
+  test('a running container: stopping within the bound, ignored beyond it, neither once stale', () => {
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'kill', signal: 'SIGTERM' }], T + 3 * 3600 * S);
+    const at = (now: number) => readRun(story, { stopSignal: 'SIGTERM', startedAt: T, drainBoundMs: 3 * S, now });
+    assert.deepEqual([at(T + 3 * S).stopping, at(T + 3 * S).ignoredStop], [{ at: T + S, signal: 'SIGTERM' }, undefined]);
+    assert.deepEqual([at(T + 60 * S).stopping, at(T + 60 * S).ignoredStop], [undefined, { at: T + S, signal: 'SIGTERM' }]);
+    assert.deepEqual([at(T + S + STOP_STALE_MS + S).stopping, at(T + S + STOP_STALE_MS + S).ignoredStop], [undefined, undefined]);
+  });
+  test('a second signal within the bound after an ignored one: draining again', () => {
+    const story = storyOf([{ at: T, kind: 'start' }, { at: T + S, kind: 'kill', signal: 'SIGTERM' }, { at: T + 60 * S, kind: 'kill', signal: 'SIGTERM' }], T + 3 * 3600 * S);
+    assert.deepEqual(readRun(story, { stopSignal: 'SIGTERM', startedAt: T, drainBoundMs: 3 * S, now: T + 61 * S }).stopping, { at: T + 60 * S, signal: 'SIGTERM' });
   });
 });
 
