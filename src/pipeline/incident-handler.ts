@@ -102,6 +102,11 @@ export interface IncidentInput {
    * as `storm-look`, and the caller holds the trigger.
    */
   readonly look?: { readonly alertAfter: number; readonly tookIntoStorm: () => boolean };
+  /**
+   * After a storm whose first restart did not hold (storm-watch.ts): a restart is not made but
+   * escalated, for `reason`, and recorded as a member of the storm, whose one record alerts.
+   */
+  readonly withheld?: { readonly reason: string; readonly cause: string };
 }
 
 export interface IncidentResult {
@@ -246,6 +251,8 @@ export class IncidentHandler {
 
     let decision = judged.decision;
     if (input.approval && decision.action !== 'restart') return this.refusal(g, decision.reason, decision);
+    const withheld = input.withheld && decision.action === 'restart' ? input.withheld : undefined;
+    if (withheld) decision = { ...decision, action: 'escalate', guardrail: 'storm', reason: `${withheld.reason} (it would have been restarted: ${decision.reason})` };
     if (decision.deferUntil && !input.manual) {
       if (input.record) {
         deps.store.setHistory(g.key, history);
@@ -271,6 +278,7 @@ export class IncidentHandler {
       v: 1, incidentId, occurrence: occ, time: iso(now), container: g.facts.ref, trigger: input.trigger, evidence: g.evidence, signature: g.signature,
       diagnosis: ai ?? g.rules.diagnosis, ...(ai ? { rulesDiagnosis: g.rules.diagnosis } : {}), ...(aiNote ? { aiNote } : {}), ...(aiUsage ? { aiUsage } : {}),
       decision: d, outcome, ...(g.rootCause ? { rootCause: g.rootCause } : {}),
+      ...(withheld ? { group: { kind: 'storm', role: 'member', cause: withheld.cause } as const } : {}),
     });
 
     if (decision.action === 'restart' && input.act) {

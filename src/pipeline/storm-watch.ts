@@ -3,15 +3,17 @@
  * within STORM_WINDOW it opens one host-level incident (one alert with the list and the likely
  * cause), holds every incident of that engine in a per-container queue (no restarts while it
  * lasts), marks the storm in each member's story, and once no container has failed for a whole
- * window releases the queue: each container is judged on its own then.
+ * window releases the queue: each container is judged on its own then, one restart first. The
+ * storm on is kept in the story file, so a doctor restarted mid-storm goes on with it.
  */
 import type { Config } from '../config/load-config.js';
 import { describeError } from '../core/errors.js';
 import { failuresInStories, isStorm, likelyStormCause, recentByContainer, stormMembersInStories, stormSize, type StormSignal } from '../core/storm.js';
-import type { AuditRecord, ContainerRef, Evidence, GroupMember, Trigger } from '../core/types.js';
+import type { AuditRecord, Outcome, Trigger } from '../core/types.js';
 import type { FeedListener } from './feed.js';
 import type { IncidentBus } from './incident-bus.js';
 import { newIncidentId } from './incident-handler.js';
+import { stormRecord, withheldRecord } from './storm-records.js';
 import type { Clock, DockerEngine, StoryLedger } from './ports.js';
 
 export interface StormWatchDeps {
@@ -21,8 +23,18 @@ export interface StormWatchDeps {
   readonly stories: StoryLedger;
   readonly feed: FeedListener;
   readonly later: (ms: number, fn: () => void) => void;
-  /** Judges a held trigger now that the storm settled. */
-  readonly release: (engine: DockerEngine, id: string, trigger: Trigger) => void;
+  /** Judges a held trigger now that the storm settled; resolves once it is judged (and acted on). */
+  readonly release: (engine: DockerEngine, id: string, trigger: Trigger, opts?: ReleaseOptions) => Promise<Released | undefined>;
+}
+
+export interface ReleaseOptions {
+  /** Not restarted, but escalated for this reason as a member of the storm (its first restart after it did not hold). */
+  readonly withheld?: { readonly reason: string; readonly cause: string };
+}
+
+/** What a release came to: the restart's outcome, when it was restarted. */
+export interface Released {
+  readonly restart?: Outcome['status'];
 }
 
 interface Storm {
@@ -40,6 +52,8 @@ interface EngineStorms {
   /** Per container: the latest trigger waiting (a storm, or the look that tells whether one is coming). */
   readonly held: Map<string, Trigger>;
   reviewing: boolean;
+  /** The storm that settled, while its held containers go one at a time (until a restart holds). */
+  afterStorm?: Storm;
 }
 
 /**
@@ -106,7 +120,7 @@ export class StormWatch {
         return;
       }
       stories.setOpenStorm(engine.host, undefined);
-      void this.publish(summary(engine.host, storm, storm.members.size, windowMs, 'member', now));
+      void this.publish(stormRecord(engine.host, storm, storm.members.size, windowMs, 'member', now));
     }
     state.signals = recentByContainer(failures, now, windowMs);
     this.openIfStorm(engine, state, watched, now);
@@ -125,7 +139,7 @@ export class StormWatch {
     for (const m of members) this.markStory(engine.host, storm, m);
     this.keep(engine.host, storm);
     // On disk before its alert: a doctor killed once the storm is told goes on with it.
-    void this.saved().then(() => this.publish(summary(engine.host, storm, stormSize(threshold, watched), windowMs, 'summary', now)));
+    void this.saved().then(() => this.publish(stormRecord(engine.host, storm, stormSize(threshold, watched), windowMs, 'summary', now)));
     this.settleLater(engine, storm);
   }
 
@@ -155,7 +169,7 @@ export class StormWatch {
    */
   gate(engine: DockerEngine, watched: number, id: string, trigger: Trigger, recheck: boolean): 'hold' | 'look' | 'go' {
     const state = this.stateOf(engine.host);
-    if (state.storm) {
+    if (state.storm || (state.afterStorm && state.held.has(id))) {
       this.holdTrigger(state, id, trigger);
       return 'hold';
     }
@@ -203,7 +217,7 @@ export class StormWatch {
   private releaseHeld(engine: DockerEngine, state: EngineStorms): void {
     const held = [...state.held];
     state.held.clear();
-    for (const [id, trigger] of held) this.deps.release(engine, id, trigger);
+    for (const [id, trigger] of held) void this.deps.release(engine, id, trigger);
   }
 
   private settleLater(engine: DockerEngine, storm: Storm): void {
@@ -216,9 +230,47 @@ export class StormWatch {
       state.storm = undefined;
       this.deps.stories.setOpenStorm(engine.host, undefined);
       const now = this.deps.clock.now();
-      void this.publish(summary(engine.host, storm, storm.members.size, windowMs, 'member', now));
-      this.releaseHeld(engine, state);
+      void this.publish(stormRecord(engine.host, storm, storm.members.size, windowMs, 'member', now));
+      void this.releaseInTurn(engine, state, storm).catch((error: unknown) => {
+        this.deps.feed({ type: 'warning', message: `after the storm: ${describeError(error)}` });
+        this.releaseHeld(engine, state);
+      });
     });
+  }
+
+  /**
+   * After a storm, one restart first: held containers are judged one at a time until one is
+   * restarted. When that restart holds, the host is well again and the rest go at once; when it
+   * does not, the rest are not restarted (restarting dozens on a host still unwell starts the next
+   * storm): each is recorded as the storm's, and one alert names them for a person to start.
+   */
+  private async releaseInTurn(engine: DockerEngine, state: EngineStorms, storm: Storm): Promise<void> {
+    state.afterStorm = storm;
+    try {
+      for (let next = first(state.held); next && !state.storm; next = first(state.held)) {
+        const [id, trigger] = next;
+        state.held.delete(id);
+        const released = await this.deps.release(engine, id, trigger);
+        // Not restarted (escalated, left to Docker's policy, taken over by a person): it tells nothing of the host.
+        if (released?.restart === undefined || PERSON_OUTCOMES.has(released.restart)) continue;
+        if (released.restart !== 'restarted') return this.withhold(engine, state, storm, storm.members.get(id)?.name ?? id, released.restart);
+        break;
+      }
+    } finally {
+      if (state.afterStorm === storm) state.afterStorm = undefined;
+    }
+    if (!state.storm) this.releaseHeld(engine, state);
+  }
+
+  private withhold(engine: DockerEngine, state: EngineStorms, storm: Storm, canary: string, status: Outcome['status']): void {
+    const rest = [...state.held];
+    state.held.clear();
+    state.afterStorm = undefined;
+    if (rest.length === 0) return;
+    const names = rest.map(([id]) => storm.members.get(id)?.name ?? id.slice(0, 12));
+    const reason = `the first restart after the storm (${canary}) did not hold (${status}): the host may still be unwell, so the ${rest.length} others are not restarted (${names.join(', ')}); start them once it is well`;
+    void this.publish(withheldRecord(engine.host, storm, reason, rest.map(([id]) => storm.members.get(id)).filter((m) => m !== undefined), this.deps.clock.now()));
+    for (const [id, trigger] of rest) void this.deps.release(engine, id, trigger, { withheld: { reason: `not restarted: the first restart after the storm (${canary}) did not hold`, cause: storm.cause } });
   }
 
   private markStory(host: string, storm: Storm, signal: StormSignal): void {
@@ -253,39 +305,9 @@ export class StormWatch {
   }
 }
 
-/** The host-level record: `summary` when the storm begins (the one alert), `member` (recorded only) when it settles. */
-function summary(host: string, storm: Storm, size: number, windowMs: number, role: 'summary' | 'member', now: number): AuditRecord {
-  const members: GroupMember[] = [...storm.members.values()].map((s) => ({
-    container: { id: s.id, name: s.name, image: '', host },
-    via: s.kind === 'die' ? `died (exit code ${s.exitCode ?? 'unknown'})` : s.kind === 'oom' ? 'OOM-killed' : 'unhealthy',
-    action: 'none', guardrail: 'storm', outcome: 'not-acted', detail: role === 'summary' ? 'held until the storm settles' : 'judged on its own now',
-  }));
-  const names = members.map((m) => m.container.name).join(', ');
-  const settled = role === 'member';
-  const engineRef: ContainerRef = { id: '', name: host || 'local engine', image: '', host };
-  const reason = settled
-    ? `the storm settled (no failure for ${Math.round(windowMs / 1000)} s, ${members.length} containers in all); each is judged on its own now`
-    : `${members.length} containers failed within ${Math.round(windowMs / 1000)} s (STORM_THRESHOLD ${size}): ${names}. Likely cause: ${storm.cause}. No automatic restarts until it settles`;
-  return {
-    v: 1, incidentId: storm.incidentId, occurrence: settled ? 2 : 1, time: new Date(now).toISOString(), container: engineRef,
-    trigger: { kind: 'storm', at: new Date(storm.startedAt).toISOString() }, evidence: hostEvidence(), signature: 'storm',
-    diagnosis: {
-      root_cause: `A host-level storm: ${members.length} containers failed together (${names}). Likely cause: ${storm.cause}.`,
-      severity: 'high',
-      suggested_fix: 'Look at the host first: free memory (dmesg, free -m), disk space (df -h), and the Docker daemon (journalctl -u docker). The doctor judges each container once the storm settles.',
-      auto_restart_safe: false, config_suggestions: [], likely_recurring: false,
-      estimated_impact: `${members.length} containers on ${host || 'the local engine'}.`,
-      source: 'rules', rule: 'storm', failureClass: 'host', recognised: true,
-    },
-    decision: { action: settled ? 'none' : 'escalate', guardrail: 'storm', reason, executed: false, decidedBy: 'rules' },
-    outcome: { status: 'not-acted', detail: settled ? 'storm settled' : 'held: no restarts while it lasts', at: new Date(now).toISOString() },
-    group: { kind: 'storm', role, members, cause: storm.cause },
-  };
+function first<K, V>(map: ReadonlyMap<K, V>): [K, V] | undefined {
+  return map.entries().next().value;
 }
 
-function hostEvidence(): Evidence {
-  return {
-    status: 'running', exitCode: null, oomKilled: false, health: 'none', healthOutput: null, restartCount: 0, restartPolicy: 'no',
-    stoppedByUser: false, matchedLines: [], patterns: [], logTail: [], stateError: '', finishedAt: null,
-  };
-}
+/** Outcomes where a person took over: theirs, not a verdict on the host. */
+const PERSON_OUTCOMES: ReadonlySet<Outcome['status']> = new Set(['stopped-by-person', 'paused-by-person', 'restarted-by-person', 'removed-by-person']);

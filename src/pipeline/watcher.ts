@@ -1,14 +1,14 @@
 import { describeError } from '../core/errors.js';
 import { historyKey } from '../core/history.js';
 import type { ContainerRef, Finding, HealthStatus, Trigger, TriggerKind } from '../core/types.js';
-import { IncidentHandler, type HandlerDeps, type SeenContainer } from './incident-handler.js';
+import { IncidentHandler, type HandlerDeps, type IncidentInput, type SeenContainer } from './incident-handler.js';
 import type { EngineStatus, ContainerEvent, DockerEngine, ListedContainer } from './ports.js';
 import { DependentRestarts } from './dependents.js';
 import { RecoveryWatch } from './recovery-watch.js';
 import { RootWaits } from './root-wait.js';
 import { stepFromEvent } from './story-feed.js';
 import { readDeath, stepNearDeath } from '../core/story.js';
-import { STORM_LOOK_MS, StormWatch } from './storm-watch.js';
+import { STORM_LOOK_MS, StormWatch, type Released } from './storm-watch.js';
 import { selectTargets } from './target-filter.js';
 import { runLimited } from './run-limited.js';
 import { sleepUnlessAborted } from './sleep.js';
@@ -118,7 +118,8 @@ export class Watcher {
     });
     this.storms = new StormWatch({
       config: deps.config, clock: deps.clock, bus: this.handler.bus, stories: deps.stories, feed: deps.feed,
-      later: (ms, fn) => this.later(ms, fn), release: (engine, id, t) => this.enqueue(engine, id, t, { recheck: true }),
+      later: (ms, fn) => this.later(ms, fn),
+      release: (engine, id, t, opts) => new Promise((resolve) => this.enqueue(engine, id, t, { recheck: true, ...(opts?.withheld ? { withheld: opts.withheld } : {}), onResult: resolve })),
     });
     this.rootWaits = new RootWaits({ enqueue: (engine, id, t) => this.enqueue(engine, id, t, { recheck: true }), now: () => deps.clock.now() });
     this.recoveries = new RecoveryWatch({ clock: deps.clock, bus: this.handler.bus, stableMs: deps.recoveryStableMs ?? 30_000 });
@@ -476,9 +477,10 @@ export class Watcher {
     engine: DockerEngine,
     id: string,
     t: Trigger,
-    extra: { findings?: Finding[]; recheck?: boolean; seen?: SeenContainer; onHandled?: () => void } = {},
+    extra: { findings?: Finding[]; recheck?: boolean; seen?: SeenContainer; onHandled?: () => void; withheld?: IncidentInput['withheld']; onResult?: (r: Released | undefined) => void } = {},
   ): void {
-    if (this.stopping) return;
+    if (this.stopping) return extra.onResult?.(undefined);
+    let released: Released | undefined;
     const key = `${engine.host}|${id}`;
     const previous = this.queues.get(key) ?? Promise.resolve();
     const run = previous.then(async () => {
@@ -501,7 +503,9 @@ export class Watcher {
           record: true,
           askAi: this.deps.askAi,
           ...(gate === 'look' ? { look: { alertAfter: this.deps.clock.now() + STORM_LOOK_MS, tookIntoStorm: () => this.storms.tookIntoStorm(engine.host, id) } } : {}),
+          ...(extra.withheld ? { withheld: extra.withheld } : {}),
         });
+        if (result?.decision.action === 'restart' && result.decision.executed) released = { restart: result.outcome.status };
         // Its restart waits until no storm is building.
         if (result?.skipped === 'storm-look') return this.storms.look(engine, id, t);
         extra.onHandled?.();
@@ -525,6 +529,7 @@ export class Watcher {
     this.queues.set(key, run);
     this.inFlight.add(run);
     void run.finally(() => {
+      extra.onResult?.(released);
       this.inFlight.delete(run);
       if (this.queues.get(key) === run) this.queues.delete(key);
     });

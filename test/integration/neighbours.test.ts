@@ -64,6 +64,12 @@ const compose = (project: string, service: string, dependsOn?: string) => ({
   'com.docker.compose.project': project, 'com.docker.compose.service': service, ...(dependsOn ? { 'com.docker.compose.depends_on': dependsOn } : {}),
 });
 
+/** A few more cycles pass, so nothing judged late is missed. */
+async function waitForQuiet(s: Scene, cycles: number): Promise<void> {
+  const seen = s.h.feed.filter((e) => e.type === 'cycle').length;
+  await waitFor(() => s.h.feed.filter((e) => e.type === 'cycle').length >= seen + cycles, { what: `${cycles} more cycles`, timeoutMs: 30_000 });
+}
+
 async function summaryOf(h: Harness, parent: TestContainer): Promise<AuditRecord> {
   return waitFor(async () => (await h.records(parent.name)).find((r) => r.group?.role === 'summary'), { timeoutMs: 40_000, what: `the group summary for ${parent.name}` });
 }
@@ -276,6 +282,46 @@ describe('neighbours on the real engine', { concurrency: 2 }, () => {
       const stormAlerts = s.fake.requests.filter((r) => JSON.stringify(r.body).includes('Likely cause'));
       assert.equal(stormAlerts.length, 1, 'one alert for the storm');
     } finally {
+      await s.close();
+    }
+  });
+
+  test('after a storm, the first restart does not hold: the others are not restarted, each is recorded as the storm\'s, one alert names them', async () => {
+    const scope = randomBytes(4).toString('hex');
+    // Every run dies once the deadline has passed: a restart after the storm dies at once too.
+    const deadline = Math.ceil(Date.now() / 1000) + 12;
+    const crash = `until [ $(date +%s) -ge ${deadline} ]; do sleep 0.2; done; echo "fatal: lost the host"; exit 1`;
+    const crashers = await Promise.all(Array.from({ length: 6 }, (_, i) => runContainer({ name: `sick-${i}`, labels: labelled(scope), cmd: crash, start: false })));
+    const starts = await followStarts(crashers.map((c) => c.id));
+    const s = await watch(scope, { STORM_THRESHOLD: '5', STORM_WINDOW: '5', RESTART_SETTLE_TIME: '3' });
+    try {
+      await Promise.all(crashers.map((c) => testDocker().getContainer(c.id).start()));
+      const stormRecords = async () => (await s.h.records()).filter((r) => r.group?.kind === 'storm');
+      await waitFor(async () => (await stormRecords()).some((r) => r.group?.role === 'summary'), { timeoutMs: 45_000, what: 'the storm incident' });
+      const withheld = await waitFor(async () => (await stormRecords()).find((r) => r.occurrence === 3), { timeoutMs: 60_000, what: 'the record of the restarts withheld' });
+      const names = new Set(crashers.map((c) => c.name));
+      const members = await waitFor(async () => {
+        const ms = (await stormRecords()).filter((r) => r.group?.role === 'member' && names.has(r.container.name));
+        return ms.length === crashers.length - 1 ? ms : undefined;
+      }, { timeoutMs: 30_000, what: 'a record for each container not restarted' });
+      const rs = await s.h.records();
+      const restarted = rs.filter((r) => r.decision.action === 'restart' && names.has(r.container.name));
+      assert.equal(restarted.length, 1, 'one restart after the storm');
+      const canary = restarted[0]!.container.name;
+      assert.match(withheld.decision.reason, new RegExp(`first restart after the storm \\(${canary}\\) did not hold`));
+      assert.deepEqual(withheld.group?.members?.map((m) => m.container.name).sort(), [...names].filter((n) => n !== canary).sort());
+      for (const m of members) {
+        assert.equal(m.decision.action, 'escalate');
+        assert.equal(m.decision.guardrail, 'storm');
+      }
+      await waitForQuiet(s, 3);
+      for (const c of crashers) assert.equal(starts.order.filter((id) => id === c.id).length, c.name === canary ? 2 : 1, `${c.name}: ${starts.order.length} starts in all`);
+      await s.notifier.flush(5_000);
+      const alerts = s.fake.requests.map((r) => JSON.stringify(r.body));
+      assert.equal(alerts.filter((a) => a.includes('did not hold') && a.includes('others are not restarted')).length, 1, 'one alert for those withheld');
+      assert.equal(alerts.filter((a) => a.includes('not restarted: the first restart after the storm')).length, 0, 'none of its own for each');
+    } finally {
+      starts.close();
       await s.close();
     }
   });

@@ -26,7 +26,10 @@ async function doctor(dir: string, now: { ms: number }) {
     stories,
     feed: () => undefined,
     later: (_ms, fn) => void timers.push(fn),
-    release: (_engine, id) => void released.push(id),
+    release: async (_engine, id) => {
+      released.push(id);
+      return undefined;
+    },
   });
   return { stories, storms, timers, released, records };
 }

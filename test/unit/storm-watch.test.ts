@@ -16,7 +16,10 @@ function watch(threshold: { count: number } | { share: number }) {
     stories: { append: () => undefined, setOpenStorm: () => undefined, save: async () => undefined } as unknown as StoryLedger,
     feed: () => undefined,
     later: (_ms, fn) => void timers.push(fn),
-    release: (_engine, id) => void released.push(id),
+    release: async (_engine, id) => {
+      released.push(id);
+      return undefined;
+    },
   });
   return { storms, timers, released };
 }
