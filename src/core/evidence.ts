@@ -9,8 +9,28 @@ export const evidenceLimits = {
   healthOutputChars: 2000,
 } as const;
 
+/** A long text keeps its start and its end (an error often ends a long line), and says how much was cut between. */
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…[cut ${text.length - max} chars]`;
+  if (text.length <= max) return text;
+  const head = Math.ceil(max / 2);
+  return `${text.slice(0, head)}…[cut ${text.length - max} chars]${text.slice(text.length - (max - head))}`;
+}
+
+/**
+ * An error line cut so that what matched stays: its start, then the part around the match when
+ * the match lies beyond what a plain cut keeps (a long line with the error in its middle).
+ */
+function cutAround(text: string, max: number, pattern: string): string {
+  if (text.length <= max) return text;
+  const at = text.toLowerCase().indexOf(pattern.toLowerCase());
+  const head = Math.ceil(max / 2);
+  const kept = at < 0 || at + pattern.length <= head || at >= text.length - (max - head);
+  if (kept) return cut(text, max);
+  const lead = Math.floor(max / 4);
+  const from = Math.max(lead, at - lead);
+  const to = Math.min(text.length, from + (max - lead));
+  const after = text.length - to;
+  return `${text.slice(0, lead)}…[cut ${from - lead} chars]${text.slice(from, to)}${after > 0 ? `…[cut ${after} chars]` : ''}`;
 }
 
 /** The newest `max` distinct error lines, oldest first. */
@@ -18,7 +38,7 @@ function newestDistinct(findings: readonly Finding[], max: number): string[] {
   const seen = new Set<string>();
   const picked: string[] = [];
   for (let i = findings.length - 1; i >= 0 && picked.length < max; i -= 1) {
-    const line = cut(findings[i]!.line, evidenceLimits.lineChars);
+    const line = cutAround(findings[i]!.line, evidenceLimits.lineChars, findings[i]!.pattern);
     if (seen.has(line)) continue;
     seen.add(line);
     picked.push(line);

@@ -17,7 +17,7 @@ export interface LogDecodeOptions {
   readonly tty: boolean;
   /** The logs were requested with `timestamps=true`: every line starts with an RFC 3339 time and a space. */
   readonly timestamps: boolean;
-  /** Longer lines keep their first `maxLineBytes` bytes and a marker naming how much was cut. */
+  /** Longer lines keep their first and last `maxLineBytes / 2` bytes and, between them, a marker naming how much was cut. */
   readonly maxLineBytes: number;
 }
 
@@ -33,56 +33,89 @@ const HAS_CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/;
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[@-Z\\-_]?)|\x9b[0-?]*[ -/]*[@-~]?/g;
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
 
-/** Cut marker appended to a line longer than `maxLineBytes`. */
+/** Cut marker between the head and the tail of a line longer than `maxLineBytes`. */
 export function cutMarker(droppedBytes: number): string {
   return `…[cut ${droppedBytes} bytes]`;
 }
 
-/** The bytes of one unfinished line: the head we keep, and a count of what we let go. */
+/**
+ * The bytes of one unfinished line: its head and its tail (half the limit each: an error often
+ * ends a long line, after a payload or a dump), and a count of what we let go between them.
+ */
 class PartialLine {
-  parts: Uint8Array[] = [];
-  kept = 0;
+  head: Uint8Array[] = [];
+  headKept = 0;
+  tail: Uint8Array[] = [];
+  tailKept = 0;
   dropped = 0;
 
   get empty(): boolean {
-    return this.kept === 0 && this.dropped === 0;
+    return this.headKept === 0 && this.tailKept === 0 && this.dropped === 0;
   }
 
   append(bytes: Uint8Array, limit: number): void {
-    const room = limit - this.kept;
-    if (room <= 0) {
-      this.dropped += bytes.length;
-      return;
+    const headLimit = Math.ceil(limit / 2);
+    let rest = bytes;
+    if (this.tailKept === 0 && this.dropped === 0) {
+      const room = headLimit - this.headKept;
+      if (rest.length <= room) {
+        this.head.push(rest.slice());
+        this.headKept += rest.length;
+        return;
+      }
+      if (room > 0) {
+        this.head.push(rest.slice(0, room));
+        this.headKept += room;
+        rest = rest.subarray(room);
+      }
     }
-    if (bytes.length <= room) {
-      this.parts.push(bytes.slice());
-      this.kept += bytes.length;
-      return;
+    const tailLimit = limit - headLimit;
+    // Only the last tailLimit bytes of what follows can be kept: the rest is let go now.
+    if (rest.length > tailLimit) {
+      this.dropped += rest.length - tailLimit;
+      rest = rest.subarray(rest.length - tailLimit);
     }
-    this.parts.push(bytes.slice(0, room));
-    this.kept += room;
-    this.dropped += bytes.length - room;
+    this.tail.push(rest.slice());
+    this.tailKept += rest.length;
+    while (this.tailKept > tailLimit) {
+      const first = this.tail[0]!;
+      const over = this.tailKept - tailLimit;
+      if (first.length <= over) {
+        this.tail.shift();
+        this.tailKept -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.tail[0] = first.subarray(over);
+        this.tailKept -= over;
+        this.dropped += over;
+      }
+    }
   }
 
-  /** Joins the kept head with `last` (bounded), and empties the carry. */
-  take(last: Uint8Array, limit: number): { bytes: Uint8Array; dropped: number } {
-    if (this.empty) {
-      if (last.length <= limit) return { bytes: last, dropped: 0 };
-      return { bytes: last.subarray(0, limit), dropped: last.length - limit };
-    }
+  /** Joins the kept head and tail with `last` (bounded), and empties the carry. */
+  take(last: Uint8Array, limit: number): { head: Uint8Array; tail: Uint8Array; dropped: number } {
+    if (this.empty && last.length <= limit) return { head: last, tail: new Uint8Array(0), dropped: 0 };
     if (last.length > 0) this.append(last, limit);
-    const bytes = new Uint8Array(this.kept);
-    let at = 0;
-    for (const part of this.parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    const dropped = this.dropped;
-    this.parts = [];
-    this.kept = 0;
+    const taken = { head: join(this.head, this.headKept), tail: join(this.tail, this.tailKept), dropped: this.dropped };
+    this.head = [];
+    this.headKept = 0;
+    this.tail = [];
+    this.tailKept = 0;
     this.dropped = 0;
-    return { bytes, dropped };
+    // Nothing let go: head and tail are one line.
+    return taken.dropped > 0 ? taken : { head: join([taken.head, taken.tail], taken.head.length + taken.tail.length), tail: new Uint8Array(0), dropped: 0 };
   }
+}
+
+function join(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
 }
 
 /**
@@ -215,8 +248,10 @@ export class LogDecoder {
 
   #emit(stream: LogStream, last: Uint8Array, out: LogLine[]): void {
     const partial = this.#partial[stream];
-    const { bytes, dropped } = partial.take(last, this.#max);
-    const head = dropped > 0 ? bytes.subarray(0, utf8Boundary(bytes, bytes.length)) : bytes;
+    const { head: kept, tail: keptTail, dropped } = partial.take(last, this.#max);
+    // A cut never splits a UTF-8 character: the head ends, and the tail begins, on a boundary.
+    const head = dropped > 0 ? kept.subarray(0, utf8Boundary(kept, kept.length)) : kept;
+    const tail = keptTail.subarray(utf8Start(keptTail));
     let text = this.#utf8.decode(head);
     let ts: string | undefined;
     if (this.#timestamps) {
@@ -226,14 +261,10 @@ export class LogDecoder {
         text = text.slice(stamp[0].length);
       }
     }
-    const suffix = dropped > 0 ? cutMarker(dropped + (bytes.length - head.length)) : '';
+    if (dropped > 0) text += cutMarker(dropped + (kept.length - head.length) + (keptTail.length - tail.length)) + this.#utf8.decode(tail);
     for (const piece of splitCarriageReturns(text)) {
       const clean = HAS_CONTROL.test(piece) ? stripControls(piece) : piece;
       out.push(ts === undefined ? { stream, text: clean } : { stream, text: clean, ts });
-    }
-    if (suffix) {
-      const lastLine = out[out.length - 1]!;
-      out[out.length - 1] = { ...lastLine, text: lastLine.text + suffix };
     }
   }
 }
@@ -278,4 +309,11 @@ function utf8Boundary(bytes: Uint8Array, end: number): number {
     if (size > 1 && end - (at - 1) < size) return at - 1;
   }
   return end;
+}
+
+/** The first index at or after 0 that starts a UTF-8 character (skips at most three continuation bytes). */
+function utf8Start(bytes: Uint8Array): number {
+  let at = 0;
+  while (at < bytes.length && at < 3 && (bytes[at]! & 0xc0) === 0x80) at++;
+  return at;
 }

@@ -71,9 +71,23 @@ describe('buildEvidence', () => {
     const e = buildEvidence({ facts: makeFacts(), logs: [line(huge)], findings: [finding(huge)], stoppedByUser: false });
     for (const kept of [e.matchedLines[0]!, e.logTail[0]!]) {
       assert.ok(kept.length < evidenceLimits.lineChars + 40, `bounded: ${kept.length}`);
-      assert.match(kept, /…\[cut 998000 chars\]$/);
+      assert.match(kept, /^E{1000}…\[cut 998000 chars\]E{1000}$/);
     }
     assert.ok(JSON.stringify(e).length < 10_000);
+  });
+
+  test('a long error line keeps what matched: its end, or the part around a match in its middle', () => {
+    const ending = `${'p'.repeat(15_000)} FATAL: No space left on device`;
+    const middle = `${'a'.repeat(7_000)} java.lang.OutOfMemoryError: Java heap space ${'b'.repeat(7_000)}`;
+    const e = buildEvidence({
+      facts: makeFacts(), logs: [line(ending), line(middle)], stoppedByUser: false,
+      findings: [{ ...finding(ending), pattern: 'no space left on device' }, { ...finding(middle), pattern: 'outofmemoryerror' }],
+    });
+    const [end, mid] = e.matchedLines;
+    assert.match(end!, /FATAL: No space left on device$/);
+    assert.match(mid!, /^a{500}…\[cut \d+ chars\]a+ java\.lang\.OutOfMemoryError: Java heap space b+…\[cut \d+ chars\]$/);
+    for (const kept of e.matchedLines) assert.ok(kept.length < evidenceLimits.lineChars + 60, `bounded: ${kept.length}`);
+    assert.match(e.logTail[0]!, /No space left on device$/, 'the tail keeps the end too');
   });
 
   test('redaction applies to every piece of container output kept', () => {

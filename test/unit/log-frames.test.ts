@@ -144,13 +144,25 @@ describe('parseLogBuffer: raw (TTY) logs and text cleanup', () => {
 });
 
 describe('long lines', () => {
-  test('a 1 MB line is cut at maxLineBytes with a marker naming what was cut', () => {
+  test('a 1 MB line keeps its first and last maxLineBytes / 2 with a marker naming what was cut between', () => {
     const long = 'x'.repeat(1024 * 1024);
     const bytes = Buffer.concat([frame(2, `ERROR ${long}`), frame(2, '\nnext\n')]);
     const lines = parseLogBuffer(bytes, { tty: false, timestamps: false, maxLineBytes: 100 });
     assert.equal(lines.length, 2);
-    assert.equal(lines[0]!.text, `ERROR ${'x'.repeat(94)}${cutMarker(6 + long.length - 100)}`);
+    assert.equal(lines[0]!.text, `ERROR ${'x'.repeat(44)}${cutMarker(6 + long.length - 100)}${'x'.repeat(50)}`);
     assert.equal(lines[1]!.text, 'next');
+  });
+
+  test('an error at the end of a 70 kB line is kept (a payload or a dump before it), framed, chunked or raw', () => {
+    const line = `{"event":"sync","payload":"${'p'.repeat(70_000)}"} FATAL: could not write block 7 of relation base/16384: No space left on device`;
+    const bytes = Buffer.concat([frame(2, line.slice(0, 30_000)), frame(2, `${line.slice(30_000)}\n`)]);
+    const options = { tty: false, timestamps: false, maxLineBytes: 16 * 1024 };
+    for (const lines of [parseLogBuffer(bytes, options), decodeInPieces(bytes, options, 777)]) {
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!.text, /^\{"event":"sync"/);
+      assert.match(lines[0]!.text, /FATAL: could not write block 7 of relation base\/16384: No space left on device$/);
+      assert.ok(lines[0]!.text.length <= 16 * 1024 + cutMarker(line.length).length);
+    }
   });
 
   test('a 1 MB line fed in small chunks gives the same result', () => {
@@ -161,15 +173,18 @@ describe('long lines', () => {
 
   test('the cut does not split a UTF-8 character', () => {
     const lines = parseLogBuffer(Buffer.from(`ab${'é'.repeat(10)}\n`), { tty: true, timestamps: false, maxLineBytes: 5 });
-    // 'ab' + 'é' (2 bytes) = 4 bytes; the next 'é' would need bytes 5 and 6.
-    assert.equal(lines[0]!.text, `abé${cutMarker(18)}`);
+    // The head is 3 bytes: 'ab' and half an 'é', which goes; the tail is the last 2 bytes, one 'é'.
+    assert.equal(lines[0]!.text, `ab${cutMarker(18)}é`);
+    const odd = parseLogBuffer(Buffer.from(`${'é'.repeat(10)}zz\n`), { tty: true, timestamps: false, maxLineBytes: 6 });
+    // The tail's last 3 bytes begin inside an 'é': it starts at the next character.
+    assert.equal(odd[0]!.text, `é${cutMarker(18)}zz`);
   });
 
   test('an unterminated long line is cut at the end of the stream', () => {
     const lines = parseLogBuffer(Buffer.from('z'.repeat(5000)), { tty: true, timestamps: false, maxLineBytes: 10 });
     assert.deepEqual(
       lines.map((line) => line.text),
-      [`zzzzzzzzzz${cutMarker(4990)}`],
+      [`zzzzz${cutMarker(4990)}zzzzz`],
     );
   });
 });
