@@ -108,6 +108,15 @@ describe('toContainerFacts on edge cases', () => {
     });
   }
 
+  test('an unhealthy container quotes its latest failing probe, not a later answer that succeeded', () => {
+    const Log = [
+      { Start: '2026-11-23T15:05:04Z', End: '2026-11-23T15:05:06Z', ExitCode: -1, Output: 'Health check exceeded timeout (2s)' },
+      { Start: '2026-11-23T15:05:07Z', End: '2026-11-23T15:05:07.1Z', ExitCode: 0, Output: 'serving' },
+    ];
+    assert.equal(toContainerFacts({ State: { Running: true, Health: { Status: 'unhealthy', FailingStreak: 1, Log } } }, HOST).health.lastOutput, 'Health check exceeded timeout (2s)');
+    assert.equal(toContainerFacts({ State: { Running: true, Health: { Status: 'healthy', FailingStreak: 0, Log } } }, HOST).health.lastOutput, 'serving');
+  });
+
   test('an unknown restart policy or health status falls back to no / none', () => {
     const facts = toContainerFacts(
       { HostConfig: { RestartPolicy: { Name: 'sometimes' } }, State: { Health: { Status: 'weird', Log: null } } },

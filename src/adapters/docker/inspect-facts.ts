@@ -174,7 +174,10 @@ function readHealth(health: NonNullable<InspectJson['State']>['Health']): Contai
   if (!health) return { status: 'none', failingStreak: 0, lastOutput: null, probes: [] };
   const status = health.Status ?? 'none';
   const log = health.Log ?? [];
-  const last = log.length > 0 ? log[log.length - 1] : undefined;
+  // Unhealthy: what the failing probe said (a probe that succeeded after, or a hung one Docker has
+  // not logged yet, would quote a healthy answer such as "serving" as the failure).
+  const failing = status === 'unhealthy' ? log.filter((p) => p.ExitCode !== 0) : log;
+  const last = failing.length > 0 ? failing[failing.length - 1] : undefined;
   return {
     status: HEALTH.has(status) ? (status as HealthStatus) : 'none',
     failingStreak: health.FailingStreak ?? 0,
