@@ -219,18 +219,29 @@ function attributeToRoot(input: JudgeInput): Judgement | undefined {
   };
 }
 
+/** Docker keeps only a container's last 5 probes. */
+const PROBES_KEPT = 5;
+
 /**
- * Health counts only when backed by a failing probe that ran while the container ran unpaused in
- * this run: Docker marks a paused container unhealthy (its probes cannot exec) and keeps that
- * status after unpause until the next probe.
+ * Health counts only when backed by Docker's own verdict in this run, unpaused: Docker marks a
+ * paused container unhealthy (its probes cannot exec) and keeps that status after unpause, where
+ * one failing probe then is no verdict. After an unpause it takes as many failures in a row as
+ * the health check's retries (of the last 5 Docker keeps), as after a start.
  */
 export function healthIsBacked(facts: ContainerFacts, run: RunReading): true | string {
   if (facts.health.status !== 'unhealthy') return `health is ${facts.health.status} now`;
-  const from = Math.max(run.startedAt ?? 0, run.unpausedAt ?? 0, parseTime(facts.startedAt) ?? 0);
+  const startedAt = Math.max(run.startedAt ?? 0, parseTime(facts.startedAt) ?? 0);
+  const from = Math.max(startedAt, run.unpausedAt ?? 0);
   const fresh = facts.health.probes.filter((p) => (parseTime(p.start) ?? 0) >= from);
   const last = fresh[fresh.length - 1];
   if (last === undefined) return 'unhealthy from before its last start or unpause, with no probe since';
   if (last.exitCode === 0) return 'the latest probe passed';
+  if (run.unpausedAt !== undefined && run.unpausedAt > startedAt) {
+    const needed = Math.min(facts.health.retries ?? 3, PROBES_KEPT);
+    let streak = 0;
+    for (let i = fresh.length - 1; i >= 0 && fresh[i]!.exitCode !== 0; i -= 1) streak += 1;
+    if (streak < needed) return `unhealthy since before its unpause; ${streak} of the ${needed} failing probes in a row its health check needs since`;
+  }
   return true;
 }
 

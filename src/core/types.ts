@@ -41,6 +41,8 @@ export interface ContainerFacts {
     readonly lastOutput: string | null;
     /** The probes Docker still keeps (its last 5), oldest first: when each ran and how it ended. */
     readonly probes: readonly HealthProbe[];
+    /** Failures in a row that make it unhealthy (its health check's Retries); Docker's 3 when absent. */
+    readonly retries?: number;
   };
   readonly labels: Readonly<Record<string, string>>;
   readonly tty: boolean;

@@ -45,7 +45,7 @@ describe('toContainerFacts on recorded inspect output', () => {
         restartPolicy: { name: 'on-failure', maximumRetryCount: 5 },
         health: {
           status: 'unhealthy', failingStreak: 5, lastOutput: 'probe failed',
-          probes: PROBES,
+          probes: PROBES, retries: 2,
         },
       },
     },

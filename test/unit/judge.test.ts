@@ -258,8 +258,22 @@ const rows: Row[] = [
     expect: { action: 'none', guardrail: null },
   },
   {
-    name: 'unhealthy from a failing probe after the unpause is real',
+    name: 'unhealthy from as many failing probes in a row after the unpause as its retries is real',
+    facts: makeRunningFacts({ startedAt: ago(HOUR), health: { status: 'unhealthy', failingStreak: 6, lastOutput: 'HTTP 500', probes: [probe(40 * SEC, -1), probe(3 * SEC, 1), probe(2 * SEC, 1), probe(SEC, 1)] } }),
+    trigger: makeTrigger('unhealthy'),
+    steps: [start(HOUR), { at: NOW - 60 * SEC, kind: 'pause' }, { at: NOW - 4 * SEC, kind: 'unpause' }],
+    expect: { action: 'restart', guardrail: null },
+  },
+  {
+    name: 'one failing probe after an unpause is no verdict: Docker kept the paused container\'s unhealthy, its check takes 3 in a row',
     facts: makeRunningFacts({ startedAt: ago(HOUR), health: { status: 'unhealthy', failingStreak: 4, lastOutput: 'HTTP 500', probes: [probe(40 * SEC, -1), probe(SEC, 1)] } }),
+    trigger: makeTrigger('unhealthy'),
+    steps: [start(HOUR), { at: NOW - 60 * SEC, kind: 'pause' }, { at: NOW - 2 * SEC, kind: 'unpause' }],
+    expect: { action: 'none', guardrail: null },
+  },
+  {
+    name: 'one failing probe after an unpause is a verdict when the check takes one (retries 1)',
+    facts: makeRunningFacts({ startedAt: ago(HOUR), health: { status: 'unhealthy', failingStreak: 4, lastOutput: 'HTTP 500', probes: [probe(40 * SEC, -1), probe(SEC, 1)], retries: 1 } }),
     trigger: makeTrigger('unhealthy'),
     steps: [start(HOUR), { at: NOW - 60 * SEC, kind: 'pause' }, { at: NOW - 2 * SEC, kind: 'unpause' }],
     expect: { action: 'restart', guardrail: null },

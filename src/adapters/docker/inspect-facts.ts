@@ -39,6 +39,8 @@ export interface InspectJson {
     readonly Env?: readonly string[] | null;
     readonly StopSignal?: string;
     readonly StopTimeout?: number | null;
+    /** Its own health check; Retries 0 or absent means Docker's default, 3. */
+    readonly Healthcheck?: { readonly Retries?: number } | null;
   };
   readonly HostConfig?: {
     readonly RestartPolicy?: { readonly Name?: string; readonly MaximumRetryCount?: number } | null;
@@ -90,7 +92,7 @@ export function toContainerFacts(inspect: InspectJson, host: string): ContainerF
     finishedAt: readTime(state.FinishedAt),
     restartCount: inspect.RestartCount ?? 0,
     restartPolicy: readRestartPolicy(inspect.HostConfig?.RestartPolicy),
-    health: readHealth(state.Health),
+    health: readHealth(state.Health, config.Healthcheck?.Retries),
     labels: { ...(config.Labels ?? {}) },
     tty: config.Tty === true,
     openStdin: config.OpenStdin === true,
@@ -170,7 +172,7 @@ function readRestartPolicy(policy: { Name?: string; MaximumRetryCount?: number }
   };
 }
 
-function readHealth(health: NonNullable<InspectJson['State']>['Health']): ContainerFacts['health'] {
+function readHealth(health: NonNullable<InspectJson['State']>['Health'], retries: number | undefined): ContainerFacts['health'] {
   if (!health) return { status: 'none', failingStreak: 0, lastOutput: null, probes: [] };
   const status = health.Status ?? 'none';
   const log = health.Log ?? [];
@@ -183,5 +185,6 @@ function readHealth(health: NonNullable<InspectJson['State']>['Health']): Contai
     failingStreak: health.FailingStreak ?? 0,
     lastOutput: last?.Output === undefined ? null : last.Output.trimEnd().slice(0, MAX_HEALTH_OUTPUT),
     probes: log.map((p) => ({ start: p.Start ?? '', end: p.End ?? '', exitCode: typeof p.ExitCode === 'number' ? p.ExitCode : -1 })),
+    ...(retries !== undefined && retries > 0 ? { retries } : {}),
   };
 }
