@@ -57,6 +57,8 @@ export interface OpenStorm {
   /** The latest failure the storm took in (the doctor's clock). */
   readonly lastSignalAt: number;
   readonly cause: string;
+  /** It settled: its held containers are being judged, one restart first (a doctor restarted then goes on with that). */
+  readonly settledAt?: number;
 }
 
 /**

@@ -108,7 +108,7 @@ export class StormWatch {
       for (const member of stormMembersInStories(all, kept.incidentId)) {
         storm.members.set(member.id, [...failures].reverse().find((f) => f.id === member.id) ?? { id: member.id, name: member.name, kind: 'die', at: kept.startedAt });
       }
-      if (now < lastSignalAt + windowMs) {
+      if (kept.settledAt === undefined && now < lastSignalAt + windowMs) {
         state.storm = storm;
         // Those that failed since it began, while no doctor watched, are in it too.
         for (const f of recentByContainer(failures.filter((x) => x.at >= kept.startedAt), now, now - kept.startedAt)) {
@@ -119,10 +119,12 @@ export class StormWatch {
         this.settleLater(engine, storm);
         return;
       }
-      stories.setOpenStorm(engine.host, undefined);
-      void this.publish(stormRecord(engine.host, storm, storm.members.size, windowMs, 'member', now));
+      // It settled while no doctor watched, or its members were being judged: they go one restart first.
+      if (kept.settledAt === undefined) void this.publish(stormRecord(engine.host, storm, storm.members.size, windowMs, 'member', now));
+      for (const id of storm.members.keys()) if (!state.held.has(id)) state.held.set(id, { kind: 'exited', at: new Date(now).toISOString() });
+      this.afterSettle(engine, state, storm, kept.settledAt ?? now);
     }
-    state.signals = recentByContainer(failures, now, windowMs);
+    state.signals = recentByContainer(failures.filter((f) => !kept || f.at > (kept.settledAt ?? kept.lastSignalAt)), now, windowMs);
     this.openIfStorm(engine, state, watched, now);
   }
 
@@ -143,9 +145,22 @@ export class StormWatch {
     this.settleLater(engine, storm);
   }
 
-  /** The storm goes into the story file: a doctor restarted while it lasts goes on with it. */
-  private keep(host: string, storm: Storm): void {
-    this.deps.stories.setOpenStorm(host, { incidentId: storm.incidentId, startedAt: storm.startedAt, lastSignalAt: storm.lastSignalAt, cause: storm.cause });
+  /** The storm goes into the story file: a doctor restarted while it lasts (or while its members are judged) goes on with it. */
+  private keep(host: string, storm: Storm, settledAt?: number): void {
+    this.deps.stories.setOpenStorm(host, { incidentId: storm.incidentId, startedAt: storm.startedAt, lastSignalAt: storm.lastSignalAt, cause: storm.cause, ...(settledAt !== undefined ? { settledAt } : {}) });
+  }
+
+  /** Off the story file once its members are all judged (unless a newer storm is on). */
+  private forget(host: string, storm: Storm): void {
+    if (this.deps.stories.openStorm(host)?.incidentId === storm.incidentId) this.deps.stories.setOpenStorm(host, undefined);
+  }
+
+  private afterSettle(engine: DockerEngine, state: EngineStorms, storm: Storm, settledAt: number): void {
+    this.keep(engine.host, storm, settledAt);
+    void this.releaseInTurn(engine, state, storm).catch((error: unknown) => {
+      this.deps.feed({ type: 'warning', message: `after the storm: ${describeError(error)}` });
+      this.releaseHeld(engine, state);
+    });
   }
 
   /** The events stream to this engine broke: a daemon restart is one likely cause of what follows. */
@@ -228,13 +243,9 @@ export class StormWatch {
       const state = this.stateOf(engine.host);
       if (state.storm !== storm) return;
       state.storm = undefined;
-      this.deps.stories.setOpenStorm(engine.host, undefined);
       const now = this.deps.clock.now();
       void this.publish(stormRecord(engine.host, storm, storm.members.size, windowMs, 'member', now));
-      void this.releaseInTurn(engine, state, storm).catch((error: unknown) => {
-        this.deps.feed({ type: 'warning', message: `after the storm: ${describeError(error)}` });
-        this.releaseHeld(engine, state);
-      });
+      this.afterSettle(engine, state, storm, now);
     });
   }
 
@@ -259,6 +270,7 @@ export class StormWatch {
     } finally {
       if (state.afterStorm === storm) state.afterStorm = undefined;
     }
+    this.forget(engine.host, storm);
     if (!state.storm) this.releaseHeld(engine, state);
   }
 
@@ -266,6 +278,7 @@ export class StormWatch {
     const rest = [...state.held];
     state.held.clear();
     state.afterStorm = undefined;
+    this.forget(engine.host, storm);
     if (rest.length === 0) return;
     const names = rest.map(([id]) => storm.members.get(id)?.name ?? id.slice(0, 12));
     const reason = `the first restart after the storm (${canary}) did not hold (${status}): the host may still be unwell, so the ${rest.length} others are not restarted (${names.join(', ')}); start them once it is well`;

@@ -25,7 +25,7 @@ async function settledStorm() {
     config: { storm: { threshold: { count: 5 }, windowMs: 30_000 } },
     clock: { now: () => now.ms },
     bus: new IncidentBus([(e) => void (e.type === 'recorded' && records.push(e.record))]),
-    stories: { append: () => undefined, setOpenStorm: () => undefined, save: async () => undefined } as unknown as StoryLedger,
+    stories: { append: () => undefined, setOpenStorm: () => undefined, openStorm: () => undefined, save: async () => undefined } as unknown as StoryLedger,
     feed: () => undefined,
     later: (_ms, fn) => void timers.push(fn),
     release: (_engine, id, _t, opts) => new Promise((resolve) => void releases.push({ id, opts, resolve })),

@@ -14,7 +14,7 @@ const WINDOW_MS = 30_000;
 const T0 = 1_800_000_000_000;
 
 /** One doctor process: a StormWatch over the story file in `dir`, its timers run by hand. */
-async function doctor(dir: string, now: { ms: number }) {
+async function doctor(dir: string, now: { ms: number }, opts: { hang?: boolean } = {}) {
   const stories = await StoryStore.open(dir, { flushMs: 0 });
   const timers: Array<() => void> = [];
   const released: string[] = [];
@@ -28,7 +28,8 @@ async function doctor(dir: string, now: { ms: number }) {
     later: (_ms, fn) => void timers.push(fn),
     release: async (_engine, id) => {
       released.push(id);
-      return undefined;
+      // A restart that never finishes (the doctor is killed in it).
+      return opts.hang ? new Promise<never>(() => undefined) : undefined;
     },
   });
   return { stories, storms, timers, released, records };
@@ -109,7 +110,7 @@ describe('StormWatch.resume: a doctor restarted mid-storm goes on with it', () =
     assert.equal(b.storms.tookIntoStorm('local', 'late'), true);
   }));
 
-  test('a storm that settled while no doctor watched is recorded settled, and nothing is held', () => withDir(async (dir) => {
+  test('a storm that settled while no doctor watched is recorded settled, and its members are judged, one restart first', () => withDir(async (dir) => {
     const now = { ms: T0 };
     const a = await doctor(dir, now);
     for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) {
@@ -125,7 +126,30 @@ describe('StormWatch.resume: a doctor restarted mid-storm goes on with it', () =
     assert.equal(b.records.length, 1);
     assert.equal(b.records[0]?.group?.role, 'member');
     assert.equal(b.records[0]?.group?.members?.length, 5);
+    assert.deepEqual(b.released, ['c1', 'c2', 'c3', 'c4', 'c5'], 'each judged (none was restarted here, so each went on to the next)');
     assert.notEqual(b.storms.gate(engine, 10, 'c1', exited(now.ms), true), 'hold');
+    await b.stories.save();
+    assert.equal((await StoryStore.open(dir)).openStorm('local'), undefined, 'off the file once all are judged');
+  }));
+
+  test('a doctor restarted while a settled storm\'s members are judged goes on with them, one restart first, with no second closing record', () => withDir(async (dir) => {
+    const now = { ms: T0 };
+    const a = await doctor(dir, now, { hang: true });
+    for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) {
+      crash(a.stories, id, now.ms);
+      a.storms.signal(engine, 10, { id, name: id, kind: 'die', at: now.ms, exitCode: 1 });
+    }
+    for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) assert.equal(a.storms.gate(engine, 10, id, exited(now.ms), false), 'hold');
+    now.ms = T0 + WINDOW_MS + 1;
+    a.timers.shift()!();
+    await published(a);
+    assert.deepEqual(a.released, ['c1'], 'killed while its first restart runs');
+    now.ms = T0 + WINDOW_MS + 20_000;
+    const b = await doctor(dir, now);
+    b.storms.resume(engine, 10, () => 'SIGTERM');
+    await published(b);
+    assert.equal(b.records.length, 0, 'the storm was recorded settled already');
+    assert.deepEqual(b.released, ['c1', 'c2', 'c3', 'c4', 'c5'], 'one at a time, the first again');
   }));
 
   test('crashes enough for a storm that no doctor saw (it was down with them) open one on start', () => withDir(async (dir) => {

@@ -13,7 +13,7 @@ function watch(threshold: { count: number } | { share: number }) {
     config: { storm: { threshold, windowMs: 30_000 } },
     clock: { now: () => 1_000_000 },
     bus: new IncidentBus([]),
-    stories: { append: () => undefined, setOpenStorm: () => undefined, save: async () => undefined } as unknown as StoryLedger,
+    stories: { append: () => undefined, setOpenStorm: () => undefined, openStorm: () => undefined, save: async () => undefined } as unknown as StoryLedger,
     feed: () => undefined,
     later: (_ms, fn) => void timers.push(fn),
     release: async (_engine, id) => {

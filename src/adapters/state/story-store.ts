@@ -48,7 +48,7 @@ function isHost(v: unknown): v is HostCoverage {
 function isOpenStorm(v: unknown): v is OpenStorm {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as OpenStorm;
-  return typeof o.incidentId === 'string' && typeof o.startedAt === 'number' && typeof o.lastSignalAt === 'number' && typeof o.cause === 'string';
+  return typeof o.incidentId === 'string' && typeof o.startedAt === 'number' && typeof o.lastSignalAt === 'number' && typeof o.cause === 'string' && (o.settledAt === undefined || typeof o.settledAt === 'number');
 }
 
 function isStoryFile(v: unknown): v is StoryFile {
