@@ -133,6 +133,7 @@ function readStoryRules(input: JudgeInput): Judgement | undefined {
     }
     if (death.cause === 'person') {
       const how = death.stop ? `${death.stop.signal} at ${iso(death.stop.at)}, ${formatDuration(Math.max(0, death.at - death.stop.at))} before it exited` : 'a stop';
+      if (facts.status === 'removing') return { stage: 'story', decision: none('manual-stop', `stopped and removed by a person or tool (${how}: docker rm -f, compose down, a recreate); nothing to do`) };
       return facts.running
         ? { stage: 'story', decision: none('manual-stop', `stopped by a person or tool (${how}) and running again (started by hand or docker restart); nothing to do`) }
         : { stage: 'story', decision: none('manual-stop', `stopped by a person or tool (${how}, exit code ${evidence.exitCode ?? 'unknown'}); it stays stopped until someone starts it`) };

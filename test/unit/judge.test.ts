@@ -31,6 +31,8 @@ interface Row {
     readonly deferUntil?: string;
     /** Fragments the reason must contain: the numbers it was decided on. */
     readonly says?: readonly string[];
+    /** Fragments it must not contain. */
+    readonly saysNot?: readonly string[];
   };
 }
 
@@ -81,6 +83,13 @@ const rows: Row[] = [
     name: 'auto-removed right after a failed exit: nothing to restart, a person is told',
     facts: makeFacts({ status: 'removing', exitCode: 1, autoRemove: true }),
     expect: { action: 'escalate', guardrail: 'removed', says: ['code 1', '--rm'] },
+  },
+  {
+    name: 'a person\'s docker rm -f (a SIGKILL, then it is gone): theirs, and never said to stay stopped',
+    facts: makeFacts({ status: 'removing', exitCode: 137 }),
+    trigger: makeTrigger('die'),
+    steps: [start(10 * MIN), kill(1, 'SIGKILL'), die(0, 137)],
+    expect: { action: 'none', guardrail: 'manual-stop', says: ['removed by a person', 'SIGKILL'], saysNot: ['stays stopped'] },
   },
   {
     name: 'auto-removed after exit 0: a finished job',
@@ -598,6 +607,7 @@ describe('judgeIncident', () => {
       for (const fragment of row.expect.says ?? []) {
         assert.ok(decision.reason.includes(fragment), `reason should contain ${JSON.stringify(fragment)}: ${decision.reason}`);
       }
+      for (const fragment of row.expect.saysNot ?? []) assert.ok(!decision.reason.includes(fragment), `reason should not say ${JSON.stringify(fragment)}: ${decision.reason}`);
     });
   }
 
