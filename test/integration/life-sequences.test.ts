@@ -13,7 +13,7 @@ import path from 'node:path';
 import { readAuditLog } from '../../src/adapters/audit/audit-log.js';
 import type { AuditRecord } from '../../src/core/types.js';
 import { openHarness, runCli, type Harness } from '../helpers/doctor-harness.js';
-import { startDoctorProcess } from '../helpers/doctor-process.js';
+import { startDoctorProcess, type DoctorProcess } from '../helpers/doctor-process.js';
 import { removeAllTestContainers, removeContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type RunOptions, type TestContainer } from '../helpers/engine.js';
 import { countStarts, doctorRestarts, execIn, failOnceThenRun, failTwiceThenRun, statusOf, waitForCycles, waitForRecord, type StartCounter } from '../helpers/scenes.js';
 import { processAlive } from '../helpers/process-alive.js';
@@ -498,46 +498,75 @@ describe('what the doctor knows before acting', PARALLEL, () => {
   });
 });
 
+/** One container's scene across two doctor processes on one STATE_DIR: the first is killed (-9) mid-incident, the next picks up. */
+interface AcrossDoctors {
+  readonly c: TestContainer;
+  readonly starts: StartCounter;
+  readonly stateDir: string;
+  /** Starts the container and waits for the first doctor's restart of it to go out. */
+  restartedByFirst(): Promise<void>;
+  killFirst(): Promise<void>;
+  /** Starts the next doctor (stopped when the scene ends). */
+  next(): Promise<DoctorProcess>;
+}
+
+async function acrossDoctors(name: string, cmd: string, fn: (s: AcrossDoctors) => Promise<void>): Promise<void> {
+  const scope = randomBytes(4).toString('hex');
+  const c = await runContainer({ name, cmd, labels: { [SCENE_LABEL]: scope }, start: false });
+  const starts = await countStarts([c.id]);
+  const stateDir = await mkdtemp(path.join(tmpdir(), `doctor-${name}-`));
+  const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
+  const doctors: DoctorProcess[] = [];
+  try {
+    const first = await startDoctorProcess(env);
+    doctors.push(first);
+    await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
+    await fn({
+      c, starts, stateDir,
+      async restartedByFirst() {
+        await container(c).start();
+        await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+      },
+      async killFirst() {
+        process.kill(first.pid, 'SIGKILL');
+        await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      },
+      async next() {
+        const second = await startDoctorProcess(env);
+        doctors.push(second);
+        return second;
+      },
+    });
+  } finally {
+    const [first, ...later] = doctors;
+    for (const d of later) await d.stop();
+    try {
+      if (first) process.kill(first.pid, 'SIGKILL');
+    } catch {
+      // already gone, as the scene intends
+    }
+    starts.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
 describe('a doctor stopped or killed mid-incident', PARALLEL, () => {
   test('a restart whose doctor is killed (-9) in the settle check is on record, and the next doctor records its outcome', async () => {
-    const scope = randomBytes(4).toString('hex');
-    const c = await runContainer({ name: 'kill9', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
-    const starts = await countStarts([c.id]);
-    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9-'));
-    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
-    let firstPid: number | undefined;
-    try {
-      const first = await startDoctorProcess(env);
-      firstPid = first.pid;
-      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
-      await container(c).start();
-      await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+    await acrossDoctors('kill9', failOnceThenRun('echo "Error: boom" >&2; exit 1'), async ({ c, starts, stateDir, restartedByFirst, killFirst, next }) => {
+      await restartedByFirst();
       await waitFor(async () => (await statusOf(c.id)) === 'running' && starts.count(c.id) === 2, { what: 'the restart to happen' });
-      process.kill(first.pid, 'SIGKILL');
-      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      await killFirst();
       const ahead = (await readFile(path.join(stateDir, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       assert.ok(ahead.some((l) => l.decision?.action === 'restart' && l.outcome?.status === 'pending'), 'the decision was written before the restart');
 
-      const second = await startDoctorProcess(env);
-      try {
-        await waitFor(async () => (await records(stateDir, c.name)).some((r) => r.outcome.status === 'restarted'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
-        const rs = await records(stateDir, c.name);
-        const restart = rs.find((r) => r.decision.action === 'restart')!;
-        assert.match(restart.outcome.detail, /doctor itself started again/, brief(rs));
-        assert.equal(restart.decision.executed, true);
-        assert.equal(starts.count(c.id), 2, 'the next doctor did not restart it again');
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      try {
-        if (firstPid !== undefined) process.kill(firstPid, 'SIGKILL');
-      } catch {
-        // already gone, as the scene intends
-      }
-      starts.close();
-      await rm(stateDir, { recursive: true, force: true });
-    }
+      await next();
+      await waitFor(async () => (await records(stateDir, c.name)).some((r) => r.outcome.status === 'restarted'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
+      const rs = await records(stateDir, c.name);
+      const restart = rs.find((r) => r.decision.action === 'restart')!;
+      assert.match(restart.outcome.detail, /doctor itself started again/, brief(rs));
+      assert.equal(restart.decision.executed, true);
+      assert.equal(starts.count(c.id), 2, 'the next doctor did not restart it again');
+    });
   });
 });
 
@@ -587,78 +616,36 @@ describe('a doctor killed mid-storm', () => {
 
 describe('a doctor killed mid-settle, then a person acts', () => {
   test('a person\'s docker start after the restarted run crashed while the doctor was down is theirs: restarted-by-person, never restarted', async () => {
-    const scope = randomBytes(4).toString('hex');
-    const c = await runContainer({ name: 'kill9-start', cmd: failTwiceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
-    const starts = await countStarts([c.id]);
-    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9r-'));
-    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
-    const first = await startDoctorProcess(env);
-    try {
-      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
-      await container(c).start();
-      await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+    await acrossDoctors('kill9-start', failTwiceThenRun('echo "Error: boom" >&2; exit 1'), async ({ c, starts, stateDir, restartedByFirst, killFirst, next }) => {
+      await restartedByFirst();
       await waitFor(async () => starts.count(c.id) === 2 && (await statusOf(c.id)) === 'exited', { what: 'the restarted run to crash' });
-      process.kill(first.pid, 'SIGKILL');
-      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      await killFirst();
       await container(c).start();
-      const second = await startDoctorProcess(env);
-      try {
-        const restart = await waitFor(async () => (await records(stateDir, c.name)).find((r) => r.decision.action === 'restart' && r.outcome.status !== 'pending'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
-        await second.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle of the next doctor' });
-        const rs = await records(stateDir, c.name);
-        assert.equal(restart.outcome.status, 'restarted-by-person', brief(rs));
-        assert.match(restart.outcome.detail, /restarted run ended \(exit code 1/);
-        assert.equal(starts.count(c.id), 3, 'the doctor did not start it again');
-        assert.equal(await statusOf(c.id), 'running');
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      try {
-        process.kill(first.pid, 'SIGKILL');
-      } catch {
-        // already gone, as the scene intends
-      }
-      starts.close();
-      await rm(stateDir, { recursive: true, force: true });
-    }
+      const second = await next();
+      const restart = await waitFor(async () => (await records(stateDir, c.name)).find((r) => r.decision.action === 'restart' && r.outcome.status !== 'pending'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
+      await second.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle of the next doctor' });
+      const rs = await records(stateDir, c.name);
+      assert.equal(restart.outcome.status, 'restarted-by-person', brief(rs));
+      assert.match(restart.outcome.detail, /restarted run ended \(exit code 1/);
+      assert.equal(starts.count(c.id), 3, 'the doctor did not start it again');
+      assert.equal(await statusOf(c.id), 'running');
+    });
   });
 
   test('a person\'s docker stop while the doctor was down is recorded as theirs by the next doctor, never a restart that did not hold', async () => {
-    const scope = randomBytes(4).toString('hex');
-    const c = await runContainer({ name: 'kill9-stop', cmd: failOnceThenRun('echo "Error: boom" >&2; exit 1'), labels: { [SCENE_LABEL]: scope }, start: false });
-    const starts = await countStarts([c.id]);
-    const stateDir = await mkdtemp(path.join(tmpdir(), 'doctor-kill9s-'));
-    const env = { DOCKER_HOST: testDockerHost(), STATE_DIR: stateDir, TARGET_LABEL: `${SCENE_LABEL}=${scope}`, CHECK_INTERVAL: '1', RESTART_SETTLE_TIME: '30', MIN_DEAD_TIME: '2' };
-    const first = await startDoctorProcess(env);
-    try {
-      await first.waitForFeed((l) => l.type === 'cycle', { what: 'a cycle' });
-      await container(c).start();
-      await first.waitForFeed((l) => l.type === 'restarting', { what: 'the restart', timeoutMs: 20_000 });
+    await acrossDoctors('kill9-stop', failOnceThenRun('echo "Error: boom" >&2; exit 1'), async ({ c, starts, stateDir, restartedByFirst, killFirst, next }) => {
+      await restartedByFirst();
       await waitFor(async () => (await statusOf(c.id)) === 'running' && starts.count(c.id) === 2, { what: 'the restart to happen' });
-      process.kill(first.pid, 'SIGKILL');
-      await waitFor(() => !processAlive(first.pid), { what: 'the doctor to die' });
+      await killFirst();
       await container(c).stop({ t: 1 });
-      const second = await startDoctorProcess(env);
-      try {
-        const restart = await waitFor(async () => (await records(stateDir, c.name)).find((r) => r.decision.action === 'restart' && r.outcome.status !== 'pending'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
-        const rs = await records(stateDir, c.name);
-        assert.equal(restart.outcome.status, 'stopped-by-person', brief(rs));
-        assert.ok(!rs.some((r) => r.decision.action === 'escalate'), brief(rs));
-        assert.equal(starts.count(c.id), 2);
-        assert.equal(await statusOf(c.id), 'exited');
-      } finally {
-        await second.stop();
-      }
-    } finally {
-      try {
-        process.kill(first.pid, 'SIGKILL');
-      } catch {
-        // already gone, as the scene intends
-      }
-      starts.close();
-      await rm(stateDir, { recursive: true, force: true });
-    }
+      await next();
+      const restart = await waitFor(async () => (await records(stateDir, c.name)).find((r) => r.decision.action === 'restart' && r.outcome.status !== 'pending'), { what: 'the outcome recorded by the next doctor', timeoutMs: 20_000 });
+      const rs = await records(stateDir, c.name);
+      assert.equal(restart.outcome.status, 'stopped-by-person', brief(rs));
+      assert.ok(!rs.some((r) => r.decision.action === 'escalate'), brief(rs));
+      assert.equal(starts.count(c.id), 2);
+      assert.equal(await statusOf(c.id), 'exited');
+    });
   });
 });
 
