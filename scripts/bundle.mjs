@@ -173,3 +173,20 @@ const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.
 const entry = outputs.find(([file]) => file === 'dist/doctor.js')?.[1].bytes ?? 0;
 const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
 process.stdout.write(`dist/doctor.js: ${(entry / 1024).toFixed(0)} KiB, with ${outputs.length - 1} lazily loaded chunks ${(total / 1024).toFixed(0)} KiB\n`);
+
+/**
+ * V8 keeps a script's source as a two-byte string (twice the memory, for as long as the process
+ * runs) when one character of it is not Latin-1, and esbuild escapes non-ASCII in strings but
+ * leaves it raw inside regular expression literals. A `‘` or `…` in one pattern doubled a 125 KB
+ * chunk on Node 24 (docs/scale.md). The source spells such characters as `\u` escapes, and
+ * the build fails on any non-ASCII character that slips through, naming where.
+ */
+const raw = [];
+for (const [file] of outputs) {
+  const text = await readFile(path.join(root, file), 'utf8');
+  for (const m of text.matchAll(/[^\x00-\x7f]/g)) raw.push(`${file}: ${JSON.stringify(text.slice(Math.max(0, m.index - 30), m.index + 10))}`);
+}
+if (raw.length > 0) {
+  process.stderr.write(`bundle: non-ASCII characters in the output (write them as \\u escapes in the source):\n${raw.slice(0, 10).join('\n')}\n`);
+  process.exit(1);
+}

@@ -116,7 +116,7 @@ export function extractUnresolvedHost(line: string): string | undefined {
 
 /** The first absolute path in a line (quoted or bare), when there is one. */
 export function extractPath(line: string): string | undefined {
-  const quoted = line.match(/['"`‘](\/[^'"`’]+)['"`’]/);
+  const quoted = line.match(/['"`\u2018](\/[^'"`\u2019]+)['"`\u2019]/);
   if (quoted?.[1]) return quoted[1];
   const url = line.match(/unix:\/\/(\/[^\s:]+)/);
   if (url?.[1]) return url[1];

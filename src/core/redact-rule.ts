@@ -36,7 +36,7 @@ export interface RuleMatch {
 const PLACEHOLDER_WORD =
   /^(?:true|false|null|nil|none|undefined|empty|unset|set|redacted|masked|hidden|removed|omitted|required|missing|invalid|expired|n\/a|changeme|example|string)$/i;
 /** Placeholder shapes: `***`, `xxx`, `<secret>`, `${DB_PASSWORD}`, `{{ .Token }}`, `%s`, `$TOKEN`, an earlier redaction. */
-const PLACEHOLDER_SHAPE = /^(?:-+|\*+|[xX]{3,}|\?+|%[sdv]|\{\}|\[REDACTED.*|.*\[REDACTED:[^\]]*\]$|<[^>]*>?|\$\{[^}]*\}?|\{\{.*|\$[A-Za-z_][A-Za-z0-9_]*|\$\([^)]*\)?|\.\.\.|…)$/;
+const PLACEHOLDER_SHAPE = /^(?:-+|\*+|[xX]{3,}|\?+|%[sdv]|\{\}|\[REDACTED.*|.*\[REDACTED:[^\]]*\]$|<[^>]*>?|\$\{[^}]*\}?|\{\{.*|\$[A-Za-z_][A-Za-z0-9_]*|\$\([^)]*\)?|\.\.\.|\u2026)$/;
 
 export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER_WORD.test(value) || PLACEHOLDER_SHAPE.test(value);

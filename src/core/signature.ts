@@ -34,7 +34,7 @@ const REPLACEMENTS: ReadonlyArray<readonly [RegExp, string]> = [
   // Request ids and tokens: `request_id=abc123`, or quoted/bare mixed letter-and-digit runs of eight or more.
   [/\b((?:request|req|trace|span|correlation|session|txn|transaction)[_-]?id["']?\s*[:=]\s*)["']?[\w.-]+["']?/gi, '$1<id>'],
   [/\b(?=[a-z_-]*\d)(?=[\d_-]*[a-z])[a-z0-9_-]{8,}\b/gi, '<id>'],
-  [/\b\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds|m|min|mins|minutes|h|hours?)\b/gi, '<dur>'],
+  [/\b\d+(?:\.\d+)?\s?(?:ns|us|\u00b5s|ms|s|sec|secs|seconds|m|min|mins|minutes|h|hours?)\b/gi, '<dur>'],
   [/\d+/g, '<n>'],
 ];
 

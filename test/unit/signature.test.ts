@@ -22,6 +22,7 @@ describe('normaliseErrorLine', () => {
     ['request_id="abc-XYZ-def" failed', 'request_id=<id> failed'],
     ['token q8Zr2LmN0xYt rejected', 'token <id> rejected'],
     ['timed out after 30000ms (1.5s budget)', 'timed out after <dur> (<dur> budget)'],
+    ['context deadline exceeded after 850.3µs', 'context deadline exceeded after <dur>'],  // Go's Duration prints micro as U+00B5
     ['open /proc/1234/status: no such file', 'open /proc/<n>/status: no such file'],
     ['  Too   many\tspaces  ', 'too many spaces'],
   ];

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { StateError, describeWriteError } from '../../core/errors.js';
+import { fileLines } from './file-lines.js';
 import type { AuditEvent, AuditRecord, IncidentNoteEvent, OutcomeEvent } from '../../core/types.js';
 import type { AuditSink, StorageHealthSink } from '../../pipeline/ports.js';
 
@@ -145,7 +144,7 @@ export async function readAuditLog(file: string, query: AuditQuery = {}): Promis
   /** Records written ahead and still waiting for their outcome line, by incident and occurrence. */
   const awaiting = new Map<string, number>();
   let skipped = 0;
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lines = fileLines(file);
   const trim = (): void => {
     if (!Number.isFinite(limit) || kept.length <= limit * 2) return;
     kept = kept.slice(kept.length - limit);
@@ -209,7 +208,7 @@ function isNote(value: unknown): value is IncidentNoteEvent {
  */
 export async function readAuditNotes(file: string, query: { readonly sinceMs?: number } = {}): Promise<IncidentNoteEvent[]> {
   const notes: IncidentNoteEvent[] = [];
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lines = fileLines(file);
   try {
     for await (const line of lines) {
       if (!line.includes('"kind"')) continue;

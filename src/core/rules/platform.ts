@@ -45,7 +45,7 @@ export const illegalInstruction: CatalogEntry = {
 /** Java: classes compiled for a newer JVM than the image's. Class file version - 44 = Java release. */
 const JAVA_CLASS_VERSION = /UnsupportedClassVersionError|has been compiled by a more recent version of the Java Runtime|Unsupported major\.minor version|invalid target release: \d+/i;
 /** A binary linked against a newer C library than the image's, or glibc software on musl (Alpine). */
-const LIBC_VERSION = /version [`'‘]GLIBC(?:XX)?_[\d.]+' not found|GLIBC_[\d.]+ not found|Error relocating [^:]+: \w+: symbol not found|ld-linux[\w-]*\.so\.\d+: No such file or directory|__libc_single_threaded|Dynamic loading not supported/i;
+const LIBC_VERSION = /version [`'\u2018]GLIBC(?:XX)?_[\d.]+' not found|GLIBC_[\d.]+ not found|Error relocating [^:]+: \w+: symbol not found|ld-linux[\w-]*\.so\.\d+: No such file or directory|__libc_single_threaded|Dynamic loading not supported/i;
 /** A native Node addon built for another Node.js ABI. */
 const NODE_ABI = /was compiled against a different Node\.js version|NODE_MODULE_VERSION \d+\. This version of Node\.js requires|Module did not self-register/i;
 const PLATFORM_MISMATCH = new RegExp([JAVA_CLASS_VERSION.source, LIBC_VERSION.source, NODE_ABI.source].join('|'), 'i');
