@@ -11,6 +11,7 @@
  * Pure functions of the facts; the dependents pass gathers them.
  */
 import type { ContainerFacts, ContainerRef } from './types.js';
+import { byText } from './text-order.js';
 
 export const COMPOSE_PROJECT = 'com.docker.compose.project';
 export const COMPOSE_SERVICE = 'com.docker.compose.service';
@@ -92,7 +93,7 @@ export function directLink(dependent: ContainerFacts, parent: ContainerFacts): {
  * depends on vpn). Ties keep the order of `all`, sorted by name for stable output.
  */
 export function findDependents(parent: ContainerFacts, all: readonly ContainerFacts[]): DependentLink[] {
-  const others = [...all].filter((c) => c.ref.id !== parent.ref.id).sort((a, b) => a.ref.name.localeCompare(b.ref.name));
+  const others = [...all].filter((c) => c.ref.id !== parent.ref.id).sort((a, b) => byText(a.ref.name, b.ref.name));
   // Reachable from the parent along dependency links.
   const reached = new Map<string, ContainerFacts>();
   const frontier: ContainerFacts[] = [parent];
@@ -142,7 +143,7 @@ export function findOrphanedDependents(
       if (refersTo(owner, parent) || all.some((o) => refersTo(owner, o))) return false;
       return formerName(owner) === parent.ref.name;
     })
-    .sort((a, b) => a.ref.name.localeCompare(b.ref.name));
+    .sort((a, b) => byText(a.ref.name, b.ref.name));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { toContainerFacts, type InspectJson } from '../../src/adapters/docker/inspect-facts.js';
+import { readNetworks, toContainerFacts, type InspectJson } from '../../src/adapters/docker/inspect-facts.js';
 import type { ContainerFacts } from '../../src/core/types.js';
 
 /** Inspect output recorded from Docker Engine 20.10 (API 1.41). */
@@ -131,5 +131,12 @@ describe('toContainerFacts on edge cases', () => {
     assert.equal(facts.ref.name, '');
     assert.equal(facts.exitCode, null);
     assert.deepEqual(facts.labels, {});
+  });
+});
+
+describe('readNetworks', () => {
+  test('networks sort by code unit, whatever the host locale: upper case before lower, digits first', () => {
+    const names = readNetworks({ web_net: null, Backend: null, '2-edge': null, backend: null }).map((n) => n.name);
+    assert.deepEqual(names, ['2-edge', 'Backend', 'backend', 'web_net']);
   });
 });

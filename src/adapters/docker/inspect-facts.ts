@@ -4,6 +4,7 @@
  * https://docs.docker.com/reference/api/engine/version/v1.41/#tag/Container/operation/ContainerInspect
  */
 import type { ContainerFacts, ContainerStatus, HealthStatus, NetworkAttachment, RestartPolicyName } from '../../core/types.js';
+import { byText } from '../../core/text-order.js';
 
 /** The parts of the inspect JSON the doctor reads. Every field is optional: engines differ. */
 export interface InspectJson {
@@ -110,7 +111,7 @@ export function toContainerFacts(inspect: InspectJson, host: string): ContainerF
 export function readNetworks(networks: Readonly<Record<string, NetworkJson | null>> | null | undefined): NetworkAttachment[] {
   return Object.entries(networks ?? {})
     .map(([name, n]) => ({ name, ip: n?.IPAddress ?? '', aliases: [...new Set([...(n?.Aliases ?? []), ...(n?.DNSNames ?? [])])] }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => byText(a.name, b.name));
 }
 
 /**

@@ -19,6 +19,7 @@ import type {
 import { collectRepeats } from './signature-times.js';
 import { failedAgain, HOLD_MS, personRestartAfter, readRecovery } from './story-reading.js';
 import { restartResult } from '../outcome.js';
+import { byText } from '../text-order.js';
 
 export interface ReportInput {
   /** Incident records, outcomes joined (any order). */
@@ -150,7 +151,7 @@ function costOf(records: readonly AuditRecord[]): Report['diagnosis'] {
   }
   const byBackend: BackendCost[] = [...backends.entries()]
     .map(([backend, b]) => ({ backend, calls: b.calls, inputTokens: b.inputTokens, outputTokens: b.outputTokens, estimatedCostUsd: b.priced ? b.cost : null }))
-    .sort((a, b) => b.calls - a.calls || a.backend.localeCompare(b.backend));
+    .sort((a, b) => b.calls - a.calls || byText(a.backend, b.backend));
   const priced = byBackend.filter((b) => b.estimatedCostUsd !== null);
   return {
     calls: byBackend.reduce((n, b) => n + b.calls, 0),

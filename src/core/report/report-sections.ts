@@ -4,6 +4,7 @@
  */
 import { formatCompactDuration } from '../format.js';
 import type { DurationStats, Report, ReportFigures } from './report-types.js';
+import { byText } from '../text-order.js';
 
 /** How a cell reads: `good` and `bad` are painted by renderers that have colour. */
 export type Tone = 'plain' | 'good' | 'bad' | 'warn' | 'dim';
@@ -28,7 +29,7 @@ const dur = (ms: number | null) => (ms === null ? '-' : formatCompactDuration(ms
 const counts = (m: Readonly<Record<string, number>>) =>
   Object.entries(m)
     .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1] || byText(a[0], b[0]))
     .map(([k, n]) => `${k} ${n}`)
     .join(', ') || '-';
 const ttr = (s: DurationStats) => (s.count === 0 ? '-' : `${dur(s.medianMs)} / ${dur(s.worstMs)}`);

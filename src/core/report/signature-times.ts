@@ -1,5 +1,6 @@
 /** When the same failure comes back: its times, and whether they follow the clock (a nightly job's OOM). */
 import type { SignatureRepeat } from './report-types.js';
+import { byText } from '../text-order.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Times of day this close (either way) count as the same time. */
@@ -45,5 +46,5 @@ export function collectRepeats(
       const times = [...new Set(g.times)].sort((a, b) => a - b);
       return { container: g.container, signature: g.signature, rule: g.rule, count: g.count, times: times.map((t) => new Date(t).toISOString()), pattern: describeTimePattern(times) };
     })
-    .sort((a, b) => b.count - a.count || a.container.localeCompare(b.container));
+    .sort((a, b) => b.count - a.count || byText(a.container, b.container));
 }
