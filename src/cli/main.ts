@@ -3,6 +3,7 @@ import { DoctorError, ExitCode, describeError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { silenceDependencyWarnings } from './dependency-warnings.js';
 import { guardOutput, type OutputGuard } from './closed-output.js';
+import { useCompileCache } from './compile-cache.js';
 
 // Each command's module is imported when that command runs, never for `--help` or another
 // command: the Docker client, the Anthropic SDK, zod and the Slack client cost most of the
@@ -38,7 +39,11 @@ export function buildProgram(output?: OutputGuard): Command {
     .description('Keeps Docker containers alive and explains their failures.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Before the command's own module loads, so its chunks are cached too (compile-cache.ts).
+    .hook('preAction', (_program, command) => {
+      if (command.name() !== 'watch') useCompileCache();
+    });
 
   addConfigFlags(
     program
