@@ -197,8 +197,11 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     // A histogram's samples are its _bucket, _sum and _count series.
     const family = types.has(metric!) ? metric! : metric!.replace(/_(bucket|sum|count)$/, '');
     assert.ok(types.has(family) && (family === metric || types.get(family) === 'histogram'), `${where}: sample without TYPE`);
-    const value = /^(?:NaN|[+-]Inf)$/.test(raw!) ? Number(raw!.replace('Inf', 'Infinity')) : Number(raw);
-    assert.ok(raw === 'NaN' || !Number.isNaN(value), `${where}: value`);
+    // As Prometheus reads a value (Go's strconv.ParseFloat): NaN and Inf in any case. prom-client
+    // writes `Nan`, for the event loop's mean delay before its first sample (every 100 ms).
+    const special = /^(?:nan|[+-]?inf)$/i.test(raw!);
+    const value = special ? (/nan/i.test(raw!) ? Number.NaN : raw!.startsWith('-') ? -Infinity : Infinity) : Number(raw);
+    assert.ok(special || !Number.isNaN(value), `${where}: value`);
     if (types.get(family) === 'counter') assert.ok(value >= 0, `${where}: negative counter`);
     const labels: Record<string, string> = {};
     for (const l of labelText?.match(new RegExp(label, 'g')) ?? []) {
