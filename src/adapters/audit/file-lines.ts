@@ -3,8 +3,9 @@ import { createReadStream } from 'node:fs';
 /**
  * The lines of a text file, read as a stream: what `readline.createInterface({ input, crlfDelay:
  * Infinity })` yields (a break is `\n`, `\r\n` or a lone `\r`; no empty last line after a final
- * break), without node:readline. Its import costs a watch that reads the audit log only at start:
- * on Node 24 it loads the REPL's history module and the readline interface too (docs/scale.md).
+ * break), without node:readline, whose import a watch paid for lines it reads only at start. (On
+ * Node 24 node:fs/promises itself loads readline's internals and the REPL's history module, so
+ * there the saving is the public module alone: docs/scale.md.)
  */
 export async function* fileLines(file: string): AsyncGenerator<string> {
   let pending = '';
