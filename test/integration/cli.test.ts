@@ -107,6 +107,28 @@ describe('doctor diagnose', { concurrency: 4 }, () => {
     assert.equal((JSON.parse(j.stdout) as { decision: { action: string } }).decision.action, 'none');
   });
 
+  test('--json names its compose neighbours both ways (depends_on with restart: true): what it depends on and what depends on it, with their states', async () => {
+    const project = `cli-nb-${Date.now().toString(36)}`;
+    const compose = (service: string, dependsOn?: string) => ({
+      'com.docker.compose.project': project,
+      'com.docker.compose.service': service,
+      ...(dependsOn ? { 'com.docker.compose.depends_on': dependsOn } : {}),
+    });
+    const db = await runContainer({ name: 'cli-nb-db', cmd: 'exec sleep 3600', labels: compose('db') });
+    const stranger = await runContainer({ name: 'cli-nb-other', cmd: 'exec sleep 3600' });
+    const apiSvc = await runContainer({ name: 'cli-nb-api', cmd: 'echo "Error: boom" >&2; exit 1', labels: compose('api', 'db:service_started:true') });
+    await waitFor(async () => (await statusOf(apiSvc.id)) === 'exited', { what: 'the api to exit' });
+    const web = await runContainer({ name: 'cli-nb-web', cmd: 'exec sleep 3600', labels: compose('web', 'api:service_started:true') });
+    const r = await doctor(['diagnose', apiSvc.name, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const { neighbours } = JSON.parse(r.stdout) as { neighbours: Array<{ name: string; direction: string; status: string }> };
+    const byName = new Map(neighbours.map((n) => [n.name, n]));
+    assert.equal(byName.get(db.name)?.direction, 'depends-on', r.stdout);
+    assert.equal(byName.get(db.name)?.status, 'running');
+    assert.equal(byName.get(web.name)?.direction, 'dependent', r.stdout);
+    assert.ok(!byName.has(stranger.name), 'a container outside the project is no neighbour');
+  });
+
   test('an unknown container: exit 2 and one line', async () => {
     const r = await doctor(['diagnose', 'dt-no-such-container-anywhere']);
     assert.equal(r.code, 2);

@@ -57,6 +57,12 @@ export async function runDiagnoseCommand(given: string, flags: DiagnoseFlags): P
   });
   try {
     const { engine, facts } = await locate(runtime.engines, container);
+    // Read beside the diagnosis, not after it: the full listing is the slowest call on a busy
+    // engine, and what links the neighbours (labels, network mode) does not change with a restart.
+    const neighbourRead = readNeighbours(engine, facts, { config, selfId: runtime.selfId }).catch((error: unknown) => {
+      warnings.push(`could not read its neighbours: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    });
     // The same story the watcher keeps: what is on file, plus what the engine still holds since this run began.
     const runStart = parseTime(facts.startedAt) ?? parseTime(facts.finishedAt) ?? Date.now() - 24 * 60 * 60 * 1000;
     const complete = await replayContainer(engine, runtime.stories, { id: facts.ref.id, name: facts.ref.name, sinceMs: runStart - 1_000 }, Date.now());
@@ -71,10 +77,7 @@ export async function runDiagnoseCommand(given: string, flags: DiagnoseFlags): P
       record: flags.fix === true,
       askAi: flags.ai !== false,
     })) as IncidentResult;
-    const neighbours = await readNeighbours(engine, result.facts, { config, selfId: runtime.selfId }).catch((error: unknown) => {
-      warnings.push(`could not read its neighbours: ${error instanceof Error ? error.message : String(error)}`);
-      return [];
-    });
+    const neighbours = await neighbourRead;
     for (const w of warnings) process.stderr.write(`doctor: warning: ${w}\n`);
     const people = describeHolds(runtime.people.holdsOf(historyKey(engine.host, facts.ref.name)), facts, config.people, Date.now());
     if (flags.json) process.stdout.write(`${JSON.stringify({ ...toDiagnoseJson(result), ...(people.length > 0 ? { people } : {}), neighbours, ...(result.rootCause ? { rootCause: result.rootCause } : {}) })}\n`);
