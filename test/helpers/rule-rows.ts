@@ -25,6 +25,8 @@ export interface RuleRow {
     readonly recognised?: boolean;
     /** Fragments the root cause must contain (derived from the evidence, not canned). */
     readonly says?: readonly string[];
+    /** Fragments the root cause must not contain. */
+    readonly saysNot?: readonly string[];
   };
 }
 
@@ -73,6 +75,9 @@ export function testRuleRows(family: string, entries: readonly CatalogEntry[], r
         }
         for (const fragment of row.expect.says ?? []) {
           assert.ok(diagnosis.root_cause.includes(fragment), `root cause should contain ${JSON.stringify(fragment)}: ${diagnosis.root_cause}`);
+        }
+        for (const fragment of row.expect.saysNot ?? []) {
+          assert.ok(!diagnosis.root_cause.includes(fragment), `root cause should not contain ${JSON.stringify(fragment)}: ${diagnosis.root_cause}`);
         }
         for (const text of [diagnosis.root_cause, diagnosis.suggested_fix, diagnosis.estimated_impact]) assert.ok(text.length > 0);
       });

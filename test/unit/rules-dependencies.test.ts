@@ -164,7 +164,17 @@ const rows: RuleRow[] = [
     facts: makeRunningFacts(),
     trigger: makeTrigger('log-pattern'),
     evidence: logs('ERROR: request 1 to 10.0.0.1:5432 failed: connection refused'),
-    expect: { rule: 'connection-refused', severity: 'high' },
+    expect: { rule: 'connection-refused', severity: 'high', says: ['Nothing it logged after that shows it carried on working'], saysNot: ['sustained rate', '1 such lines'] },
+  },
+  {
+    name: 'one upstream timeout while its health check fails is not a hiccup, and says why',
+    facts: makeRunningFacts({ health: { status: 'unhealthy', failingStreak: 3, lastOutput: 'probe timed out' } }),
+    trigger: makeTrigger('log-pattern'),
+    evidence: {
+      matchedLines: ['[error] 13#13: *1 upstream timed out (110: Operation timed out) while reading response header from upstream'],
+      logTail: ['[error] 13#13: *1 upstream timed out (110: Operation timed out) while reading response header from upstream', 'GET /dashboard/ 200'],
+    },
+    expect: { rule: 'dependency-timeout', severity: 'high', says: ['health check fails'], saysNot: ['sustained rate'] },
   },
   {
     name: 'a sustained rate of upstream timeouts is high',

@@ -140,7 +140,8 @@ function workedAfter(ctx: RuleContext): boolean {
 /**
  * Severity and restart advice shared by the dependency entries. A running container that logged
  * a dependency error or two and then carried on working (a timeout, then requests served) is a
- * hiccup: recorded at low severity, not posted. Errors with nothing but errors after them are not. A sustained rate is high. An exit gets one restart (the
+ * hiccup: recorded at low severity, not posted. Errors with nothing but errors after them are not,
+ * nor are errors while its health check fails; a sustained rate is high. An exit gets one restart (the
  * dependency may be back), and the same error after that restart is escalated.
  */
 function dependencyFields(ctx: RuleContext, id: string, f: { root_cause: string; suggested_fix: string; config_suggestions: string[] }): DiagnosisFields {
@@ -155,7 +156,13 @@ function dependencyFields(ctx: RuleContext, id: string, f: { root_cause: string;
         suggested_fix: 'Nothing to do unless it keeps happening; if it does, look at the dependency it waits for.',
       });
     }
-    return fields(ctx, id, { ...f, root_cause: `${f.root_cause} ${count} such lines: a sustained rate, not a hiccup.`, severity: 'high', auto_restart_safe: true });
+    // Said as it is: many lines, a failing health check, or nothing after the error that shows it working.
+    const why = count >= SUSTAINED_ERROR_LINES
+      ? `${count} such lines: a sustained rate, not a hiccup.`
+      : ctx.input.evidence.health === 'unhealthy'
+        ? 'Its health check fails too: not a passing hiccup.'
+        : 'Nothing it logged after that shows it carried on working.';
+    return fields(ctx, id, { ...f, root_cause: `${f.root_cause} ${why}`, severity: 'high', auto_restart_safe: true });
   }
   const again = restartDidNotHelp(ctx, id);
   return fields(ctx, id, {
