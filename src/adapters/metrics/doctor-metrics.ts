@@ -27,7 +27,7 @@ export function hostLabel(host: string): string {
 }
 
 /** How often the event loop's delay is sampled for nodejs_eventloop_lag_* (prom-client's default: 10 ms). */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 export class DoctorMetrics {
   readonly registry = new Registry();
