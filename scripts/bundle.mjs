@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: bundles the CLI into dist/doctor.js, which bin/doctor.js runs, with every
- * runtime dependency inside, so neither the image nor an install needs node_modules (issue 14).
- * The source stays in small modules; `npm run typecheck` still checks it with tsc.
+ * `npm run build`: bundles the CLI into dist/doctor.cjs, which bin/doctor.js runs, and the
+ * commands' ES modules beside it, with every runtime dependency inside, so neither the image nor
+ * an install needs node_modules (issue 14). The source stays in small modules; `npm run
+ * typecheck` still checks it with tsc.
  *
  * What a command loads lazily (its own module, the Anthropic SDK, the Slack client, ssh2) goes to
- * chunks beside it, loaded by the dynamic import that needs them. A bundle of everything in one
+ * modules and chunks beside the shell, loaded by the dynamic import that needs them. A bundle of everything in one
  * 4.5 MB file made `doctor --help` take 0.50 s instead of 0.15 s on the bench machine: V8 must
  * scan all of it before running a line (measured 2026-12-01, Node 20.20). Left out of the bundle:
  * ssh2's optional native parts (its crypto binding and cpu-features), which it loads inside
@@ -136,27 +137,12 @@ const lazyCryptoAndTls = {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
-const result = await build({
+
+const common = {
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outdir: 'dist',
-  entryNames: 'doctor',
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
-  // Bundled CommonJS packages call require() and read __dirname (ssh2's wasm loader); ESM has neither.
-  banner: {
-    js: [
-      "import { createRequire as __doctorCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __doctorFileURLToPath } from 'node:url';",
-      'const require = __doctorCreateRequire(import.meta.url);',
-      'const __filename = __doctorFileURLToPath(import.meta.url);',
-      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    ].join(' '),
-  },
   // The chunks live in dist/chunks/, so src/version.ts could not find package.json by a relative path.
   define: { __DOCTOR_VERSION__: JSON.stringify(version) },
   external: ['cpu-features', '*.node'],
@@ -167,12 +153,66 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
+};
+
+/**
+ * The shell, dist/doctor.cjs: src/cli/main.ts (commander and the command definitions) as one
+ * CommonJS file. `doctor --help` and `--version` run it alone, without Node's ES module loader,
+ * which costs 8-10 ms of a 37 ms start on Node 20 (two ES modules, bin and bundle, measured
+ * 2026-12-03, Node 20.20). Each `import()` of main.ts stays an import() of the command's own ES
+ * module, built below; the shell and the commands share no module state (src/core/errors.ts says
+ * how an error crosses).
+ */
+const commandModules = new Set();
+const commandsAsImports = {
+  name: 'commands-as-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || args.importer !== path.join(root, 'src/cli/main.ts')) return undefined;
+      const source = path.join(path.dirname(args.importer), args.path.replace(/\.js$/, '.ts'));
+      commandModules.add(source);
+      return { path: args.path, external: true };
+    });
+  },
+};
+const shell = await build({
+  ...common,
+  entryPoints: { doctor: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  plugins: [commandsAsImports, lazyChildProcessForCommander],
+});
+
+/**
+ * The commands: each module main.ts imports as an ES module (dist/commands/watch.js, ...), and
+ * what they load lazily (the Anthropic SDK, the Slack client, ssh2) in chunks beside them.
+ */
+const commands = await build({
+  ...common,
+  entryPoints: [...commandModules].map((file) => path.relative(root, file)),
+  outbase: 'src/cli',
+  outdir: 'dist',
+  entryNames: '[dir]/[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  format: 'esm',
+  // Bundled CommonJS packages call require() and read __dirname (ssh2's wasm loader); ESM has neither.
+  banner: {
+    js: [
+      "import { createRequire as __doctorCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __doctorFileURLToPath } from 'node:url';",
+      'const require = __doctorCreateRequire(import.meta.url);',
+      'const __filename = __doctorFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join(' '),
+  },
   plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, httpThroughRequire, lazyCryptoAndTls],
 });
-const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
-const entry = outputs.find(([file]) => file === 'dist/doctor.js')?.[1].bytes ?? 0;
+const outputs = [shell, commands].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.c?js$/.test(file));
+const entry = outputs.find(([file]) => file === 'dist/doctor.cjs')?.[1].bytes ?? 0;
 const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
-process.stdout.write(`dist/doctor.js: ${(entry / 1024).toFixed(0)} KiB, with ${outputs.length - 1} lazily loaded chunks ${(total / 1024).toFixed(0)} KiB\n`);
+process.stdout.write(`dist/doctor.cjs: ${(entry / 1024).toFixed(0)} KiB, with ${outputs.length - 1} lazily loaded modules ${(total / 1024).toFixed(0)} KiB\n`);
 
 /**
  * V8 keeps a script's source as a two-byte string (twice the memory, for as long as the process

@@ -1,5 +1,5 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DoctorError, ExitCode, describeError } from '../core/errors.js';
+import { ExitCode, describeError, isDoctorError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { silenceDependencyWarnings } from './dependency-warnings.js';
 import { guardOutput, type OutputGuard } from './closed-output.js';
@@ -208,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
-    if (error instanceof DoctorError) {
+    if (isDoctorError(error)) {
       process.stderr.write(`doctor: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;

@@ -11,8 +11,16 @@ export const ExitCode = {
   internal: 70,
 } as const;
 
+/**
+ * The CLI's shell (dist/doctor.cjs) and the commands it imports are separate bundles, each with its
+ * own copy of this file, so the shell cannot use `instanceof` on what a command threw: a DoctorError
+ * carries this registry-wide mark instead.
+ */
+const DOCTOR_ERROR = Symbol.for('container-doctor.DoctorError');
+
 export class DoctorError extends Error {
   readonly exitCode: number = ExitCode.internal;
+  readonly [DOCTOR_ERROR] = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -37,6 +45,11 @@ export class DockerUnavailableError extends DoctorError {
 /** A state or audit file could not be read or written. */
 export class StateError extends DoctorError {
   override readonly exitCode = ExitCode.usage;
+}
+
+/** Whether `error` is a DoctorError from any copy of this module (see DOCTOR_ERROR). */
+export function isDoctorError(error: unknown): error is DoctorError {
+  return typeof error === 'object' && error !== null && (error as { [DOCTOR_ERROR]?: unknown })[DOCTOR_ERROR] === true;
 }
 
 /** Short description of any thrown value, for one-line messages. */

@@ -139,6 +139,15 @@ describe('LOG_FORMAT and LOG_LEVEL', () => {
 });
 
 describe('start-up', () => {
+  // Every script of the build: the shell, the commands' modules and their chunks.
+  async function bundleFiles(): Promise<string[]> {
+    const dist = new URL('../../dist/', import.meta.url).pathname;
+    const entries = await readdir(dist, { recursive: true });
+    const files = entries.filter((f) => /\.c?js$/.test(f)).map((f) => path.join(dist, f));
+    assert.ok(files.some((f) => f.endsWith('doctor.cjs')) && files.some((f) => f.includes(`${path.sep}chunks${path.sep}`)), `the build is there: ${entries.join(', ')}`);
+    return files;
+  }
+
   // Which of Node's own modules a process loaded, written at its exit by a preloaded hook.
   async function builtinsLoadedBy(args: readonly string[]): Promise<string[]> {
     const hook = path.join(dir, 'builtins-hook.cjs');
@@ -159,8 +168,7 @@ describe('start-up', () => {
   });
 
   test('the bundle never imports node:http as an ES module (on Node 22 and 24 that loads undici: 4 MB of a watch)', async () => {
-    const dist = new URL('../../dist/', import.meta.url).pathname;
-    const files = [path.join(dist, 'doctor.js'), ...(await readdir(path.join(dist, 'chunks'))).filter((f) => f.endsWith('.js')).map((f) => path.join(dist, 'chunks', f))];
+    const files = await bundleFiles();
     let usesHttp = false;
     for (const file of files) {
       const text = await readFile(file, 'utf8');
@@ -171,8 +179,7 @@ describe('start-up', () => {
   });
 
   test('the bundle imports node:crypto, node:https and node:tls as no ES module: they load on first use (3 MB of an idle watch on Node 24)', async () => {
-    const dist = new URL('../../dist/', import.meta.url).pathname;
-    const files = [path.join(dist, 'doctor.js'), ...(await readdir(path.join(dist, 'chunks'))).filter((f) => f.endsWith('.js')).map((f) => path.join(dist, 'chunks', f))];
+    const files = await bundleFiles();
     const lazy = new Set<string>();
     for (const file of files) {
       const text = await readFile(file, 'utf8');
