@@ -171,7 +171,7 @@ const commandsAsImports = {
       if (args.kind !== 'dynamic-import' || args.importer !== path.join(root, 'src/cli/main.ts')) return undefined;
       const source = path.join(path.dirname(args.importer), args.path.replace(/\.js$/, '.ts'));
       commandModules.add(source);
-      return { path: args.path, external: true };
+      return { path: args.path.replace(/\.js$/, '.mjs'), external: true };
     });
   },
 };
@@ -185,7 +185,7 @@ const shell = await build({
 });
 
 /**
- * The commands: each module main.ts imports as an ES module (dist/commands/watch.js, ...), and
+ * The commands: each module main.ts imports as an ES module (dist/commands/watch.mjs, ...), and
  * what they load lazily (the Anthropic SDK, the Slack client, ssh2) in chunks beside them.
  */
 const commands = await build({
@@ -193,6 +193,9 @@ const commands = await build({
   entryPoints: [...commandModules].map((file) => path.relative(root, file)),
   outbase: 'src/cli',
   outdir: 'dist',
+  // .mjs: Node knows each file's format by its name, without looking for the package.json that
+  // says so, for each of the twenty-odd files a command loads.
+  outExtension: { '.js': '.mjs' },
   entryNames: '[dir]/[name]',
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
@@ -209,7 +212,7 @@ const commands = await build({
   },
   plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, httpThroughRequire, lazyCryptoAndTls],
 });
-const outputs = [shell, commands].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.c?js$/.test(file));
+const outputs = [shell, commands].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.[cm]?js$/.test(file));
 const entry = outputs.find(([file]) => file === 'dist/doctor.cjs')?.[1].bytes ?? 0;
 const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
 process.stdout.write(`dist/doctor.cjs: ${(entry / 1024).toFixed(0)} KiB, with ${outputs.length - 1} lazily loaded modules ${(total / 1024).toFixed(0)} KiB\n`);

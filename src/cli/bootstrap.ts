@@ -3,9 +3,9 @@ import { AuditLog } from '../adapters/audit/audit-log.js';
 import { DiagnosisBudget } from '../adapters/claude/diagnosis-budget.js';
 import { createDockerEngine } from '../adapters/docker/docker-engine.js';
 import { detectSelfContainerId } from '../adapters/docker/self-container.js';
-import { buildDiagnosers, chainDiagnosers } from '../adapters/llm/build-diagnosers.js';
 import type { DiagnoserChain } from '../adapters/llm/diagnoser-chain.js';
-import { buildNotifiers, notifySecrets, type ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
+import type { ChannelNotifierLike } from '../adapters/notify/build-notifiers.js';
+import { notifySecrets } from '../adapters/notify/channel-url.js';
 import { StateStore } from '../adapters/state/state-store.js';
 import { StoryStore } from '../adapters/state/story-store.js';
 import { PeopleStore } from '../adapters/state/people-store.js';
@@ -97,13 +97,10 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   });
   if (budget.damage) opts.feed({ type: 'warning', message: damagedFileWarning('diagnosis budget file', budget.damage, budget.recoveredFrom, 'starting a fresh hour and totals') });
   const engines = config.dockerHosts.map((host) => createDockerEngine(host));
-  const diagnoser = opts.ai ? chainDiagnosers(await buildDiagnosers(config)) : undefined;
-  const notifiers = opts.notify
-    ? buildNotifiers(config, {
-        redact: createRedactor({ extraSecrets: doctorSecrets(config) }),
-        onDelivery: recordDeliveryFailures({ audit, feed: opts.feed, clock: systemClock, redact: createRedactor({ extraSecrets: doctorSecrets(config) }) }),
-      })
-    : [];
+  // The model backends and the channels are imported only by a run that uses them: `doctor
+  // diagnose` without --fix or a key parses neither (issue 14).
+  const diagnoser = opts.ai && config.diagnosis.backends.length > 0 ? await openDiagnoser(config) : undefined;
+  const notifiers = opts.notify ? await openNotifiers(config, { audit, feed: opts.feed }) : [];
   const selfId = await detectSelfContainerId();
   return {
     config,
@@ -128,6 +125,16 @@ export async function openRuntime(config: Config, opts: { ai: boolean; feed: Fee
   };
 }
 
+async function openDiagnoser(config: Config): Promise<DiagnoserChain | undefined> {
+  const { buildDiagnosers, chainDiagnosers } = await import('../adapters/llm/build-diagnosers.js');
+  return chainDiagnosers(await buildDiagnosers(config));
+}
+
+async function openNotifiers(config: Config, deps: { audit: AuditLog; feed: FeedListener }): Promise<ChannelNotifierLike[]> {
+  const { buildNotifiers } = await import('../adapters/notify/build-notifiers.js');
+  const redact = createRedactor({ extraSecrets: doctorSecrets(config) });
+  return buildNotifiers(config, { redact, onDelivery: recordDeliveryFailures({ audit: deps.audit, feed: deps.feed, clock: systemClock, redact }) });
+}
 
 /** What the incident handler (and so the watcher) needs from a runtime. */
 export function handlerDeps(runtime: Runtime, feed: FeedListener): HandlerDeps {

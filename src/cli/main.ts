@@ -3,7 +3,7 @@ import { ExitCode, describeError, isDoctorError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { silenceDependencyWarnings } from './dependency-warnings.js';
 import { guardOutput, type OutputGuard } from './closed-output.js';
-import { useCompileCache } from './compile-cache.js';
+import { tuneForOneShot } from './one-shot.js';
 
 // Each command's module is imported when that command runs, never for `--help` or another
 // command: the Docker client, the Anthropic SDK, zod and the Slack client cost most of the
@@ -40,9 +40,9 @@ export function buildProgram(output?: OutputGuard): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    // Before the command's own module loads, so its chunks are cached too (compile-cache.ts).
+    // Before the command's own module loads, so its chunks are cached too (one-shot.ts).
     .hook('preAction', (_program, command) => {
-      if (command.name() !== 'watch') useCompileCache();
+      if (command.name() !== 'watch') tuneForOneShot();
     });
 
   addConfigFlags(

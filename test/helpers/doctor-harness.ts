@@ -3,6 +3,7 @@
  * STATE_DIR in a temporary folder (audit log, state file, budget), and the real pipeline. Only the
  * clock and sleeps are the system's own. Tests read what the doctor wrote from its files.
  */
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,11 @@ import { Watcher } from '../../src/pipeline/watcher.js';
 import { testDockerHost } from './engine.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Throws unless the bundle that bin/doctor.js runs is built (`npm run build`; npm test does). */
+export function requireBuild(): void {
+  if (!existsSync(path.join(repoRoot, 'dist', 'doctor.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+}
 
 export interface HarnessOptions {
   /** Settings by environment name, on top of fast test defaults. */

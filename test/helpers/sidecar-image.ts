@@ -17,7 +17,7 @@ import { chmod, copyFile, cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './doctor-harness.js';
+import { repoRoot, requireBuild } from './doctor-harness.js';
 import { TEST_LABEL, testDockerHost } from './engine.js';
 
 const run = promisify(execFile);
@@ -188,9 +188,7 @@ async function checkNodeRuns(image: string): Promise<void> {
  * Returns its tag.
  */
 export async function buildDoctorImage(): Promise<string> {
-  if (!existsSync(path.join(repoRoot, 'dist', 'doctor.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  }
+  requireBuild();
   const tag = `doctor-test/doctor-sidecar:${randomBytes(4).toString('hex')}`;
   const context = await mkdtemp(path.join(tmpdir(), 'doctor-sidecar-context-'));
   try {

@@ -143,7 +143,7 @@ describe('start-up', () => {
   async function bundleFiles(): Promise<string[]> {
     const dist = new URL('../../dist/', import.meta.url).pathname;
     const entries = await readdir(dist, { recursive: true });
-    const files = entries.filter((f) => /\.c?js$/.test(f)).map((f) => path.join(dist, f));
+    const files = entries.filter((f) => /\.[cm]?js$/.test(f)).map((f) => path.join(dist, f));
     assert.ok(files.some((f) => f.endsWith('doctor.cjs')) && files.some((f) => f.includes(`${path.sep}chunks${path.sep}`)), `the build is there: ${entries.join(', ')}`);
     return files;
   }

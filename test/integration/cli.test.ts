@@ -7,11 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot, runCli, type CliResult } from '../helpers/doctor-harness.js';
+import { repoRoot, requireBuild, runCli, type CliResult } from '../helpers/doctor-harness.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
 import { failOnceThenRun, startedAt, statusOf } from '../helpers/scenes.js';
 
@@ -27,9 +26,7 @@ async function tempDir(): Promise<string> {
 }
 
 before(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'doctor.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  }
+  requireBuild();
   await requireEngine();
 });
 after(async () => {

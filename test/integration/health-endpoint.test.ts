@@ -7,14 +7,13 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { freePort } from '../helpers/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditLog } from '../../src/adapters/audit/audit-log.js';
 import type { DeliveryFailureEvent } from '../../src/core/types.js';
-import { repoRoot, runCli } from '../helpers/doctor-harness.js';
+import { repoRoot, requireBuild, runCli } from '../helpers/doctor-harness.js';
 import { removeAllTestContainers, requireEngine, runContainer, testDocker, testDockerHost, waitFor, type TestContainer } from '../helpers/engine.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic.js';
 import { FakeSlack, slackReplies } from '../helpers/fake-slack.js';
@@ -80,7 +79,7 @@ const running = new Set<Doctor>();
 
 /** Starts `doctor watch` and waits until it has finished a reconcile cycle. */
 async function startDoctor(env: Record<string, string>, opts: { stateDir?: string } = {}): Promise<Doctor> {
-  assert.ok(existsSync(path.join(repoRoot, 'dist', 'doctor.js')), 'build first: npm run build');
+  requireBuild();
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(tmpdir(), 'doctor-health-')));
   const port = env['HEALTH_PORT'] === undefined ? await freePort() : Number(env['HEALTH_PORT']);
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'doctor.js'), 'watch'], {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildNotifiers, notifySecrets } from '../../src/adapters/notify/build-notifiers.js';
-import { parseChannelUrl, splitNotifyUrls } from '../../src/adapters/notify/channel-url.js';
+import { buildNotifiers } from '../../src/adapters/notify/build-notifiers.js';
+import { notifySecrets, parseChannelUrl, splitNotifyUrls } from '../../src/adapters/notify/channel-url.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 const config = (urls: string[]) => ({

@@ -34,17 +34,6 @@ export interface ChannelNotifierLike extends Notifier {
   sendTest(): Promise<DeliveryResult>;
 }
 
-/** Every secret inside the channel URLs, for the doctor-wide redactor. */
-export function notifySecrets(config: Pick<NotifyConfig, 'notify'>): string[] {
-  return config.notify.urls.flatMap((raw) => {
-    try {
-      return [...parseChannelUrl(raw).secrets];
-    } catch {
-      return [raw];
-    }
-  });
-}
-
 /** Parses every NOTIFY_URLS entry; throws ConfigError naming the first bad one (by its label). */
 export function parseNotifyUrls(urls: readonly string[]): ChannelUrl[] {
   return urls.map((raw) => parseChannelUrl(raw));

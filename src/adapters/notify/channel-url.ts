@@ -104,3 +104,14 @@ export function decode(s: string): string {
 function shorten(s: string): string {
   return s.length > 40 ? `${s.slice(0, 20)}…` : s;
 }
+
+/** Every secret inside the channel URLs (NOTIFY_URLS), for the doctor-wide redactor. */
+export function notifySecrets(config: { readonly notify: { readonly urls: readonly string[] } }): string[] {
+  return config.notify.urls.flatMap((raw) => {
+    try {
+      return [...parseChannelUrl(raw).secrets];
+    } catch {
+      return [raw];
+    }
+  });
+}
