@@ -13,6 +13,7 @@
  * try/catch and does without.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -88,18 +89,26 @@ const lazyChildProcessForCommander = {
 };
 
 /**
- * On Node 22 and 24 node:http exports lazy WebSocket, CloseEvent and MessageEvent getters, and
- * the ESM wrapper of a built-in reads every export: `import ... from 'node:http'` loads Node's
- * whole fetch library (undici, with http2, zlib, worker_threads and the web streams), about 13 MB
- * of a bare process on Node 24. Through require() the module is read one property at a time, as
- * each is used. Measured 2026-12-02, 200 idle containers on Node 24.22: 67.3 -> 63.3 MB
- * resident; Node 20 (no such getters) unchanged.
+ * Node's built-in modules through require(), never as ES imports. An ES import of a built-in
+ * makes Node build its ES facade, which reads every export once, getters included: `node:process`
+ * read `process.report` and loaded the diagnostic report machinery into every `doctor diagnose`
+ * (chalk imports it); on Node 22 and 24 `node:http` exports lazy WebSocket, CloseEvent and
+ * MessageEvent getters, and its facade loaded Node's whole fetch library (undici, with http2,
+ * zlib, worker_threads and the web streams), about 13 MB of a bare process on Node 24. Through
+ * require() a module is read one property at a time, as each is used (esbuild reads a CommonJS
+ * module's exports at each use). Measured 2026-12-02, node:http alone, 200 idle containers on
+ * Node 24.22: 67.3 -> 63.3 MB resident; Node 20 (no such getters) unchanged. The built-ins that
+ * load on first use (LAZY_BUILTINS, below) have their own stand-ins.
  */
-const httpThroughRequire = {
-  name: 'http-through-require',
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: 'http', namespace: 'http-through-require' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'http-through-require' }, () => ({ contents: "module.exports = require('node:http');", loader: 'js' }));
+    const names = builtinModules.filter((name) => !LAZY_BUILTINS.includes(name)).map((name) => name.replace(/[/]/g, '\\/'));
+    const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: args.path.replace(/^node:/, ''), namespace: 'builtin-through-require' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
   },
 };
 
@@ -210,7 +219,7 @@ const commands = await build({
       "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
     ].join(' '),
   },
-  plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, httpThroughRequire, lazyCryptoAndTls],
+  plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, lazyCryptoAndTls, builtinsThroughRequire],
 });
 const outputs = [shell, commands].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.[cm]?js$/.test(file));
 const entry = outputs.find(([file]) => file === 'dist/doctor.cjs')?.[1].bytes ?? 0;
