@@ -190,7 +190,8 @@ const shell = await build({
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [commandsAsImports, lazyChildProcessForCommander],
+  // builtinsThroughRequire: an import() of a built-in is a require() when it runs, not Node's ES loader.
+  plugins: [commandsAsImports, lazyChildProcessForCommander, builtinsThroughRequire],
 });
 
 /**

@@ -41,8 +41,8 @@ export function buildProgram(output?: OutputGuard): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     // Before the command's own module loads, so its chunks are cached too (one-shot.ts).
-    .hook('preAction', (_program, command) => {
-      if (command.name() !== 'watch') tuneForOneShot();
+    .hook('preAction', async (_program, command) => {
+      if (command.name() !== 'watch') await tuneForOneShot();
     });
 
   addConfigFlags(

@@ -1,6 +1,3 @@
-import module from 'node:module';
-import { setFlagsFromString } from 'node:v8';
-
 /**
  * How a one-shot command (`diagnose`, `history`, `healthcheck`, ...) starts: it reads a container
  * or a file once, prints and exits, so what it compiles it uses once or a few times.
@@ -21,9 +18,11 @@ import { setFlagsFromString } from 'node:v8';
  * interleaved).
  *
  * `doctor watch` goes without both: it compiles once and runs for months, judged by its memory
- * (long-running.ts).
+ * (long-running.ts). node:v8 and node:module are imported here, not at the top: with what they load
+ * (the streams, Node's ES module loader) they were 2-3 ms of `doctor --help`, which needs neither.
  */
-export function tuneForOneShot(): void {
+export async function tuneForOneShot(): Promise<void> {
+  const [{ setFlagsFromString }, { default: module }] = await Promise.all([import('node:v8'), import('node:module')]);
   setFlagsFromString('--no-regexp-tier-up');
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 }
