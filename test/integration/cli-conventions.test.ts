@@ -159,10 +159,10 @@ describe('start-up', () => {
     return loaded.filter((m) => m.startsWith('NativeModule ') && !m.includes('internal/')).map((m) => m.slice('NativeModule '.length));
   }
 
-  test('doctor --help loads none of what only the commands use (child_process, http, crypto, zlib)', async () => {
+  test('doctor --help loads none of what only the commands use (child_process, http, crypto, zlib, v8)', async () => {
     const loaded = await builtinsLoadedBy(['--help']);
     assert.ok(loaded.includes('fs'), `the hook saw the process: ${loaded.join(', ')}`);
-    for (const heavy of ['child_process', 'http', 'https', 'crypto', 'zlib', 'tls', 'worker_threads']) {
+    for (const heavy of ['child_process', 'http', 'https', 'crypto', 'zlib', 'tls', 'worker_threads', 'v8']) {
       assert.ok(!loaded.includes(heavy), `--help loaded ${heavy}: ${loaded.join(', ')}`);
     }
   });
