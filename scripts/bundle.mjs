@@ -6,11 +6,11 @@
  * typecheck` still checks it with tsc.
  *
  * What a command loads lazily (its own module, the Anthropic SDK, the Slack client, ssh2) goes to
- * modules and chunks beside the shell, loaded by the dynamic import that needs them. A bundle of everything in one
- * 4.5 MB file made `doctor --help` take 0.50 s instead of 0.15 s on the bench machine: V8 must
- * scan all of it before running a line (measured 2026-12-01, Node 20.20). Left out of the bundle:
- * ssh2's optional native parts (its crypto binding and cpu-features), which it loads inside
- * try/catch and does without.
+ * modules and chunks beside the shell, loaded by the dynamic import that needs them. A bundle of
+ * everything in one 4.5 MB file made `doctor --help` take 0.50 s instead of 0.15 s on the bench
+ * machine: V8 must scan all of it before running a line (measured 2026-12-01, Node 20.20). Left
+ * out of the bundle: ssh2's optional native parts (its crypto binding and cpu-features), which it
+ * loads inside try/catch and does without.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
