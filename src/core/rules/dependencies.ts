@@ -141,13 +141,15 @@ function workedAfter(ctx: RuleContext): boolean {
  * Severity and restart advice shared by the dependency entries. A running container that logged
  * a dependency error or two and then carried on working (a timeout, then requests served) is a
  * hiccup: recorded at low severity, not posted. Errors with nothing but errors after them are not,
- * nor are errors while its health check fails; a sustained rate is high. An exit gets one restart (the
- * dependency may be back), and the same error after that restart is escalated.
+ * nor are errors while its health check fails; a sustained rate is high. An exit gets one restart
+ * (the dependency may be back), and the same error after that restart is escalated.
  */
 function dependencyFields(ctx: RuleContext, id: string, f: { root_cause: string; suggested_fix: string; config_suggestions: string[] }): DiagnosisFields {
   if (ctx.running) {
     const count = ctx.input.evidence.matchedLines.filter((l) => DEPENDENCY_ERROR.test(l)).length;
-    if (count < SUSTAINED_ERROR_LINES && workedAfter(ctx) && ctx.input.evidence.health !== 'unhealthy') {
+    const sustained = count >= SUSTAINED_ERROR_LINES;
+    const unhealthy = ctx.input.evidence.health === 'unhealthy';
+    if (!sustained && !unhealthy && workedAfter(ctx)) {
       return fields(ctx, id, {
         ...f,
         root_cause: `${f.root_cause} It is still serving and logged ${count === 1 ? 'this once' : `${count} such lines`}: a transient error, recorded only.`,
@@ -157,9 +159,9 @@ function dependencyFields(ctx: RuleContext, id: string, f: { root_cause: string;
       });
     }
     // Said as it is: many lines, a failing health check, or nothing after the error that shows it working.
-    const why = count >= SUSTAINED_ERROR_LINES
+    const why = sustained
       ? `${count} such lines: a sustained rate, not a hiccup.`
-      : ctx.input.evidence.health === 'unhealthy'
+      : unhealthy
         ? 'Its health check fails too: not a passing hiccup.'
         : 'Nothing it logged after that shows it carried on working.';
     return fields(ctx, id, { ...f, root_cause: `${f.root_cause} ${why}`, severity: 'high', auto_restart_safe: true });
