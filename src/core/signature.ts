@@ -3,7 +3,7 @@
  * the same; a different error hashes differently. Lines are normalised first so that what varies
  * between repeats (times, ids, addresses, counters) does not count.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 
 /** At most this many distinct normalised lines feed a signature, so a flood cannot keep changing it. */
 export const SIGNATURE_MAX_LINES = 16;
@@ -64,10 +64,7 @@ export function signatureShape(line: string): string {
  */
 export function signatureOf(lines: readonly string[], extra = ''): string {
   const distinct = [...new Set(lines.map(signatureShape).filter((line) => line.length > 0))].sort();
-  const hash = createHash('sha256');
-  hash.update(`${extra}\n`);
-  for (const line of distinct.slice(0, SIGNATURE_MAX_LINES)) hash.update(`${line}\n`);
-  return hash.digest('hex').slice(0, 16);
+  return sha256Hex(`${extra}\n${distinct.slice(0, SIGNATURE_MAX_LINES).map((line) => `${line}\n`).join('')}`).slice(0, 16);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
 import { drainBoundMs, resolvePolicy, stopTimeoutSeconds } from '../core/container-policy.js';
 import type { Detector } from '../core/error-patterns.js';
@@ -173,9 +172,15 @@ const RESTART_CALL_SLACK_S = 30;
 /** How long the doctor waits for its own stop's die event before it reads who else stopped it. */
 const OWN_DIE_WAIT_MS = 2_000;
 
+/**
+ * `inc-20261203T174400Z-3fa9c1`: the second it opened, and six random hex digits that keep two
+ * incidents of one second apart. An id names an incident and grants nothing (approving takes the
+ * endpoint's token or a person in Slack), so Math.random serves, without loading node:crypto for
+ * every incident (src/core/sha256.ts says what that costs).
+ */
 export function newIncidentId(nowMs: number): string {
   const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `inc-${stamp}-${randomBytes(3).toString('hex')}`;
+  return `inc-${stamp}-${Math.floor(Math.random() * 0x1000000).toString(16).padStart(6, '0')}`;
 }
 
 /**
