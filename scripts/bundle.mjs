@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: bundles the CLI into dist/doctor.cjs, which bin/doctor.js runs, and the
- * commands' ES modules beside it, with every runtime dependency inside, so neither the image nor
- * an install needs node_modules (issue 14). The source stays in small modules; `npm run
- * typecheck` still checks it with tsc.
+ * `npm run build`: bundles the CLI into dist/doctor.cjs, which bin/doctor.js runs, one file per
+ * command beside it (dist/commands/) and one per package that only some runs need (dist/vendor/),
+ * all CommonJS, with every runtime dependency inside, so neither the image nor an install needs
+ * node_modules (issue 14). The source stays in small modules; `npm run typecheck` still checks it
+ * with tsc.
  *
- * What a command loads lazily (its own module, the Anthropic SDK, the Slack client, ssh2) goes to
- * modules and chunks beside the shell, loaded by the dynamic import that needs them. A bundle of
- * everything in one 4.5 MB file made `doctor --help` take 0.50 s instead of 0.15 s on the bench
+ * A process reads the shell, its command's file and what that run needs, nothing else. A bundle
+ * of everything in one 4.5 MB file made `doctor --help` take 0.50 s instead of 0.15 s on the bench
  * machine: V8 must scan all of it before running a line (measured 2026-12-01, Node 20.20). Left
  * out of the bundle: ssh2's optional native parts (its crypto binding and cpu-features), which it
  * loads inside try/catch and does without.
@@ -89,16 +89,17 @@ const lazyChildProcessForCommander = {
 };
 
 /**
- * Node's built-in modules through require(), never as ES imports. An ES import of a built-in
- * makes Node build its ES facade, which reads every export once, getters included: `node:process`
- * read `process.report` and loaded the diagnostic report machinery into every `doctor diagnose`
- * (chalk imports it); on Node 22 and 24 `node:http` exports lazy WebSocket, CloseEvent and
- * MessageEvent getters, and its facade loaded Node's whole fetch library (undici, with http2,
- * zlib, worker_threads and the web streams), about 13 MB of a bare process on Node 24. Through
- * require() a module is read one property at a time, as each is used (esbuild reads a CommonJS
- * module's exports at each use). Measured 2026-12-02, node:http alone, 200 idle containers on
- * Node 24.22: 67.3 -> 63.3 MB resident; Node 20 (no such getters) unchanged. The built-ins that
- * load on first use (LAZY_BUILTINS, below) have their own stand-ins.
+ * Node's built-in modules through require(), never as ES imports. In a CommonJS bundle esbuild
+ * makes a static import a require(), but keeps an `import()` of a built-in (one-shot.ts has two),
+ * and that starts Node's ES module loader and builds the module's ES facade, which reads every
+ * export once, getters included: `node:process` read `process.report` and loaded the diagnostic
+ * report machinery into every `doctor diagnose`; on Node 22 and 24 `node:http` exports lazy
+ * WebSocket, CloseEvent and MessageEvent getters, and its facade loaded Node's whole fetch library
+ * (undici, with http2, zlib, worker_threads and the web streams), about 13 MB of a bare process on
+ * Node 24. Through require() a module is read one property at a time, as each is used (esbuild
+ * reads a CommonJS module's exports at each use). Measured 2026-12-02, node:http alone, 200 idle
+ * containers on Node 24.22: 67.3 -> 63.3 MB resident; Node 20 (no such getters) unchanged. The
+ * built-ins that load on first use (LAZY_BUILTINS, below) have their own stand-ins.
  */
 const builtinsThroughRequire = {
   name: 'builtins-through-require',
@@ -152,7 +153,7 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // The chunks live in dist/chunks/, so src/version.ts could not find package.json by a relative path.
+  // The version is fixed in the bundle: dist/commands/ is not where src/version.ts looks for package.json.
   define: { __DOCTOR_VERSION__: JSON.stringify(version) },
   external: ['cpu-features', '*.node'],
   legalComments: 'linked',
@@ -162,70 +163,94 @@ const common = {
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
+  // CommonJS throughout: no command starts Node's ES module loader (the commands' build, below).
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
 };
 
 /**
+ * The packages a command loads only for some runs: the Anthropic SDK (a key), the Slack app
+ * (SLACK_APP_TOKEN), nodemailer (a mailto:// channel's first email), ssh2 (an ssh:// engine). Each
+ * is a file of its own, dist/vendor/<name>.cjs, that the commands require when they need it, so
+ * no command's file carries them (a diagnose without a key would read 1.4 MB instead of 0.35). A
+ * package is in the build once, whichever commands and packages use it: @slack/socket-mode's
+ * @slack/web-api is dist/vendor/slack-web-api.cjs too.
+ */
+const VENDORS = ['@anthropic-ai/sdk', '@slack/socket-mode', '@slack/web-api', 'nodemailer', 'ssh2'];
+const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
+
+/**
+ * What a bundle requires from another file of the build at run time, by the relative path the
+ * other file has from this one (`from` is the bundle's folder under dist/). An `import()` of it
+ * becomes a require() when the import runs: esbuild would keep an import() of an external file,
+ * which starts Node's ES module loader, and the build has no ES module.
+ */
+function requiredApart(resolve, stub = (runtimePath) => `module.exports = require(${JSON.stringify(runtimePath)});`) {
+  return {
+    name: 'required-apart',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.namespace === 'required-apart') return args.path.startsWith('.') ? { path: args.path, external: true } : undefined;
+        if (args.kind === 'entry-point') return undefined;
+        const runtimePath = resolve(args);
+        return runtimePath === undefined ? undefined : { path: runtimePath, namespace: 'required-apart' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'required-apart' }, (args) => ({ contents: stub(args.path), loader: 'js', resolveDir: root }));
+    },
+  };
+}
+const vendorsApart = (prefix) => requiredApart((args) => (VENDORS.includes(args.path) ? `${prefix}${vendorFile(args.path)}` : undefined));
+
+/**
  * The shell, dist/doctor.cjs: src/cli/main.ts (commander and the command definitions) as one
- * CommonJS file. `doctor --help` and `--version` run it alone, without Node's ES module loader,
- * which costs 8-10 ms of a 37 ms start on Node 20 (two ES modules, bin and bundle, measured
- * 2026-12-03, Node 20.20). Each `import()` of main.ts stays an import() of the command's own ES
- * module, built below; the shell and the commands share no module state (src/core/errors.ts says
- * how an error crosses).
+ * CommonJS file; `doctor --help` and `--version` run it alone. Each `import()` of main.ts loads
+ * that command's own file, dist/commands/<name>.cjs, built below, through src/cli/compiled-require.ts
+ * (a one-shot command from its compiled code of the run before). The shell and the commands
+ * share no module state (src/core/errors.ts says how an error crosses).
  */
 const commandModules = new Set();
-const commandsAsImports = {
-  name: 'commands-as-imports',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind !== 'dynamic-import' || args.importer !== path.join(root, 'src/cli/main.ts')) return undefined;
-      const source = path.join(path.dirname(args.importer), args.path.replace(/\.js$/, '.ts'));
-      commandModules.add(source);
-      return { path: args.path.replace(/\.js$/, '.mjs'), external: true };
-    });
+const compiledRequire = JSON.stringify(path.join(root, 'src/cli/compiled-require.ts'));
+const commandsApart = requiredApart(
+  (args) => {
+    if (args.kind !== 'dynamic-import' || args.importer !== path.join(root, 'src/cli/main.ts')) return undefined;
+    commandModules.add(path.join(path.dirname(args.importer), args.path.replace(/\.js$/, '.ts')));
+    return `commands/${path.basename(args.path, '.js')}.cjs`;
   },
-};
+  (file) => `module.exports = require(${compiledRequire}).requireCompiled(require, require('node:path').join(__dirname, ${JSON.stringify(file)}));`,
+);
 const shell = await build({
   ...common,
   entryPoints: { doctor: 'src/cli/main.ts' },
   outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  // builtinsThroughRequire: an import() of a built-in is a require() when it runs, not Node's ES loader.
-  plugins: [commandsAsImports, lazyChildProcessForCommander, builtinsThroughRequire],
+  plugins: [commandsApart, lazyChildProcessForCommander, builtinsThroughRequire],
 });
 
 /**
- * The commands: each module main.ts imports as an ES module (dist/commands/watch.mjs, ...), and
- * what they load lazily (the Anthropic SDK, the Slack client, ssh2) in chunks beside them.
+ * The commands: each module main.ts imports, as one CommonJS file with all it may need except
+ * the packages above (dist/commands/diagnose.cjs, ...). What a command imports lazily inside the
+ * file (the diagnosis backends, the channels) is evaluated when first imported. Split into ES
+ * module chunks instead, a `doctor diagnose` spent 13 ms more in Node's ES module loader: 22
+ * files resolved, read and linked one by one (measured 2026-12-03, Node 20.20, 21 runs each,
+ * interleaved: 105.9 -> 92.6 ms median).
  */
 const commands = await build({
   ...common,
   entryPoints: [...commandModules].map((file) => path.relative(root, file)),
-  outbase: 'src/cli',
-  outdir: 'dist',
-  // .mjs: Node knows each file's format by its name, without looking for the package.json that
-  // says so, for each of the twenty-odd files a command loads.
-  outExtension: { '.js': '.mjs' },
-  entryNames: '[dir]/[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
-  format: 'esm',
-  // Bundled CommonJS packages call require() and read __dirname (ssh2's wasm loader); ESM has neither.
-  banner: {
-    js: [
-      "import { createRequire as __doctorCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __doctorFileURLToPath } from 'node:url';",
-      'const require = __doctorCreateRequire(import.meta.url);',
-      'const __filename = __doctorFileURLToPath(import.meta.url);',
-      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    ].join(' '),
-  },
-  plugins: [englishOnlyZod, leanPromClient, lazyChildProcessForCommander, lazyCryptoAndTls, builtinsThroughRequire],
+  outdir: 'dist/commands',
+  entryNames: '[name]',
+  plugins: [vendorsApart('../vendor/'), englishOnlyZod, leanPromClient, lazyChildProcessForCommander, lazyCryptoAndTls, builtinsThroughRequire],
 });
-const outputs = [shell, commands].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.[cm]?js$/.test(file));
+
+const vendors = await build({
+  ...common,
+  entryPoints: Object.fromEntries(VENDORS.map((name) => [vendorFile(name).replace(/\.cjs$/, ''), name])),
+  outdir: 'dist/vendor',
+  plugins: [vendorsApart('./'), lazyCryptoAndTls, builtinsThroughRequire],
+});
+const outputs = [shell, commands, vendors].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.[cm]?js$/.test(file));
 const entry = outputs.find(([file]) => file === 'dist/doctor.cjs')?.[1].bytes ?? 0;
 const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
-process.stdout.write(`dist/doctor.cjs: ${(entry / 1024).toFixed(0)} KiB, with ${outputs.length - 1} lazily loaded modules ${(total / 1024).toFixed(0)} KiB\n`);
+process.stdout.write(`dist/doctor.cjs: ${(entry / 1024).toFixed(0)} KiB, with the ${outputs.length - 1} files of the commands and packages ${(total / 1024).toFixed(0)} KiB in all\n`);
 
 /**
  * V8 keeps a script's source as a two-byte string (twice the memory, for as long as the process

@@ -2,13 +2,10 @@
  * How a one-shot command (`diagnose`, `history`, `healthcheck`, ...) starts: it reads a container
  * or a file once, prints and exits, so what it compiles it uses once or a few times.
  *
- * Node's compile cache for the chunks it loads: V8's compiled code of each is kept on disk (in the
- * system's temporary directory) and read back by the next run instead of compiling the source
- * again. Measured 2026-12-03 on Node 24.21, `doctor diagnose <c> --json` 143 -> 125 ms median (15
- * runs each, interleaved); the image's HEALTHCHECK runs `doctor healthcheck` every 30 s. Node 22.1
- * and later have it; on Node 20 this does nothing. As for any Node program, NODE_COMPILE_CACHE=<dir>
- * moves the cache and NODE_DISABLE_COMPILE_CACHE=1 turns it off; a directory that cannot be written
- * leaves the command as it was, only uncached.
+ * Compiled code kept on disk: the command's own file by compiled-require.ts, after the run, and
+ * on Node 22.1 and later the package files it loads (the Anthropic SDK, nodemailer) by Node's
+ * compile cache, in the same place (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE=1). The image's
+ * HEALTHCHECK runs `doctor healthcheck` every 30 s.
  *
  * Each regular expression compiled once, to machine code (`--no-regexp-tier-up`), instead of to
  * bytecode first and again to machine code on its second use: the detector's and the rules'
@@ -22,7 +19,8 @@
  * (the streams, Node's ES module loader) they were 2-3 ms of `doctor --help`, which needs neither.
  */
 export async function tuneForOneShot(): Promise<void> {
-  const [{ setFlagsFromString }, { default: module }] = await Promise.all([import('node:v8'), import('node:module')]);
+  const [{ setFlagsFromString }, { default: module }, { keepCompiledCode }] = await Promise.all([import('node:v8'), import('node:module'), import('./compiled-require.js')]);
   setFlagsFromString('--no-regexp-tier-up');
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  keepCompiledCode();
 }
