@@ -174,7 +174,9 @@ const common = {
  * is a file of its own, dist/vendor/<name>.cjs, that the commands require when they need it, so
  * no command's file carries them (a diagnose without a key would read 1.4 MB instead of 0.35). A
  * package is in the build once, whichever commands and packages use it: @slack/socket-mode's
- * @slack/web-api is dist/vendor/slack-web-api.cjs too.
+ * @slack/web-api is dist/vendor/slack-web-api.cjs too. The source imports their exports by name:
+ * to an ES module (the source's files, package.json says "type": "module") the default export of
+ * a required file is its whole exports object, as in Node.
  */
 const VENDORS = ['@anthropic-ai/sdk', '@slack/socket-mode', '@slack/web-api', 'nodemailer', 'ssh2'];
 const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;

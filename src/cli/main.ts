@@ -56,16 +56,14 @@ export function buildProgram(output?: OutputGuard): Command {
       .addOption(new Option('--observe-only', 'decide and record, never act (AUTO_FIX=false)'))
       .option('--no-ai', 'never ask Claude, even with ANTHROPIC_API_KEY set'),
   ).action(async (opts) => {
-    // The configuration first, then V8's flags, then the watcher's code: flags set after that code
-    // has loaded keep less of what they save (57 instead of 53 MB with 200 containers).
-    const { configFromFlags } = await import('./config-flags.js');
-    const config = configFromFlags(opts);
+    // The configuration first, then V8's flags, then the watcher's code (commands/watch.ts).
+    const watch = await import('./commands/watch.js');
+    const config = watch.configFromFlags(opts);
     // A closed stdout must not stop the watcher mid-incident: it keeps acting and recording to
     // STATE_DIR, and says once on stderr that its feed is no longer printed.
     output?.announceStdoutLoss('doctor: stdout is closed; watching and recording to STATE_DIR go on, the feed is no longer printed');
-    if (opts.once !== true && config.lowMemory) (await import('./long-running.js')).tuneForLongRunning();
-    const { runWatchCommand } = await import('./commands/watch.js');
-    process.exitCode = await runWatchCommand(opts, stopOnSignals(), config);
+    if (opts.once !== true && config.lowMemory) watch.tuneForLongRunning();
+    process.exitCode = await watch.runWatchCommand(opts, stopOnSignals(), config);
   });
 
   addConfigFlags(

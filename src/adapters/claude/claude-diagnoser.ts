@@ -2,7 +2,10 @@
  * The Claude second opinion, through the official SDK. One forced tool call per incident; every
  * failure comes back as `{ ok: false, error }` so the caller falls back to the rules, unsafe.
  */
-import Anthropic, {
+// By name, not the default export: the build requires the SDK from dist/vendor/ (scripts/bundle.mjs),
+// and an ES module's default import of a required file is that file's whole exports object.
+import {
+  Anthropic,
   APIConnectionTimeoutError,
   APIConnectionError,
   APIError,
