@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: bundles the CLI into dist/doctor.cjs, which bin/doctor.js runs, one file per
- * command beside it (dist/commands/) and one per package that only some runs need (dist/vendor/),
- * all CommonJS, with every runtime dependency inside, so neither the image nor an install needs
+ * `npm run build`: bundles the CLI into dist/doctor.cjs, which bin/doctor.js runs, the commands
+ * beside it (dist/commands/, dist/chunks/) and one file per package that only some runs need
+ * (dist/vendor/), with every runtime dependency inside, so neither the image nor an install needs
  * node_modules (issue 14). The source stays in small modules; `npm run typecheck` still checks it
  * with tsc.
  *
@@ -163,7 +163,7 @@ const common = {
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
-  // CommonJS throughout: no command starts Node's ES module loader (the commands' build, below).
+  // CommonJS unless a build says otherwise (the watch's, below).
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
 };
@@ -182,10 +182,10 @@ const VENDORS = ['@anthropic-ai/sdk', '@slack/socket-mode', '@slack/web-api', 'n
 const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
 
 /**
- * What a bundle requires from another file of the build at run time, by the relative path the
- * other file has from this one (`from` is the bundle's folder under dist/). An `import()` of it
- * becomes a require() when the import runs: esbuild would keep an import() of an external file,
- * which starts Node's ES module loader, and the build has no ES module.
+ * What a bundle requires from another file of the build at run time, by the path `resolve` gives
+ * (relative to the requiring file's folder). An `import()` of it becomes a require() when the
+ * import runs: esbuild would keep an import() of an external file, which starts Node's ES module
+ * loader.
  */
 function requiredApart(resolve, stub = (runtimePath) => `module.exports = require(${JSON.stringify(runtimePath)});`) {
   return {
@@ -206,40 +206,80 @@ const vendorsApart = (prefix) => requiredApart((args) => (VENDORS.includes(args.
 /**
  * The shell, dist/doctor.cjs: src/cli/main.ts (commander and the command definitions) as one
  * CommonJS file; `doctor --help` and `--version` run it alone. Each `import()` of main.ts loads
- * that command's own file, dist/commands/<name>.cjs, built below, through src/cli/compiled-require.ts
- * (a one-shot command from its compiled code of the run before). The shell and the commands
- * share no module state (src/core/errors.ts says how an error crosses).
+ * that command's own file, built below: a one-shot command's through src/cli/compiled-require.ts
+ * (from its compiled code of the run before), the watch's as an ES module. The shell and the
+ * commands share no module state (src/core/errors.ts says how an error crosses).
  */
-const commandModules = new Set();
+const MAIN = path.join(root, 'src/cli/main.ts');
+const WATCH = './commands/watch.js';
+const oneShotModules = new Set();
 const compiledRequire = JSON.stringify(path.join(root, 'src/cli/compiled-require.ts'));
-const commandsApart = requiredApart(
+const oneShotsApart = requiredApart(
   (args) => {
-    if (args.kind !== 'dynamic-import' || args.importer !== path.join(root, 'src/cli/main.ts')) return undefined;
-    commandModules.add(path.join(path.dirname(args.importer), args.path.replace(/\.js$/, '.ts')));
+    if (args.kind !== 'dynamic-import' || args.importer !== MAIN || args.path === WATCH) return undefined;
+    oneShotModules.add(path.join(path.dirname(MAIN), args.path.replace(/\.js$/, '.ts')));
     return `commands/${path.basename(args.path, '.js')}.cjs`;
   },
   (file) => `module.exports = require(${compiledRequire}).requireCompiled(require, require('node:path').join(__dirname, ${JSON.stringify(file)}));`,
 );
+const watchAsImport = {
+  name: 'watch-as-import',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/watch\.js$/ }, (args) => (args.kind === 'dynamic-import' && args.importer === MAIN ? { path: './commands/watch.mjs', external: true } : undefined));
+  },
+};
 const shell = await build({
   ...common,
-  entryPoints: { doctor: 'src/cli/main.ts' },
+  entryPoints: { doctor: path.relative(root, MAIN) },
   outdir: 'dist',
-  plugins: [commandsApart, lazyChildProcessForCommander, builtinsThroughRequire],
+  plugins: [watchAsImport, oneShotsApart, lazyChildProcessForCommander, builtinsThroughRequire],
 });
 
 /**
- * The commands: each module main.ts imports, as one CommonJS file with all it may need except
- * the packages above (dist/commands/diagnose.cjs, ...). What a command imports lazily inside the
- * file (the diagnosis backends, the channels) is evaluated when first imported. Split into ES
- * module chunks instead, a `doctor diagnose` spent 13 ms more in Node's ES module loader: 22
- * files resolved, read and linked one by one (measured 2026-12-03, Node 20.20, 21 runs each,
+ * The one-shot commands (`diagnose`, `history`, `config`, ...): each one CommonJS file with all it
+ * may need except the packages above (dist/commands/diagnose.cjs, ...); what it imports lazily
+ * inside the file (the diagnosis backends, the channels) is evaluated when first imported. As ES
+ * module chunks, a `doctor diagnose` spent 13 ms more in Node's ES module loader: 22 files
+ * resolved, read and linked one by one (measured 2026-12-03, Node 20.20, 21 runs each,
  * interleaved: 105.9 -> 92.6 ms median).
  */
-const commands = await build({
+const oneShots = await build({
   ...common,
-  entryPoints: [...commandModules].map((file) => path.relative(root, file)),
+  entryPoints: [...oneShotModules].map((file) => path.relative(root, file)),
   outdir: 'dist/commands',
   entryNames: '[name]',
+  plugins: [vendorsApart('../vendor/'), englishOnlyZod, leanPromClient, lazyChildProcessForCommander, lazyCryptoAndTls, builtinsThroughRequire],
+});
+
+/**
+ * The watch: ES modules, dist/commands/watch.mjs and its chunks in dist/chunks/, of which a watch
+ * loads only what it uses (the Slack app, the diagnosis backends and the channels are chunks of
+ * their own). It starts once and is judged by its memory: V8 parses a file at once, and the
+ * half-megabyte CommonJS file of the whole watch peaked at 3.1 MB of parser memory (0.7 MB as ES
+ * modules) that the C allocator then kept. Measured 2026-12-03, 200 idle containers, two 40 s
+ * windows: Node 20.20 49.9-50.0 MB as one CommonJS file, 48.0-48.2 MB as ES modules; Node 24.21
+ * 54.4-55.2 and 55.3-55.4 MB, the same within the noise.
+ */
+const watch = await build({
+  ...common,
+  entryPoints: { watch: 'src/cli/commands/watch.ts' },
+  outdir: 'dist/commands',
+  // .mjs: Node knows each file's format by its name, without looking for a package.json.
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '../chunks/[name]-[hash]',
+  splitting: true,
+  format: 'esm',
+  // Bundled CommonJS packages call require() and read __dirname; ESM has neither. The packages
+  // apart are required from dist/commands/ and dist/chunks/ alike: `../vendor/` from both.
+  banner: {
+    js: [
+      "import { createRequire as __doctorCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __doctorFileURLToPath } from 'node:url';",
+      'const require = __doctorCreateRequire(import.meta.url);',
+      'const __filename = __doctorFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join(' '),
+  },
   plugins: [vendorsApart('../vendor/'), englishOnlyZod, leanPromClient, lazyChildProcessForCommander, lazyCryptoAndTls, builtinsThroughRequire],
 });
 
@@ -249,7 +289,7 @@ const vendors = await build({
   outdir: 'dist/vendor',
   plugins: [vendorsApart('./'), lazyCryptoAndTls, builtinsThroughRequire],
 });
-const outputs = [shell, commands, vendors].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.[cm]?js$/.test(file));
+const outputs = [shell, oneShots, watch, vendors].flatMap((r) => Object.entries(r.metafile.outputs)).filter(([file]) => /\.[cm]?js$/.test(file));
 const entry = outputs.find(([file]) => file === 'dist/doctor.cjs')?.[1].bytes ?? 0;
 const total = outputs.reduce((sum, [, o]) => sum + o.bytes, 0);
 process.stdout.write(`dist/doctor.cjs: ${(entry / 1024).toFixed(0)} KiB, with the ${outputs.length - 1} files of the commands and packages ${(total / 1024).toFixed(0)} KiB in all\n`);

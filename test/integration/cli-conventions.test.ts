@@ -176,19 +176,33 @@ describe('start-up', () => {
     for (const heavy of ['crypto', 'https', 'tls', 'child_process', 'zlib']) assert.ok(!loaded.includes(heavy), `diagnose loaded ${heavy}: ${loaded.join(', ')}`);
   });
 
-  test('the build is CommonJS throughout: no file has an ES import or export, and none of ours calls import()', async () => {
+  test('the shell and the one-shot commands are CommonJS, none of ours calls import() but for the watch; the watch imports no built-in as an ES module', async () => {
     const { Script } = await import('node:vm');
     let usesHttp = false;
+    let watchImported = false;
     for (const file of await bundleFiles()) {
       const text = await readFile(file, 'utf8');
+      usesHttp ||= text.includes('"node:http"');
+      if (file.endsWith('.mjs')) {
+        // Past the banner of each ES module (createRequire and fileURLToPath, for the bundled CommonJS):
+        // an ES import of a built-in builds its facade, which reads every export (node:http loads undici
+        // on Node 22 and 24, node:process the report machinery).
+        const body = text.replace(/^import \{ createRequire as __doctorCreateRequire \}.*\n/, '');
+        assert.doesNotMatch(body, /(from|import)\s*\(?\s*["'](node:)?(fs|path|process|http|net|stream|events|os|util|url|module|zlib|tty|dns|readline|child_process|worker_threads)(\/[a-z]+)?["']/, `${path.basename(file)} imports a built-in as an ES module`);
+        continue;
+      }
       // A script with an ES import or export statement does not compile.
       assert.doesNotThrow(() => new Script(text, { filename: file }), `${path.basename(file)} is not a CommonJS script`);
-      // An import() starts Node's ES module loader (13 ms of a diagnose on Node 20). The packages
-      // apart are not ours: the Anthropic SDK spells one in an error message.
-      if (!file.includes(`${path.sep}vendor${path.sep}`)) assert.doesNotMatch(text, /[^\w$.]import\s*\(/, `${path.basename(file)} calls import()`);
-      usesHttp ||= text.includes('"node:http"');
+      // An import() starts Node's ES module loader (13 ms of a diagnose on Node 20); the shell has one,
+      // for the watch. The packages apart are not ours: the Anthropic SDK spells one in an error message.
+      if (file.includes(`${path.sep}vendor${path.sep}`)) continue;
+      const imports = [...text.matchAll(/[^\w$.]import\s*\(\s*("[^"]*")?/g)].map((m) => m[1] ?? '(computed)');
+      if (file.endsWith('doctor.cjs')) {
+        assert.deepEqual(imports, ['"./commands/watch.mjs"'], 'the shell imports the watch alone');
+        watchImported = true;
+      } else assert.deepEqual(imports, [], `${path.basename(file)} calls import()`);
     }
-    assert.ok(usesHttp, 'the build uses node:http, through require()');
+    assert.ok(usesHttp && watchImported, 'the build uses node:http, and the shell imports the watch');
   });
 
   test('node:crypto, node:https and node:tls load on first use, through the stand-ins (3 MB of an idle watch on Node 24)', async () => {

@@ -1,11 +1,9 @@
 /**
  * `doctor watch` in the order its memory needs: the configuration, then V8's flags for a long run
- * (long-running.ts), then the watcher's code (watch-run.ts), which the bundle evaluates only when
+ * (long-running.ts), then the watcher's code (watch-run.ts), which loads only when
  * runWatchCommand imports it. Flags set after that code has loaded keep less of what they save
- * (57 instead of 53 MB with 200 containers). One module for all three, so a watch loads its
- * configuration code once: as two files of the build, the shell's configuration step and the
- * watcher each had a copy (the parser, zod's schemas). Measured 2026-12-03, 200 idle containers,
- * Node 24.21, two 40 s windows each: 55.4-56.1 -> 54.4-55.2 MB median, peak 58.3 -> 56.9-57.7 MB.
+ * (57 instead of 53 MB with 200 containers). The shell imports this one module for all three
+ * steps (scripts/bundle.mjs builds it as ES modules, with the watcher in chunks of its own).
  */
 import type { Config } from '../../config/load-config.js';
 import type { WatchFlags } from './watch-run.js';
