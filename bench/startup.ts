@@ -23,6 +23,8 @@ export interface StartupResult {
   readonly nodeBarePeakMiB: Summary;
   readonly dockerPair: Summary;
   readonly diagnose: Summary;
+  /** The same with no compiled code kept (NODE_DISABLE_COMPILE_CACHE=1): a first run after an install or upgrade. */
+  readonly diagnoseUncached: Summary;
   readonly diagnosePeakMiB: Summary;
 }
 
@@ -57,10 +59,12 @@ async function peakOf(args: readonly string[], env: NodeJS.ProcessEnv, peakFile:
 export async function benchStartup(opts: { dockerHost: string; container: string; rounds?: number }): Promise<StartupResult> {
   const rounds = opts.rounds ?? 5;
   const work = await mkdtemp(path.join(tmpdir(), 'doctor-bench-startup-'));
-  // No .env, no Claude, no Slack: the doctor as a person would run it on the host.
-  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: work, DOCKER_HOST: opts.dockerHost, STATE_DIR: path.join(work, 'state'), NO_COLOR: '1' };
+  // No .env, no Claude, no Slack: the doctor as a person would run it on the host. Its compiled
+  // code (src/cli/compiled-require.ts) in a folder of this run's, filled by the untimed round.
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: work, DOCKER_HOST: opts.dockerHost, STATE_DIR: path.join(work, 'state'), NO_COLOR: '1', NODE_COMPILE_CACHE: path.join(work, 'compile-cache') };
+  const uncached: NodeJS.ProcessEnv = { ...env, NODE_DISABLE_COMPILE_CACHE: '1' };
   const peakFile = path.join(work, 'peak');
-  const runs = { nodeBare: [] as number[], help: [] as number[], dockerPair: [] as number[], diagnose: [] as number[] };
+  const runs = { nodeBare: [] as number[], help: [] as number[], dockerPair: [] as number[], diagnose: [] as number[], diagnoseUncached: [] as number[] };
   const peaks = { nodeBare: [] as number[], help: [] as number[], diagnose: [] as number[] };
   const diagnoseArgs = [doctorBin, 'diagnose', opts.container, '--json'];
   try {
@@ -72,6 +76,7 @@ export async function benchStartup(opts: { dockerHost: string; container: string
       runs.help.push(await timeProcess(process.execPath, [doctorBin, '--help'], env));
       runs.dockerPair.push(await timeDockerPair(opts.container, env));
       runs.diagnose.push(await timeProcess(process.execPath, diagnoseArgs, env));
+      runs.diagnoseUncached.push(await timeProcess(process.execPath, diagnoseArgs, uncached));
       peaks.nodeBare.push(await peakOf(['-e', '0'], env, peakFile));
       peaks.help.push(await peakOf([doctorBin, '--help'], env, peakFile));
       peaks.diagnose.push(await peakOf(diagnoseArgs, env, peakFile));
@@ -84,6 +89,7 @@ export async function benchStartup(opts: { dockerHost: string; container: string
     help: summarize(runs.help),
     dockerPair: summarize(runs.dockerPair),
     diagnose: summarize(runs.diagnose),
+    diagnoseUncached: summarize(runs.diagnoseUncached),
     nodeBarePeakMiB: summarize(peaks.nodeBare),
     helpPeakMiB: summarize(peaks.help),
     diagnosePeakMiB: summarize(peaks.diagnose),
