@@ -170,7 +170,7 @@ const common = {
 
 /**
  * The packages a command loads only for some runs: the Anthropic SDK (a key), the Slack app
- * (SLACK_APP_TOKEN), nodemailer (a mailto:// channel's first email), ssh2 (an ssh:// engine). Each
+ * (SLACK_BOT_TOKEN), nodemailer (an smtp:// channel's first email), ssh2 (an ssh:// engine). Each
  * is a file of its own, dist/vendor/<name>.cjs, that the commands require when they need it, so
  * no command's file carries them (a diagnose without a key would read 1.4 MB instead of 0.35). A
  * package is in the build once, whichever commands and packages use it: @slack/socket-mode's
@@ -225,7 +225,7 @@ const oneShotsApart = requiredApart(
 const watchAsImport = {
   name: 'watch-as-import',
   setup(b) {
-    b.onResolve({ filter: /^\.\/commands\/watch\.js$/ }, (args) => (args.kind === 'dynamic-import' && args.importer === MAIN ? { path: './commands/watch.mjs', external: true } : undefined));
+    b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' && args.importer === MAIN && args.path === WATCH ? { path: WATCH.replace(/\.js$/, '.mjs'), external: true } : undefined));
   },
 };
 const shell = await build({

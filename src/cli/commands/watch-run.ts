@@ -1,3 +1,8 @@
+/**
+ * The running `doctor watch`: the runtime, the watcher, the health endpoint with /metrics and the
+ * web timeline, the Slack app and the alert queues, until a signal stops it. The command's entry
+ * is watch.ts, which loads this module after the configuration and the V8 flags.
+ */
 import { ExitCode } from '../../core/errors.js';
 import type { FeedEvent, FeedListener } from '../../pipeline/feed.js';
 import { Metrics } from '../../pipeline/metrics.js';
