@@ -9,7 +9,7 @@ import { Metrics } from '../../pipeline/metrics.js';
 import { Watcher } from '../../pipeline/watcher.js';
 import { handlerDeps, openRuntime } from '../bootstrap.js';
 import { createUiRoute } from './watch-ui.js';
-import { configFromFlags, type CommonFlags } from '../config-flags.js';
+import type { CommonFlags } from '../config-flags.js';
 import { colorsFor } from '../render/colors.js';
 import { formatFeedEvent } from '../render/feed-text.js';
 import { formatLogLine, isLogged, type LogLevel } from '../render/feed-log.js';
@@ -55,7 +55,7 @@ function makeFeed(json: boolean, showHost: boolean, level: LogLevel): FeedListen
 }
 
 /** Runs until `stop` aborts (the CLI entry aborts it on SIGTERM or SIGINT), then lets work in flight finish. */
-export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal, config: Config = configFromFlags(flags)): Promise<number> {
+export async function runWatchCommand(flags: WatchFlags, stop: AbortSignal, config: Config): Promise<number> {
   const metrics = new Metrics();
   const json = flags.json === true || config.log.format === 'json' || (config.log.format === 'auto' && !process.stdout.isTTY);
   const print = makeFeed(json, config.dockerHosts.length > 1, config.log.level);
